@@ -1,0 +1,180 @@
+//! Reading plate-reader exports into [`Plate`]s.
+//!
+//! One entry point, [`import_bytes`] (and [`import_file`] for a path), sniffs the content —
+//! never the file extension — decodes text (UTF-8 with or without BOM, UTF-16, Windows-1252),
+//! and hands it to the first format whose signature matches. Each format lives in its own
+//! module and exposes `detect` and `parse`.
+//!
+//! Partial success is data: an [`Imported`] carries warnings next to the plates.
+
+mod cell;
+mod generic;
+mod text;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::plate::Plate;
+
+pub use cell::{CellValue, parse_cell};
+pub use text::{TextSource, decode_text};
+
+/// Files larger than this are refused before they are read.
+pub const MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
+
+/// What the importer read from one file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Imported {
+    /// The format id (`generic-grid-csv`, `biotek-gen5-text`, …).
+    pub format: String,
+    /// The plates, in file order.
+    pub plates: Vec<Plate>,
+    /// Things the user should know (skipped sections, guessed units, …).
+    pub warnings: Vec<String>,
+}
+
+/// A file that could not be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file is larger than [`MAX_FILE_BYTES`].
+    #[error("file is {size} bytes; platefit reads plate files up to {max} bytes")]
+    TooLarge {
+        /// Size of the file.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// The file is empty.
+    #[error("file is empty")]
+    Empty,
+    /// No known format matched.
+    #[error(
+        "not a plate-reader export platefit knows: expected one of the supported formats ({tried}); {hint}"
+    )]
+    Unrecognized {
+        /// The formats that were tried, comma-separated.
+        tried: String,
+        /// What the file looked like.
+        hint: String,
+    },
+    /// The format was recognized, but the content is damaged or unexpected.
+    #[error("{format}: {location}: {message}")]
+    Malformed {
+        /// The format id.
+        format: String,
+        /// Where: `line 12`, `sheet "Plate 1", cell B7`, `well C4`.
+        location: String,
+        /// What was expected.
+        message: String,
+    },
+    /// A spreadsheet that could not be opened.
+    #[error("cannot open the workbook: {0}")]
+    Workbook(String),
+    /// Reading the file failed.
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl ImportError {
+    /// A [`ImportError::Malformed`] error.
+    pub fn malformed(
+        format: impl Into<String>,
+        location: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Malformed {
+            format: format.into(),
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The container a file's bytes hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    /// An OOXML zip (xlsx), whatever its extension.
+    Xlsx,
+    /// A legacy binary Excel file (BIFF, OLE compound document).
+    Xls,
+    /// Anything else: decoded as text.
+    Text,
+}
+
+/// Sniffs the container from the first bytes.
+#[must_use]
+pub fn sniff_container(bytes: &[u8]) -> Container {
+    if bytes.starts_with(b"PK\x03\x04") {
+        Container::Xlsx
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        Container::Xls
+    } else {
+        Container::Text
+    }
+}
+
+/// The text formats, in the order they are tried (most specific first).
+const TEXT_FORMATS: &[(&str, fn(&TextSource) -> bool, TextParser)] = &[
+    (generic::LONG_ID, generic::detect_long, generic::parse_long),
+    (generic::GRID_ID, generic::detect_grid, generic::parse_grid),
+];
+
+type TextParser = fn(&TextSource) -> Result<Imported, ImportError>;
+
+/// Imports a plate-reader export from its bytes.
+///
+/// # Errors
+/// [`ImportError`] when the file is empty, too large, of no known format, or damaged.
+pub fn import_bytes(bytes: &[u8]) -> Result<Imported, ImportError> {
+    if bytes.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    let size = bytes.len() as u64;
+    if size > MAX_FILE_BYTES {
+        return Err(ImportError::TooLarge {
+            size,
+            max: MAX_FILE_BYTES,
+        });
+    }
+    match sniff_container(bytes) {
+        Container::Xlsx | Container::Xls => Err(ImportError::Unrecognized {
+            tried: supported_formats().join(", "),
+            hint: "the file is an Excel workbook, and no workbook format matched".into(),
+        }),
+        Container::Text => {
+            let source = TextSource::new(&decode_text(bytes));
+            for (_, detect, parse) in TEXT_FORMATS {
+                if detect(&source) {
+                    return parse(&source);
+                }
+            }
+            Err(ImportError::Unrecognized {
+                tried: supported_formats().join(", "),
+                hint: source.describe(),
+            })
+        }
+    }
+}
+
+/// Imports a plate-reader export from a path, refusing files over [`MAX_FILE_BYTES`]
+/// before reading them.
+///
+/// # Errors
+/// [`ImportError`] as for [`import_bytes`], plus I/O errors.
+pub fn import_file(path: &Path) -> Result<Imported, ImportError> {
+    let size = std::fs::metadata(path)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(ImportError::TooLarge {
+            size,
+            max: MAX_FILE_BYTES,
+        });
+    }
+    import_bytes(&std::fs::read(path)?)
+}
+
+/// The ids of every supported format.
+#[must_use]
+pub fn supported_formats() -> Vec<&'static str> {
+    TEXT_FORMATS.iter().map(|(id, _, _)| *id).collect()
+}

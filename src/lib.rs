@@ -1,0 +1,16 @@
+//! platefit: cell-viability dose-response analysis for microplate assays (CCK-8/WST-8, MTT,
+//! resazurin).
+//!
+//! The pipeline, in the lab's words: a reader export becomes a [`Plate`]; with a [`Layout`]
+//! (which wells are blanks, vehicle controls, treated wells at which concentration) it is
+//! normalized to % viability; each cell line's points form a [`DoseResponse`] that is fitted
+//! with a four-parameter logistic ([`Fit`]); two curves are compared ([`Comparison`]) to give
+//! the resistance index with its confidence interval and an F test.
+//!
+//! This library has no GUI dependency; the `platefit` binary's GUI (feature `gui`) and CLI are
+//! thin layers over it.
+
+pub mod import;
+pub mod plate;
+
+pub use plate::{Plate, PlateShape, Read, ReadKind, WellId};
