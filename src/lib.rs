@@ -10,7 +10,14 @@
 //! This library has no GUI dependency; the `platefit` binary's GUI (feature `gui`) and CLI are
 //! thin layers over it.
 
+pub mod dose_response;
+pub mod fit;
 pub mod import;
+pub mod layout;
 pub mod plate;
+pub mod stats;
 
+pub use dose_response::{DosePoint, DoseResponse};
+pub use fit::{Fit, FitOptions, FitStatus, fit_4pl};
+pub use layout::{ConcentrationUnit, CurveKey, Layout, WellInfo, WellRole};
 pub use plate::{Plate, PlateShape, Read, ReadKind, WellId};

@@ -17,8 +17,8 @@ use serde::Serialize;
 
 use crate::plate::Plate;
 
-pub use cell::{CellValue, parse_cell};
-pub use text::{TextSource, decode_text};
+pub use cell::{CellValue, parse_cell, parse_number};
+pub use text::{TextSource, decode_text, split_fields};
 
 /// Files larger than this are refused before they are read.
 pub const MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;

@@ -1,0 +1,252 @@
+//! One or several 4PL curves fitted together, each curve's four parameters mapped onto a
+//! shared vector of free parameters ([`ParamRef`]). A single curve, a curve with Top or
+//! Bottom fixed, and a joint fit with a shared LogIC50 (the F test's reduced model) are all
+//! the same [`CurveSet`].
+
+use nalgebra::DMatrix;
+
+use super::FitOptions;
+use super::lm::LeastSquaresModel;
+use super::model::{log10_or_neg_inf, response_and_gradient};
+use crate::dose_response::DoseResponse;
+
+/// Where a curve's parameter comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ParamRef {
+    /// The free parameter at this index of the solver's vector.
+    Free(usize),
+    /// A fixed value.
+    Fixed(f64),
+}
+
+/// The points of one curve on the log scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveData {
+    /// log10 of the concentrations (−∞ for dose-zero points).
+    pub log_x: Vec<f64>,
+    /// Responses.
+    pub y: Vec<f64>,
+}
+
+impl CurveData {
+    /// The fitted (not excluded) points of a dose-response.
+    #[must_use]
+    pub fn from_dose_response(dose_response: &DoseResponse, _options: &FitOptions) -> Self {
+        let (log_x, y) = dose_response
+            .fitted_points()
+            .map(|p| (log10_or_neg_inf(p.concentration), p.response))
+            .unzip();
+        Self { log_x, y }
+    }
+}
+
+/// Curves whose parameters map onto one free-parameter vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurveSet {
+    /// The curves with their `[bottom, top, log10_ic50, hill_slope]` references.
+    pub curves: Vec<(CurveData, [ParamRef; 4])>,
+    /// Number of free parameters.
+    pub n_free: usize,
+}
+
+impl CurveSet {
+    /// One curve, with Bottom and/or Top optionally fixed.
+    #[must_use]
+    pub fn single(data: CurveData, fix_bottom: Option<f64>, fix_top: Option<f64>) -> Self {
+        let mut next = 0;
+        let mut free = |fixed: Option<f64>| match fixed {
+            Some(v) => ParamRef::Fixed(v),
+            None => {
+                next += 1;
+                ParamRef::Free(next - 1)
+            }
+        };
+        let refs = [free(fix_bottom), free(fix_top), free(None), free(None)];
+        Self {
+            curves: vec![(data, refs)],
+            n_free: next,
+        }
+    }
+
+    /// The full `[bottom, top, log10_ic50, hill_slope]` of curve 0 for a free vector.
+    #[must_use]
+    pub fn full_params(&self, free: &[f64]) -> [f64; 4] {
+        self.curve_params(0, free)
+    }
+
+    /// The full parameters of curve `curve` for a free vector.
+    #[must_use]
+    pub fn curve_params(&self, curve: usize, free: &[f64]) -> [f64; 4] {
+        let refs = self.curves.get(curve).map_or([ParamRef::Fixed(f64::NAN); 4], |c| c.1);
+        refs.map(|r| match r {
+            ParamRef::Free(i) => free.get(i).copied().unwrap_or(f64::NAN),
+            ParamRef::Fixed(v) => v,
+        })
+    }
+
+    /// The free vector holding curve 0's full parameters.
+    #[must_use]
+    pub fn free_from_full(&self, full: &[f64; 4]) -> Vec<f64> {
+        let mut free = vec![0.0; self.n_free];
+        if let Some((_, refs)) = self.curves.first() {
+            for (k, r) in refs.iter().enumerate() {
+                if let ParamRef::Free(i) = r {
+                    if let Some(slot) = free.get_mut(*i) {
+                        *slot = full[k];
+                    }
+                }
+            }
+        }
+        free
+    }
+
+    /// The 4 × 4 covariance of curve 0's full parameters from the unscaled covariance of the
+    /// free ones, scaled by `s2`; fixed parameters get zero rows and columns.
+    #[must_use]
+    pub fn expand_covariance(&self, unscaled: &DMatrix<f64>, s2: f64) -> [[f64; 4]; 4] {
+        self.curve_covariance(0, unscaled, s2)
+    }
+
+    /// As [`Self::expand_covariance`], for curve `curve`.
+    #[must_use]
+    pub fn curve_covariance(&self, curve: usize, unscaled: &DMatrix<f64>, s2: f64) -> [[f64; 4]; 4] {
+        let mut out = [[0.0; 4]; 4];
+        let Some((_, refs)) = self.curves.get(curve) else {
+            return out;
+        };
+        for (a, ra) in refs.iter().enumerate() {
+            for (b, rb) in refs.iter().enumerate() {
+                if let (ParamRef::Free(i), ParamRef::Free(j)) = (ra, rb) {
+                    if *i < unscaled.nrows() && *j < unscaled.ncols() {
+                        out[a][b] = unscaled[(*i, *j)] * s2;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Total number of points.
+    #[must_use]
+    pub fn n_points(&self) -> usize {
+        self.curves.iter().map(|(d, _)| d.y.len()).sum()
+    }
+}
+
+impl LeastSquaresModel for CurveSet {
+    fn n_params(&self) -> usize {
+        self.n_free
+    }
+
+    fn n_residuals(&self) -> usize {
+        self.n_points()
+    }
+
+    fn residuals(&self, params: &[f64], out: &mut [f64]) -> bool {
+        let mut row = 0;
+        for (curve_idx, (data, _)) in self.curves.iter().enumerate() {
+            let full = self.curve_params(curve_idx, params);
+            for (x, y) in data.log_x.iter().zip(&data.y) {
+                let Some(slot) = out.get_mut(row) else {
+                    return false;
+                };
+                *slot = response_and_gradient(full, *x).0 - y;
+                row += 1;
+            }
+        }
+        out.iter().all(|v| v.is_finite())
+    }
+
+    fn jacobian(&self, params: &[f64], out: &mut DMatrix<f64>) -> bool {
+        out.fill(0.0);
+        let mut row = 0;
+        for (curve_idx, (data, refs)) in self.curves.iter().enumerate() {
+            let full = self.curve_params(curve_idx, params);
+            for x in &data.log_x {
+                let (_, gradient) = response_and_gradient(full, *x);
+                for (k, r) in refs.iter().enumerate() {
+                    if let ParamRef::Free(i) = r {
+                        if row < out.nrows() && *i < out.ncols() {
+                            out[(row, *i)] += gradient[k];
+                        }
+                    }
+                }
+                row += 1;
+            }
+        }
+        out.iter().all(|v| v.is_finite())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use levenberg_marquardt::{LeastSquaresProblem, differentiate_numerically};
+    use nalgebra::{DVector, Dyn, Owned};
+
+    /// The levenberg-marquardt crate's own numerical differentiation, through a minimal
+    /// adapter, checks the analytic Jacobian of a joint set with a shared parameter.
+    struct Check {
+        set: CurveSet,
+        params: DVector<f64>,
+    }
+
+    impl LeastSquaresProblem<f64, Dyn, Dyn> for Check {
+        type ResidualStorage = Owned<f64, Dyn>;
+        type JacobianStorage = Owned<f64, Dyn, Dyn>;
+        type ParameterStorage = Owned<f64, Dyn>;
+        fn set_params(&mut self, x: &DVector<f64>) {
+            self.params.copy_from(x);
+        }
+        fn params(&self) -> DVector<f64> {
+            self.params.clone()
+        }
+        fn residuals(&self) -> Option<DVector<f64>> {
+            let mut out = DVector::zeros(self.set.n_residuals());
+            self.set.residuals(self.params.as_slice(), out.as_mut_slice()).then_some(out)
+        }
+        fn jacobian(&self) -> Option<nalgebra::DMatrix<f64>> {
+            let mut out = DMatrix::zeros(self.set.n_residuals(), self.set.n_params());
+            self.set.jacobian(self.params.as_slice(), &mut out).then_some(out)
+        }
+    }
+
+    #[test]
+    fn jacobian_matches_numerical_differentiation() {
+        let data = |shift: f64| CurveData {
+            log_x: vec![f64::NEG_INFINITY, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.7],
+            y: vec![100.0, 98.0, 90.0, 70.0, 45.0, 20.0, 8.0, 3.0 + shift],
+        };
+        let set = CurveSet {
+            curves: vec![
+                (
+                    data(0.0),
+                    [
+                        ParamRef::Free(0),
+                        ParamRef::Free(1),
+                        ParamRef::Free(2),
+                        ParamRef::Free(3),
+                    ],
+                ),
+                (
+                    data(1.0),
+                    [
+                        ParamRef::Free(4),
+                        ParamRef::Fixed(100.0),
+                        ParamRef::Free(2),
+                        ParamRef::Free(5),
+                    ],
+                ),
+            ],
+            n_free: 6,
+        };
+        let mut check = Check {
+            set,
+            params: DVector::from_vec(vec![2.0, 99.0, -0.1, -1.2, 4.0, -0.8]),
+        };
+        let numeric = differentiate_numerically(&mut check).unwrap();
+        let analytic = check.jacobian().unwrap();
+        let diff = (numeric - analytic).abs().max();
+        assert!(diff < 1e-5, "max difference {diff}");
+    }
+}

@@ -1,0 +1,147 @@
+//! Start values for the 4PL fit, derived from the data, and a small deterministic grid of
+//! restarts when the first fit fails or lands somewhere implausible.
+//!
+//! Plateaus come from the mean responses at the lowest and highest concentrations, LogIC50
+//! from where the level means cross the midpoint, the Hill slope from a logit regression.
+//! Starting with the right sign matters: a falling curve started with a positive slope
+//! converges to a mirror solution or a poor local minimum.
+
+use super::FitOptions;
+use super::curves::{CurveData, CurveSet};
+use super::lm::{Minimum, SolverSettings, minimize};
+
+/// Mean response per distinct log-concentration level, ascending (−∞ first).
+#[must_use]
+pub fn level_means(data: &CurveData) -> Vec<(f64, f64)> {
+    let mut pairs: Vec<(f64, f64)> = data.log_x.iter().copied().zip(data.y.iter().copied()).collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut levels: Vec<(f64, f64, usize)> = Vec::new();
+    for (x, y) in pairs {
+        match levels.last_mut() {
+            Some(last) if last.0 == x || (x - last.0).abs() < 1e-12 => {
+                last.1 += y;
+                last.2 += 1;
+            }
+            _ => levels.push((x, y, 1)),
+        }
+    }
+    levels
+        .into_iter()
+        .map(|(x, sum, count)| (x, sum / count as f64))
+        .collect()
+}
+
+/// Data-derived start values `[bottom, top, log10_ic50, hill_slope]`.
+#[must_use]
+pub fn start_values(data: &CurveData, options: &FitOptions) -> [f64; 4] {
+    let levels = level_means(data);
+    let low_dose = levels.first().map_or(100.0, |l| l.1);
+    let high_dose = levels.last().map_or(0.0, |l| l.1);
+    let falling = low_dose >= high_dose;
+    let (mut top, mut bottom) = if falling {
+        (low_dose, high_dose)
+    } else {
+        (high_dose, low_dose)
+    };
+    if let Some(v) = options.fix_top {
+        top = v;
+    }
+    if let Some(v) = options.fix_bottom {
+        bottom = v;
+    }
+    if (top - bottom).abs() < 1e-9 {
+        top = bottom + 1.0;
+    }
+    let finite: Vec<(f64, f64)> = levels.iter().copied().filter(|l| l.0.is_finite()).collect();
+    let lo = finite.first().map_or(0.0, |l| l.0);
+    let hi = finite.last().map_or(0.0, |l| l.0);
+    let mid = 0.5 * (top + bottom);
+    let mut log_ic50 = None;
+    for pair in finite.windows(2) {
+        let (x0, y0) = pair[0];
+        let (x1, y1) = pair[1];
+        if (y0 - mid) * (y1 - mid) <= 0.0 && (y1 - y0).abs() > 0.0 {
+            log_ic50 = Some(x0 + (mid - y0) / (y1 - y0) * (x1 - x0));
+            break;
+        }
+    }
+    let log_ic50 = log_ic50.unwrap_or_else(|| {
+        finite
+            .iter()
+            .min_by(|a, b| (a.1 - mid).abs().total_cmp(&(b.1 - mid).abs()))
+            .map_or(0.5 * (lo + hi), |l| l.0)
+    });
+    // Logit regression of the responses between the plateaus: log10((1 − v)/v) = (L − X)·h.
+    let (mut sx, mut sw, mut sxx, mut sxw, mut count) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let span = top - bottom;
+    for (x, y) in data.log_x.iter().zip(&data.y) {
+        if !x.is_finite() {
+            continue;
+        }
+        // v is the fraction of the way from bottom to top, as the model's s (falling: top at
+        // low dose). For a rising curve the same formula holds with the roles swapped.
+        let v = (y - bottom) / span;
+        if !(0.05..=0.95).contains(&v) {
+            continue;
+        }
+        let w = ((1.0 - v) / v).log10();
+        sx += x;
+        sw += w;
+        sxx += x * x;
+        sxw += x * w;
+        count += 1.0;
+    }
+    let sign = if falling { -1.0 } else { 1.0 };
+    let denominator = count * sxx - sx * sx;
+    let mut hill = sign;
+    if count >= 2.0 && denominator.abs() > 1e-12 {
+        let slope = (count * sxw - sx * sw) / denominator;
+        let candidate = -slope;
+        if candidate * sign > 0.0 {
+            hill = sign * candidate.abs().clamp(0.3, 5.0);
+        }
+    }
+    [bottom, top, log_ic50.clamp(lo - 3.0, hi + 3.0), hill]
+}
+
+fn plausible(minimum: &Minimum, set: &CurveSet, lo: f64, hi: f64) -> bool {
+    let full = set.full_params(&minimum.params);
+    minimum.success
+        && minimum.rss.is_finite()
+        && full[3].abs() < 50.0
+        && full[2] > lo - 3.0
+        && full[2] < hi + 3.0
+}
+
+/// Fits from the data-derived start, retrying from a small fixed grid when that fails or
+/// lands implausibly (|Hill| ≥ 50, LogIC50 more than 3 decades outside the data); returns
+/// the successful minimum with the lowest RSS.
+#[must_use]
+pub fn fit_with_restarts(set: &CurveSet, data: &CurveData, options: &FitOptions) -> Option<Minimum> {
+    let settings = SolverSettings::default();
+    let start = start_values(data, options);
+    let finite: Vec<f64> = data.log_x.iter().copied().filter(|x| x.is_finite()).collect();
+    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let first = minimize(set, &set.free_from_full(&start), settings);
+    let mut evaluations = first.evaluations;
+    if plausible(&first, set, lo, hi) {
+        return Some(first);
+    }
+    let mut best = first.success.then_some(first);
+    let sign = if start[3] < 0.0 { -1.0 } else { 1.0 };
+    for hill in [0.5, 1.0, 2.0, 4.0] {
+        for log_ic50 in [start[2], lo, 0.5 * (lo + hi), hi] {
+            let trial = [start[0], start[1], log_ic50, sign * hill];
+            let minimum = minimize(set, &set.free_from_full(&trial), settings);
+            evaluations += minimum.evaluations;
+            if minimum.success && best.as_ref().is_none_or(|b| minimum.rss < b.rss * (1.0 - 1e-12)) {
+                best = Some(minimum);
+            }
+        }
+    }
+    best.map(|mut b| {
+        b.evaluations = evaluations;
+        b
+    })
+}

@@ -1,0 +1,563 @@
+//! Fitting the four-parameter logistic to a [`DoseResponse`]: start values, the
+//! Levenberg–Marquardt fit, standard errors, IC50 confidence intervals three ways, and the
+//! classification of fits that cannot be trusted.
+//!
+//! The outcome of a fit is data ([`Fit::status`]), never an error: a curve that does not
+//! converge or whose IC50 lies outside the tested range is reported as such. [`FitError`]
+//! is only for input that cannot be fitted at all.
+
+pub mod curves;
+pub mod initial;
+pub mod lm;
+pub mod model;
+pub mod profile;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dose_response::DoseResponse;
+use crate::stats::{f_upper_tail, t95};
+
+pub use curves::{CurveData, CurveSet, ParamRef};
+pub use model::{Params4pl, log10_or_neg_inf};
+
+use model::index::{HILL, LOG_IC50};
+
+/// Which confidence interval of the IC50 is shown first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CiMethod {
+    /// Prism's default: `10^(LogIC50 ± t·SE(LogIC50))`, asymmetric in concentration.
+    #[default]
+    WaldLog,
+    /// drc's delta method on the linear scale: `IC50 ± t·SE(IC50)`.
+    Delta,
+    /// Profile likelihood (Prism's "asymmetrical" CI).
+    Profile,
+}
+
+impl CiMethod {
+    /// All methods.
+    pub const ALL: [Self; 3] = [Self::WaldLog, Self::Delta, Self::Profile];
+
+    /// A short description.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::WaldLog => "Wald on log scale (Prism default)",
+            Self::Delta => "delta method, linear scale (drc)",
+            Self::Profile => "profile likelihood",
+        }
+    }
+}
+
+/// Options that change a fit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FitOptions {
+    /// Fix Top at this value (e.g. 100).
+    pub fix_top: Option<f64>,
+    /// Fix Bottom at this value (e.g. 0).
+    pub fix_bottom: Option<f64>,
+    /// Whether responses are % of vehicle (enables the "partial" and absolute-IC50 logic).
+    pub percent_scale: bool,
+    /// Compute the profile-likelihood CI (costs a few dozen small refits).
+    pub profile_ci: bool,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        Self {
+            fix_top: None,
+            fix_bottom: None,
+            percent_scale: true,
+            profile_ci: true,
+        }
+    }
+}
+
+/// What a fit's numbers can be trusted for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FitStatus {
+    /// A good fit with a determined IC50.
+    Converged,
+    /// The solver did not reach a minimum.
+    NotConverged,
+    /// The IC50 lies above the highest tested concentration: report "> top concentration".
+    Ic50AboveRange,
+    /// The IC50 lies below the lowest tested concentration: report "< lowest concentration".
+    Ic50BelowRange,
+    /// No significant dose response (F test against a horizontal line, p ≥ 0.05).
+    NoEffect,
+    /// The parameters are not determined by the data (singular covariance, or the IC50's
+    /// relative standard error is 50 % or more).
+    Ambiguous,
+    /// The curve levels off above 50 % viability: the absolute IC50 is undefined.
+    Partial,
+    /// Too few points or concentrations for a 4PL fit.
+    InsufficientData,
+}
+
+impl FitStatus {
+    /// The word used in JSON and tables.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Converged => "converged",
+            Self::NotConverged => "not_converged",
+            Self::Ic50AboveRange => "ic50_above_range",
+            Self::Ic50BelowRange => "ic50_below_range",
+            Self::NoEffect => "no_effect",
+            Self::Ambiguous => "ambiguous",
+            Self::Partial => "partial",
+            Self::InsufficientData => "insufficient_data",
+        }
+    }
+
+    /// A plain-language explanation for tooltips and reports.
+    #[must_use]
+    pub fn explain(self) -> &'static str {
+        match self {
+            Self::Converged => "The fit converged and the IC50 lies within the tested concentrations.",
+            Self::NotConverged => "The fit did not converge from any start value; no numbers are reported.",
+            Self::Ic50AboveRange => "The IC50 lies above the highest concentration tested; it is reported as '>' that concentration, not extrapolated.",
+            Self::Ic50BelowRange => "The IC50 lies below the lowest concentration tested; it is reported as '<' that concentration, not extrapolated.",
+            Self::NoEffect => "The drug had no significant effect: a flat line fits as well as the curve (F test, p ≥ 0.05).",
+            Self::Ambiguous => "The data do not determine the parameters well (near-singular fit or IC50 standard error ≥ 50 %); treat the IC50 with caution.",
+            Self::Partial => "Viability levels off above 50 %: the relative IC50 is the midpoint of the curve, the absolute IC50 is not reached.",
+            Self::InsufficientData => "A 4PL fit needs at least 4 distinct concentrations and more points than parameters.",
+        }
+    }
+
+    /// Whether the IC50 itself is reported as a number.
+    #[must_use]
+    pub fn ic50_is_reported(self) -> bool {
+        matches!(self, Self::Converged | Self::Ambiguous | Self::Partial)
+    }
+}
+
+/// An input that cannot be fitted at all.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FitError {
+    /// A point is not a finite number or has a negative concentration.
+    #[error("point {index}: {message}")]
+    BadPoint {
+        /// 0-based index of the point.
+        index: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A fitted 4PL curve with everything derived from it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fit {
+    /// The curve's label.
+    pub label: String,
+    /// The headline outcome.
+    pub status: FitStatus,
+    /// Every outcome class that applies (status first).
+    pub flags: Vec<FitStatus>,
+    /// The parameters (canonical: bottom ≤ top).
+    pub params: Params4pl,
+    /// Which parameters were fixed: `[bottom, top, log10_ic50, hill_slope]`.
+    pub fixed: [bool; 4],
+    /// Standard errors `[bottom, top, log10_ic50, hill_slope]` (None when fixed or not computable).
+    pub se: [Option<f64>; 4],
+    /// Covariance of `[bottom, top, log10_ic50, hill_slope]` (zeros for fixed parameters).
+    pub covariance: Option<[[f64; 4]; 4]>,
+    /// Number of fitted points.
+    pub n: usize,
+    /// Residual degrees of freedom (n − free parameters).
+    pub df: usize,
+    /// Residual sum of squares.
+    pub rss: f64,
+    /// Standard deviation of the residuals, `sqrt(RSS/df)`.
+    pub sy_x: Option<f64>,
+    /// Coefficient of determination.
+    pub r_squared: Option<f64>,
+    /// Residuals (observed − fitted), in point order of the fitted points.
+    pub residuals: Vec<f64>,
+    /// Lowest positive and highest concentration fitted.
+    pub tested_range: Option<(f64, f64)>,
+    /// p-value of the F test of the curve against a horizontal line.
+    pub p_no_effect: Option<f64>,
+    /// The three IC50 confidence intervals.
+    pub ic50_ci95_wald_log: Option<[f64; 2]>,
+    /// drc's delta CI on the linear scale (may go below 0 for poorly determined IC50s).
+    pub ic50_ci95_delta: Option<[f64; 2]>,
+    /// Profile-likelihood CI; a `None` bound means the profile never reached the threshold
+    /// on that side (the interval is open).
+    pub ic50_ci95_profile: Option<[Option<f64>; 2]>,
+    /// Solver evaluations, summed over all starts.
+    pub evaluations: usize,
+}
+
+impl Fit {
+    /// The relative IC50 (midpoint between the plateaus), `10^log10_ic50`.
+    #[must_use]
+    pub fn relative_ic50(&self) -> f64 {
+        10f64.powf(self.params.log10_ic50)
+    }
+
+    /// The relative IC50 when the status allows reporting it as a number.
+    #[must_use]
+    pub fn reported_ic50(&self) -> Option<f64> {
+        self.status
+            .ic50_is_reported()
+            .then(|| self.relative_ic50())
+            .filter(|v| v.is_finite())
+    }
+
+    /// The absolute IC50: where the fitted curve crosses 50 % (percent scale only).
+    #[must_use]
+    pub fn absolute_ic50(&self, percent_scale: bool) -> Option<f64> {
+        if !percent_scale || !self.status.ic50_is_reported() {
+            return None;
+        }
+        crossing(self.params, 50.0).filter(|x| {
+            self.tested_range
+                .is_none_or(|(lo, hi)| *x >= lo / 1000.0 && *x <= hi * 1000.0)
+        })
+    }
+
+    /// The concentration of F % inhibition relative to the fitted plateaus (drc's relative
+    /// ED(F); F = 50 is the relative IC50), with its Wald CI on the log scale.
+    #[must_use]
+    pub fn ic_f(&self, f_percent: f64) -> Option<IcEstimate> {
+        if !(f_percent > 0.0 && f_percent < 100.0) || !self.status.ic50_is_reported() {
+            return None;
+        }
+        let fraction = f_percent / 100.0;
+        let shift = (fraction / (1.0 - fraction)).log10();
+        let hill = self.params.hill_slope;
+        if hill.abs() < 1e-12 {
+            return None;
+        }
+        // The falling curve reaches F % inhibition at X = LogIC50 − log10(f/(1−f))/Hill.
+        let log_x = self.params.log10_ic50 - shift / hill;
+        let ci = self.covariance.and_then(|cov| {
+            let d_log_ic50 = 1.0;
+            let d_hill = shift / (hill * hill);
+            let var = d_log_ic50 * d_log_ic50 * cov[LOG_IC50][LOG_IC50]
+                + 2.0 * d_log_ic50 * d_hill * cov[LOG_IC50][HILL]
+                + d_hill * d_hill * cov[HILL][HILL];
+            let t = t95(self.df as f64)?;
+            (var >= 0.0).then(|| {
+                let half = t * var.sqrt();
+                [10f64.powf(log_x - half), 10f64.powf(log_x + half)]
+            })
+        });
+        Some(IcEstimate {
+            f_percent,
+            value: 10f64.powf(log_x),
+            ci95: ci,
+        })
+    }
+
+    /// The fitted response at a concentration.
+    #[must_use]
+    pub fn predict(&self, concentration: f64) -> f64 {
+        self.params.response_at_concentration(concentration)
+    }
+}
+
+/// An IC_F estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct IcEstimate {
+    /// F, in %.
+    pub f_percent: f64,
+    /// The concentration.
+    pub value: f64,
+    /// Wald CI on the log scale.
+    pub ci95: Option<[f64; 2]>,
+}
+
+/// The concentration where the curve crosses `level`, if it does.
+#[must_use]
+pub fn crossing(params: Params4pl, level: f64) -> Option<f64> {
+    let Params4pl {
+        bottom,
+        top,
+        log10_ic50,
+        hill_slope,
+    } = params;
+    let ratio = (top - bottom) / (level - bottom) - 1.0;
+    if !(ratio > 0.0 && ratio.is_finite()) || hill_slope.abs() < 1e-12 {
+        return None;
+    }
+    let log_x = log10_ic50 - ratio.log10() / hill_slope;
+    let x = 10f64.powf(log_x);
+    (x.is_finite() && x > 0.0).then_some(x)
+}
+
+/// Fits a 4PL curve to the points of a dose-response.
+///
+/// # Errors
+/// [`FitError`] only for points that are not numbers or have a negative concentration;
+/// every other problem is a [`FitStatus`].
+pub fn fit_4pl(dose_response: &DoseResponse, options: &FitOptions) -> Result<Fit, FitError> {
+    for (index, point) in dose_response.points.iter().enumerate() {
+        if point.excluded {
+            continue;
+        }
+        if !point.concentration.is_finite() || point.concentration < 0.0 {
+            return Err(FitError::BadPoint {
+                index,
+                message: format!("concentration {} is not a number ≥ 0", point.concentration),
+            });
+        }
+        if !point.response.is_finite() {
+            return Err(FitError::BadPoint {
+                index,
+                message: "response is not a finite number".into(),
+            });
+        }
+    }
+    let data = CurveData::from_dose_response(dose_response, options);
+    Ok(fit_curve_data(&dose_response.label, &data, dose_response, options))
+}
+
+fn fit_curve_data(
+    label: &str,
+    data: &CurveData,
+    dose_response: &DoseResponse,
+    options: &FitOptions,
+) -> Fit {
+    let n = data.y.len();
+    let fixed = [
+        options.fix_bottom.is_some(),
+        options.fix_top.is_some(),
+        false,
+        false,
+    ];
+    let n_free = fixed.iter().filter(|f| !**f).count();
+    let tested_range = dose_response.tested_range();
+    let n_levels = dose_response.distinct_concentrations().len();
+    let positive_levels = dose_response
+        .distinct_concentrations()
+        .iter()
+        .filter(|c| **c > 0.0)
+        .count();
+    let empty_fit = |status: FitStatus| Fit {
+        label: label.to_string(),
+        status,
+        flags: vec![status],
+        params: Params4pl {
+            bottom: f64::NAN,
+            top: f64::NAN,
+            log10_ic50: f64::NAN,
+            hill_slope: f64::NAN,
+        },
+        fixed,
+        se: [None; 4],
+        covariance: None,
+        n,
+        df: n.saturating_sub(n_free),
+        rss: f64::NAN,
+        sy_x: None,
+        r_squared: None,
+        residuals: Vec::new(),
+        tested_range,
+        p_no_effect: None,
+        ic50_ci95_wald_log: None,
+        ic50_ci95_delta: None,
+        ic50_ci95_profile: None,
+        evaluations: 0,
+    };
+    if n_levels < 4 || positive_levels < 3 || n <= n_free {
+        return empty_fit(FitStatus::InsufficientData);
+    }
+    let set = CurveSet::single(data.clone(), options.fix_bottom, options.fix_top);
+    let Some(best) = initial::fit_with_restarts(&set, data, options) else {
+        return empty_fit(FitStatus::NotConverged);
+    };
+    let mut full = set.full_params(&best.params);
+    let mut canonical = Params4pl::from_array(full).canonical();
+    // A rising fit stored with bottom > top is the same curve; keep labels canonical unless
+    // a plateau is fixed (then the labels are the user's).
+    if options.fix_bottom.is_some() || options.fix_top.is_some() {
+        canonical = Params4pl::from_array(full);
+    }
+    full = canonical.to_array();
+    let free_params = set.free_from_full(&full);
+    let df = n - n_free;
+    let rss = lm::rss(&set, &free_params).unwrap_or(best.rss);
+    let s2 = rss / df as f64;
+    let unscaled = lm::unscaled_covariance(&set, &free_params);
+    let covariance = unscaled.as_ref().map(|c| set.expand_covariance(c, s2));
+    let se = covariance.map_or([None; 4], |cov| {
+        std::array::from_fn(|k| (!fixed[k]).then(|| cov[k][k].sqrt()).filter(|v| v.is_finite()))
+    });
+    let mean_y = data.y.iter().sum::<f64>() / n as f64;
+    let tss: f64 = data.y.iter().map(|y| (y - mean_y) * (y - mean_y)).sum();
+    let r_squared = (tss > 0.0).then(|| 1.0 - rss / tss);
+    let residuals: Vec<f64> = data
+        .log_x
+        .iter()
+        .zip(&data.y)
+        .map(|(x, y)| y - canonical.response(*x))
+        .collect();
+    // F test against a horizontal line (1 parameter).
+    let p_no_effect = if n > n_free && n_free > 1 && rss > 0.0 {
+        let f = ((tss - rss) / (n_free - 1) as f64) / (rss / df as f64);
+        f_upper_tail(f, (n_free - 1) as f64, df as f64)
+    } else if rss <= 0.0 && tss > 0.0 {
+        Some(0.0)
+    } else {
+        None
+    };
+    let t = t95(df as f64);
+    let se_log = se[LOG_IC50];
+    let log_ic50 = canonical.log10_ic50;
+    let ic50 = 10f64.powf(log_ic50);
+    let ic50_ci95_wald_log = se_log.zip(t).map(|(se, t)| {
+        [
+            10f64.powf(log_ic50 - t * se),
+            10f64.powf(log_ic50 + t * se),
+        ]
+    });
+    let ic50_ci95_delta = se_log.zip(t).map(|(se, t)| {
+        let se_linear = std::f64::consts::LN_10 * ic50 * se;
+        [ic50 - t * se_linear, ic50 + t * se_linear]
+    });
+    let ic50_ci95_profile = if options.profile_ci {
+        t.and_then(|t| profile::log_ic50_interval(&set, &free_params, rss, df, t, tested_range))
+            .map(|[lo, hi]| [lo.map(|v| 10f64.powf(v)), hi.map(|v| 10f64.powf(v))])
+    } else {
+        None
+    };
+    // Classify.
+    let mut flags = Vec::new();
+    if p_no_effect.is_some_and(|p| p >= 0.05) {
+        flags.push(FitStatus::NoEffect);
+    }
+    if let Some((lo, hi)) = tested_range {
+        if log_ic50 > hi.log10() {
+            flags.push(FitStatus::Ic50AboveRange);
+        } else if log_ic50 < lo.log10() {
+            flags.push(FitStatus::Ic50BelowRange);
+        }
+    }
+    let relative_se = se_log.map(|se| se * std::f64::consts::LN_10);
+    if covariance.is_none() || relative_se.is_none_or(|r| r >= 0.5) {
+        flags.push(FitStatus::Ambiguous);
+    }
+    if options.percent_scale && canonical.hill_slope < 0.0 && canonical.bottom > 50.0 {
+        flags.push(FitStatus::Partial);
+    }
+    let status = flags.first().copied().unwrap_or(FitStatus::Converged);
+    if flags.is_empty() {
+        flags.push(FitStatus::Converged);
+    }
+    Fit {
+        label: label.to_string(),
+        status,
+        flags,
+        params: canonical,
+        fixed,
+        se,
+        covariance,
+        n,
+        df,
+        rss,
+        sy_x: (df > 0).then(|| s2.sqrt()),
+        r_squared,
+        residuals,
+        tested_range,
+        p_no_effect,
+        ic50_ci95_wald_log,
+        ic50_ci95_delta,
+        ic50_ci95_profile,
+        evaluations: best.evaluations,
+    }
+}
+
+/// Indices re-exported for code that reads covariance matrices.
+pub use model::index;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synthetic(params: Params4pl, concentrations: &[f64], reps: usize) -> DoseResponse {
+        let mut pairs = Vec::new();
+        for (i, c) in concentrations.iter().enumerate() {
+            for r in 0..reps {
+                // Deterministic small "noise" so df > 0 and RSS > 0.
+                let noise = ((i * 7 + r * 3) % 5) as f64 * 0.4 - 0.8;
+                pairs.push((*c, params.response_at_concentration(*c) + noise));
+            }
+        }
+        DoseResponse::from_pairs("test", &pairs)
+    }
+
+    #[test]
+    fn recovers_a_typical_curve() {
+        let truth = Params4pl {
+            bottom: 2.0,
+            top: 100.0,
+            log10_ic50: 0.3,
+            hill_slope: -1.3,
+        };
+        let concentrations: Vec<f64> = (0..10).map(|k| 50.0 / 3f64.powi(k)).collect();
+        let fit = fit_4pl(&synthetic(truth, &concentrations, 3), &FitOptions::default()).unwrap();
+        assert_eq!(fit.status, FitStatus::Converged, "{fit:?}");
+        assert!((fit.params.log10_ic50 - 0.3).abs() < 0.02, "{fit:?}");
+        assert!((fit.params.hill_slope + 1.3).abs() < 0.1);
+        let [lo, hi] = fit.ic50_ci95_wald_log.unwrap();
+        assert!(lo < fit.relative_ic50() && fit.relative_ic50() < hi);
+        let [plo, phi] = fit.ic50_ci95_profile.unwrap();
+        assert!(plo.unwrap() < fit.relative_ic50() && phi.unwrap() > fit.relative_ic50());
+        let absolute = fit.absolute_ic50(true).unwrap();
+        assert!(absolute > 0.0);
+        let ic90 = fit.ic_f(90.0).unwrap();
+        assert!(ic90.value > fit.relative_ic50());
+    }
+
+    #[test]
+    fn flat_data_is_no_effect() {
+        let pairs: Vec<(f64, f64)> = (0..10)
+            .flat_map(|k| {
+                let c = 50.0 / 3f64.powi(k);
+                (0..3).map(move |r| (c, 100.0 + ((k * 3 + r) % 4) as f64 - 1.5))
+            })
+            .collect();
+        let fit = fit_4pl(&DoseResponse::from_pairs("flat", &pairs), &FitOptions::default()).unwrap();
+        assert_ne!(fit.status, FitStatus::Converged, "{fit:?}");
+        assert_eq!(fit.reported_ic50(), None);
+    }
+
+    #[test]
+    fn too_few_concentrations() {
+        let pairs = [(1.0, 90.0), (2.0, 60.0), (3.0, 20.0), (1.0, 91.0)];
+        let fit = fit_4pl(&DoseResponse::from_pairs("few", &pairs), &FitOptions::default()).unwrap();
+        assert_eq!(fit.status, FitStatus::InsufficientData);
+    }
+
+    #[test]
+    fn bad_points_are_errors() {
+        let pairs = [(-1.0, 90.0), (2.0, 60.0), (3.0, 20.0), (4.0, 10.0), (5.0, 5.0)];
+        assert!(fit_4pl(&DoseResponse::from_pairs("bad", &pairs), &FitOptions::default()).is_err());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        #[test]
+        fn noise_free_curves_recover_their_parameters(
+            bottom in -5.0f64..30.0, top in 80.0f64..120.0, log_ic50 in -2.0f64..1.0, hill in -3.0f64..-0.6,
+        ) {
+            let truth = Params4pl { bottom, top, log10_ic50: log_ic50, hill_slope: hill };
+            let pairs: Vec<(f64, f64)> = (0..12)
+                .map(|k| 100.0 / 2.5f64.powi(k))
+                .map(|c| (c, truth.response_at_concentration(c)))
+                .collect();
+            let options = FitOptions { profile_ci: false, ..FitOptions::default() };
+            let fit = fit_4pl(&DoseResponse::from_pairs("exact", &pairs), &options).unwrap();
+            proptest::prop_assert!((fit.params.log10_ic50 - log_ic50).abs() < 1e-6, "{:?}", fit);
+            proptest::prop_assert!((fit.params.hill_slope - hill).abs() < 1e-5, "{:?}", fit);
+            proptest::prop_assert!((fit.params.top - top).abs() < 1e-5);
+            proptest::prop_assert!((fit.params.bottom - bottom).abs() < 1e-5);
+        }
+    }
+}
