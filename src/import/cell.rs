@@ -17,9 +17,36 @@ pub enum CellValue {
 
 /// Tokens plate-reader software writes instead of a number.
 const FLAG_TOKENS: &[&str] = &[
-    "over", "ovrflw", "overflow", "sat", "saturated", "under", "nan", "n/a", "na", "#n/a", "inf",
-    "-inf", "+inf", "infinity", "-infinity", "invalid", "error", "err", "range?", "masked",
-    "<min", ">max", "out of range", "oor", "-", "--", "---", "#value!", "#div/0!", "#num!",
+    "over",
+    "ovrflw",
+    "overflow",
+    "sat",
+    "saturated",
+    "under",
+    "nan",
+    "n/a",
+    "na",
+    "#n/a",
+    "inf",
+    "-inf",
+    "+inf",
+    "infinity",
+    "-infinity",
+    "invalid",
+    "error",
+    "err",
+    "range?",
+    "masked",
+    "<min",
+    ">max",
+    "out of range",
+    "oor",
+    "-",
+    "--",
+    "---",
+    "#value!",
+    "#div/0!",
+    "#num!",
 ];
 
 /// Parses one cell. `decimal_comma` says whether `0,123` means 0.123 (the file uses a
@@ -87,8 +114,14 @@ mod tests {
         assert_eq!(parse_cell("1.5E-3", false), CellValue::Number(0.0015));
         assert_eq!(parse_cell("-0.000", false), CellValue::Number(-0.0));
         assert_eq!(parse_cell("", false), CellValue::Empty);
-        for flag in ["OVER", "OVRFLW", "?????", "*0.356*", "NaN", "N/A", "Sat", ">3.5"] {
-            assert_eq!(parse_cell(flag, false), CellValue::Flag(flag.into()), "{flag}");
+        for flag in [
+            "OVER", "OVRFLW", "?????", "*0.356*", "NaN", "N/A", "Sat", ">3.5",
+        ] {
+            assert_eq!(
+                parse_cell(flag, false),
+                CellValue::Flag(flag.into()),
+                "{flag}"
+            );
         }
         assert_eq!(parse_cell("K562", false), CellValue::Text("K562".into()));
         // Without decimal comma, "0,5" is not a number.

@@ -48,12 +48,15 @@ fn is_grid_header(fields: &[String]) -> Option<usize> {
 
 /// Whether the delimiter writes decimal commas (semicolon- or tab-separated with `0,123`).
 fn uses_decimal_comma(source: &TextSource, delimiter: char) -> bool {
-    delimiter != ',' && source.lines.iter().take(200).any(|l| {
-        split_fields(l, delimiter).iter().any(|f| {
-            let f = f.trim();
-            f.contains(',') && !f.contains('.') && f.replacen(',', ".", 1).parse::<f64>().is_ok()
+    delimiter != ','
+        && source.lines.iter().take(200).any(|l| {
+            split_fields(l, delimiter).iter().any(|f| {
+                let f = f.trim();
+                f.contains(',')
+                    && !f.contains('.')
+                    && f.replacen(',', ".", 1).parse::<f64>().is_ok()
+            })
         })
-    })
 }
 
 pub(crate) fn detect_grid(source: &TextSource) -> bool {
@@ -131,26 +134,27 @@ pub(crate) fn parse_grid(source: &TextSource) -> Result<Imported, ImportError> {
             ));
             continue;
         }
-        if text_cells > 0 {
-            if let Some((well, text)) = read.flags.iter().find(|(_, t)| {
-                !matches!(parse_cell(t, decimal_comma), CellValue::Flag(_))
-            }) {
-                let line_no = rows[well.row_idx()].0;
-                return Err(ImportError::malformed(
-                    GRID_ID,
-                    format!("line {line_no}, well {well}"),
-                    format!("expected a number, found {text:?}"),
-                ));
-            }
+        if text_cells > 0
+            && let Some((well, text)) = read
+                .flags
+                .iter()
+                .find(|(_, t)| !matches!(parse_cell(t, decimal_comma), CellValue::Flag(_)))
+        {
+            let line_no = rows[well.row_idx()].0;
+            return Err(ImportError::malformed(
+                GRID_ID,
+                format!("line {line_no}, well {well}"),
+                format!("expected a number, found {text:?}"),
+            ));
         }
-        if let Some(existing) = shape {
-            if existing != grid_shape {
-                return Err(ImportError::malformed(
-                    GRID_ID,
-                    format!("line {header_line}"),
-                    format!("grid is {grid_shape}, but an earlier grid is {existing}"),
-                ));
-            }
+        if let Some(existing) = shape
+            && existing != grid_shape
+        {
+            return Err(ImportError::malformed(
+                GRID_ID,
+                format!("line {header_line}"),
+                format!("grid is {grid_shape}, but an earlier grid is {existing}"),
+            ));
         }
         shape = Some(grid_shape);
         reads.push(read);
@@ -235,21 +239,33 @@ pub(crate) fn parse_long(source: &TextSource) -> Result<Imported, ImportError> {
         })?;
         entries.push((idx + 1, well, fields));
     }
-    let max_row = entries.iter().map(|(_, w, _)| w.row_idx()).max().unwrap_or(0);
-    let max_col = entries.iter().map(|(_, w, _)| w.col_idx()).max().unwrap_or(0);
-    let shape = [PlateShape::WELLS_96, PlateShape::WELLS_384, PlateShape::WELLS_1536]
-        .into_iter()
-        .find(|s| max_row < s.rows && max_col < s.cols)
-        .ok_or_else(|| {
-            ImportError::malformed(
-                LONG_ID,
-                "well column",
-                format!(
-                    "well {} does not fit a 96-, 384- or 1536-well plate",
-                    WellId::new(max_row, max_col)
-                ),
-            )
-        })?;
+    let max_row = entries
+        .iter()
+        .map(|(_, w, _)| w.row_idx())
+        .max()
+        .unwrap_or(0);
+    let max_col = entries
+        .iter()
+        .map(|(_, w, _)| w.col_idx())
+        .max()
+        .unwrap_or(0);
+    let shape = [
+        PlateShape::WELLS_96,
+        PlateShape::WELLS_384,
+        PlateShape::WELLS_1536,
+    ]
+    .into_iter()
+    .find(|s| max_row < s.rows && max_col < s.cols)
+    .ok_or_else(|| {
+        ImportError::malformed(
+            LONG_ID,
+            "well column",
+            format!(
+                "well {} does not fit a 96-, 384- or 1536-well plate",
+                WellId::new(max_row, max_col)
+            ),
+        )
+    })?;
     // Value columns: every column but `well` whose cells are mostly numbers.
     let mut reads = Vec::new();
     for (col_idx, name) in header.iter().enumerate() {
@@ -260,7 +276,10 @@ pub(crate) fn parse_long(source: &TextSource) -> Result<Imported, ImportError> {
         read.wavelength_nm = wavelength_from_label(name);
         let (mut numbers, mut texts) = (0, 0);
         for (_, well, fields) in &entries {
-            match parse_cell(fields.get(col_idx).map_or("", String::as_str), decimal_comma) {
+            match parse_cell(
+                fields.get(col_idx).map_or("", String::as_str),
+                decimal_comma,
+            ) {
                 CellValue::Empty => {}
                 CellValue::Number(v) => {
                     numbers += 1;
@@ -322,7 +341,10 @@ mod tests {
         assert_eq!(plate.reads[0].wavelength_nm, Some(450.0));
         assert_eq!(plate.value(0, WellId::parse("A1").unwrap()), Some(0.5));
         assert_eq!(
-            plate.reads[0].flags.get(&WellId::parse("B2").unwrap()).unwrap(),
+            plate.reads[0]
+                .flags
+                .get(&WellId::parse("B2").unwrap())
+                .unwrap(),
             "OVER"
         );
     }

@@ -7,9 +7,18 @@
 //!
 //! Partial success is data: an [`Imported`] carries warnings next to the plates.
 
+mod bmg;
 mod cell;
+mod gen5;
 mod generic;
+mod grid;
+pub mod json;
+mod perkinelmer;
+mod softmax;
+mod tecan;
 mod text;
+mod thermo;
+pub mod workbook;
 
 use std::path::Path;
 
@@ -19,6 +28,7 @@ use crate::plate::Plate;
 
 pub use cell::{CellValue, parse_cell, parse_number};
 pub use text::{TextSource, decode_text, split_fields};
+pub use workbook::{Cell, Sheet, Workbook};
 
 /// Files larger than this are refused before they are read.
 pub const MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
@@ -115,12 +125,56 @@ pub fn sniff_container(bytes: &[u8]) -> Container {
 }
 
 /// The text formats, in the order they are tried (most specific first).
-const TEXT_FORMATS: &[(&str, fn(&TextSource) -> bool, TextParser)] = &[
+const TEXT_FORMATS: &[(&str, TextDetector, TextParser)] = &[
+    (softmax::ID, softmax::detect, softmax::parse),
+    (gen5::TEXT_ID, gen5::detect_text, gen5::parse_text),
+    (bmg::CSV_ID, bmg::detect_csv, bmg::parse_csv),
+    (
+        perkinelmer::ENVISION_ID,
+        perkinelmer::detect_envision,
+        perkinelmer::parse_envision,
+    ),
+    (
+        perkinelmer::KALEIDO_ID,
+        perkinelmer::detect_kaleido,
+        perkinelmer::parse_kaleido,
+    ),
+    (
+        thermo::MULTISKAN_TEXT_ID,
+        thermo::detect_multiskan_text,
+        thermo::parse_multiskan_text,
+    ),
     (generic::LONG_ID, generic::detect_long, generic::parse_long),
     (generic::GRID_ID, generic::detect_grid, generic::parse_grid),
 ];
 
+/// The workbook formats, in the order they are tried (most specific first).
+const WORKBOOK_FORMATS: &[(&str, WorkbookDetector, WorkbookParser)] = &[
+    (gen5::XLSX_ID, gen5::detect_xlsx, gen5::parse_xlsx),
+    (bmg::SMART_ID, bmg::detect_smart, bmg::parse_smart),
+    (bmg::XLSX_ID, bmg::detect_xlsx, bmg::parse_xlsx),
+    (
+        tecan::MAGELLAN_ID,
+        tecan::detect_magellan,
+        tecan::parse_magellan,
+    ),
+    (
+        tecan::ICONTROL_ID,
+        tecan::detect_icontrol,
+        tecan::parse_icontrol,
+    ),
+    (thermo::SKY_ID, thermo::detect_sky, thermo::parse_sky),
+    (
+        thermo::SKANIT_ID,
+        thermo::detect_skanit,
+        thermo::parse_skanit,
+    ),
+];
+
+type TextDetector = fn(&TextSource) -> bool;
+type WorkbookDetector = fn(&Workbook) -> bool;
 type TextParser = fn(&TextSource) -> Result<Imported, ImportError>;
+type WorkbookParser = fn(&Workbook) -> Result<Imported, ImportError>;
 
 /// Imports a plate-reader export from its bytes.
 ///
@@ -138,10 +192,26 @@ pub fn import_bytes(bytes: &[u8]) -> Result<Imported, ImportError> {
         });
     }
     match sniff_container(bytes) {
-        Container::Xlsx | Container::Xls => Err(ImportError::Unrecognized {
-            tried: supported_formats().join(", "),
-            hint: "the file is an Excel workbook, and no workbook format matched".into(),
-        }),
+        Container::Xlsx | Container::Xls => {
+            let book = if sniff_container(bytes) == Container::Xlsx {
+                workbook::read_xlsx(bytes)?
+            } else {
+                workbook::read_xls(bytes)?
+            };
+            for (_, detect, parse) in WORKBOOK_FORMATS {
+                if detect(&book) {
+                    return parse(&book);
+                }
+            }
+            let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+            Err(ImportError::Unrecognized {
+                tried: supported_formats().join(", "),
+                hint: format!(
+                    "the file is an Excel workbook (sheets: {}) whose content matches none of them",
+                    names.join(", ")
+                ),
+            })
+        }
         Container::Text => {
             let source = TextSource::new(&decode_text(bytes));
             for (_, detect, parse) in TEXT_FORMATS {
@@ -176,5 +246,9 @@ pub fn import_file(path: &Path) -> Result<Imported, ImportError> {
 /// The ids of every supported format.
 #[must_use]
 pub fn supported_formats() -> Vec<&'static str> {
-    TEXT_FORMATS.iter().map(|(id, _, _)| *id).collect()
+    TEXT_FORMATS
+        .iter()
+        .map(|(id, _, _)| *id)
+        .chain(WORKBOOK_FORMATS.iter().map(|(id, _, _)| *id))
+        .collect()
 }

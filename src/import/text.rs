@@ -7,9 +7,15 @@
 #[must_use]
 pub fn decode_text(bytes: &[u8]) -> String {
     let text = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        encoding_rs::UTF_16LE.decode_without_bom_handling(rest).0.into_owned()
+        encoding_rs::UTF_16LE
+            .decode_without_bom_handling(rest)
+            .0
+            .into_owned()
     } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        encoding_rs::UTF_16BE.decode_without_bom_handling(rest).0.into_owned()
+        encoding_rs::UTF_16BE
+            .decode_without_bom_handling(rest)
+            .0
+            .into_owned()
     } else if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         String::from_utf8_lossy(rest).into_owned()
     } else if looks_like_bomless_utf16(bytes) {
@@ -22,7 +28,10 @@ pub fn decode_text(bytes: &[u8]) -> String {
     } else {
         match std::str::from_utf8(bytes) {
             Ok(text) => text.to_string(),
-            Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+            Err(_) => encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
         }
     };
     text.replace("\r\n", "\n").replace('\r', "\n")
@@ -35,7 +44,12 @@ fn looks_like_bomless_utf16(bytes: &[u8]) -> bool {
         return false;
     }
     let zeros_even = sample.iter().step_by(2).filter(|b| **b == 0).count();
-    let zeros_odd = sample.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    let zeros_odd = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|b| **b == 0)
+        .count();
     let half = sample.len() / 2;
     zeros_even.max(zeros_odd) * 10 > half * 7
 }

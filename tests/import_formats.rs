@@ -1,0 +1,594 @@
+//! Every real export in `shared/platefiles/` imports with the right format, plates, shape,
+//! reads, wavelengths, times, flags and values (checked at the first and last well, a
+//! transposed pair such as B3/C2, special values, every read kind and the last read), and
+//! the importer never panics on arbitrary or damaged input (proptest).
+
+use platefit::import::json::{import_json, import_summary};
+use platefit::import::{ImportError, Imported, import_bytes, import_file};
+use platefit::{PlateShape, ReadKind, WellId};
+
+fn sample(rel: &str) -> String {
+    format!("{}/../shared/platefiles/{rel}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn load(rel: &str) -> Imported {
+    let path = sample(rel);
+    match import_file(std::path::Path::new(&path)) {
+        Ok(imported) => imported,
+        Err(e) => panic!("{rel}: {e}"),
+    }
+}
+
+fn w(name: &str) -> WellId {
+    WellId::parse(name).expect("test well name")
+}
+
+/// Value of a well in read `read` of plate `plate`.
+fn val(imported: &Imported, plate: usize, read: usize, well: &str) -> Option<f64> {
+    imported.plates[plate].value(read, w(well))
+}
+
+fn flag<'a>(imported: &'a Imported, plate: usize, read: usize, well: &str) -> Option<&'a str> {
+    imported.plates[plate].reads[read]
+        .flags
+        .get(&w(well))
+        .map(String::as_str)
+}
+
+fn labels(imported: &Imported, plate: usize) -> Vec<&str> {
+    imported.plates[plate]
+        .reads
+        .iter()
+        .map(|r| r.label.as_str())
+        .collect()
+}
+
+fn meta<'a>(imported: &'a Imported, key: &str) -> Option<&'a str> {
+    imported.plates[0].metadata.get(key).map(String::as_str)
+}
+
+const ALL: &[&str] = &[
+    "biotek-gen5/endpoint_stdcurve_singleplate_2.txt",
+    "biotek-gen5-xlsx/BioTek_Epoch2.xlsx",
+    "molecular-devices-softmaxpro/softmaxpro_example_reduced.txt",
+    "bmg-mars-csv/BMG Labtech format.CSV",
+    "bmg-mars-xlsx/clariostar.xlsx",
+    "bmg-smartcontrol-xlsx/fluroescence_endpoint_example1.xlsx",
+    "perkinelmer-envision-csv/PE_Envision_fluorescence_example01.csv",
+    "revvity-kaleido-csv/absorbance_endpoint_single_plate_example_01.csv",
+    "tecan-magellan-xlsx/SLA01P01_OD.xlsx",
+    "tecan-icontrol-xlsx/sample_ODs.xlsx",
+    "thermo-skanit-xlsx/skanit_data.xlsx",
+    "thermo-multiskan-sky-xlsx/Multiskan Sky.xlsx",
+    "thermo-skanit-txt/multiskan_spectrum_1500.txt",
+    "generic-grid-csv/example-1.csv",
+];
+
+#[test]
+fn gen5_text_results_matrix_with_sub_rows() {
+    let imp = load("biotek-gen5/endpoint_stdcurve_singleplate_2.txt");
+    assert_eq!(imp.format, "biotek-gen5-text");
+    assert_eq!(imp.plates.len(), 1);
+    let plate = &imp.plates[0];
+    assert_eq!(plate.name, "Plate 1");
+    assert_eq!(plate.shape, PlateShape::WELLS_96);
+    assert_eq!(
+        labels(&imp, 0),
+        ["450nm:450", "Blank 450nm:450", "[Concentration]"]
+    );
+    let kinds: Vec<ReadKind> = plate.reads.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, [ReadKind::Raw, ReadKind::Derived, ReadKind::Derived]);
+    assert_eq!(plate.reads[0].wavelength_nm, Some(450.0));
+    assert_eq!(plate.reads[1].wavelength_nm, Some(450.0));
+    assert_eq!(plate.reads[0].time_s, None);
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(3.411));
+    assert_eq!(val(&imp, 0, 0, "H12"), Some(0.169));
+    assert_eq!(val(&imp, 0, 0, "B3"), Some(1.114));
+    assert_eq!(val(&imp, 0, 0, "C2"), Some(0.370));
+    // -0.000 in the blank-subtracted row is a (negative) zero, not a flag.
+    let h3 = val(&imp, 0, 1, "H3").expect("H3 has a value");
+    assert!(h3 == 0.0 && h3.is_sign_negative());
+    assert_eq!(val(&imp, 0, 1, "H12"), Some(0.168));
+    assert_eq!(val(&imp, 0, 2, "A1"), Some(1014.822));
+    assert!(plate.reads.iter().all(|r| r.flags.is_empty()));
+    assert_eq!(meta(&imp, "software_version"), Some("3.12.08"));
+    assert_eq!(meta(&imp, "date"), Some("8/26/2022"));
+    assert_eq!(meta(&imp, "time"), Some("10:14:27 AM"));
+    assert_eq!(meta(&imp, "wavelengths"), Some("450"));
+}
+
+#[test]
+fn gen5_xlsx_kinetic_table_and_results() {
+    let imp = load("biotek-gen5-xlsx/BioTek_Epoch2.xlsx");
+    assert_eq!(imp.format, "biotek-gen5-xlsx");
+    assert_eq!(imp.plates.len(), 1);
+    let plate = &imp.plates[0];
+    assert_eq!(plate.shape, PlateShape::WELLS_96);
+    // 354 time points every 15 min, then the derived Max V and R-Squared grids.
+    assert_eq!(plate.reads.len(), 356);
+    let first = &plate.reads[0];
+    assert_eq!(first.label, "630");
+    assert_eq!(first.wavelength_nm, Some(630.0));
+    assert_eq!(first.time_s, Some(0.0));
+    assert_eq!(plate.reads[1].time_s, Some(900.0));
+    assert_eq!(plate.reads[353].time_s, Some(317_700.0));
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(0.097));
+    assert_eq!(val(&imp, 0, 0, "D9"), Some(0.1));
+    assert_eq!(val(&imp, 0, 0, "B3"), Some(0.098));
+    assert_eq!(val(&imp, 0, 0, "C2"), Some(0.098));
+    assert_eq!(val(&imp, 0, 0, "E1"), None);
+    assert_eq!(val(&imp, 0, 353, "A1"), Some(0.172));
+    assert_eq!(val(&imp, 0, 353, "D9"), Some(0.226));
+    assert_eq!(plate.reads[354].label, "Max V [630]");
+    assert_eq!(plate.reads[354].kind, ReadKind::Derived);
+    assert_eq!(val(&imp, 0, 354, "A4"), Some(-0.067));
+    assert_eq!(meta(&imp, "instrument"), Some("ELx808"));
+    assert_eq!(meta(&imp, "date"), Some("2023-11-03"));
+    assert_eq!(meta(&imp, "time"), Some("17:46:19"));
+    assert_eq!(meta(&imp, "software_version"), Some("3.08.01"));
+}
+
+#[test]
+fn softmax_reduced_time_format() {
+    let imp = load("molecular-devices-softmaxpro/softmaxpro_example_reduced.txt");
+    assert_eq!(imp.format, "softmax-pro-text");
+    assert_eq!(imp.plates.len(), 1);
+    let plate = &imp.plates[0];
+    assert_eq!(plate.name, "Plate1");
+    assert_eq!(plate.shape, PlateShape::WELLS_96);
+    assert_eq!(plate.reads.len(), 1);
+    let read = &plate.reads[0];
+    assert_eq!(read.kind, ReadKind::Difference);
+    assert_eq!(read.wavelength_nm, Some(450.0));
+    assert_eq!(read.time_s, None);
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(1.8565999999999998));
+    assert_eq!(val(&imp, 0, 0, "H12"), Some(-0.0001));
+    assert_eq!(val(&imp, 0, 0, "B3"), Some(2.0092000000000003));
+    assert_eq!(val(&imp, 0, 0, "C2"), Some(0.34149999999999997));
+    assert_eq!(val(&imp, 0, 0, "D6"), Some(0.47680000000000006));
+    assert_eq!(meta(&imp, "data_type"), Some("Reduced"));
+    assert_eq!(meta(&imp, "wavelengths"), Some("450, 650"));
+}
+
+#[test]
+fn bmg_mars_csv() {
+    let imp = load("bmg-mars-csv/BMG Labtech format.CSV");
+    assert_eq!(imp.format, "bmg-mars-csv");
+    assert_eq!(imp.plates.len(), 1);
+    assert_eq!(imp.plates[0].shape, PlateShape::WELLS_96);
+    assert_eq!(labels(&imp, 0), ["Raw Data (450 1)"]);
+    assert_eq!(imp.plates[0].reads[0].wavelength_nm, Some(450.0));
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(0.073));
+    assert_eq!(val(&imp, 0, 0, "H12"), Some(0.207));
+    assert_eq!(val(&imp, 0, 0, "B3"), Some(0.012));
+    assert_eq!(val(&imp, 0, 0, "C2"), Some(0.065));
+    assert_eq!(meta(&imp, "date"), Some("5/14/2021"));
+    assert_eq!(meta(&imp, "read_mode"), Some("Absorbance"));
+    assert_eq!(meta(&imp, "test_run"), Some("445"));
+}
+
+#[test]
+fn bmg_mars_xlsx_wells_as_rows_kinetic() {
+    let imp = load("bmg-mars-xlsx/clariostar.xlsx");
+    assert_eq!(imp.format, "bmg-mars-xlsx");
+    assert_eq!(imp.plates.len(), 1);
+    let plate = &imp.plates[0];
+    assert_eq!(plate.shape, PlateShape::WELLS_96);
+    assert_eq!(plate.reads.len(), 337);
+    assert!(plate.reads.iter().all(|r| r.label == "Raw Data (600)"));
+    assert!(plate.reads.iter().all(|r| r.wavelength_nm == Some(600.0)));
+    assert_eq!(plate.reads[0].time_s, Some(0.0));
+    assert_eq!(plate.reads[1].time_s, Some(180.0));
+    assert_eq!(plate.reads[336].time_s, Some(60_480.0));
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(0.142));
+    assert_eq!(val(&imp, 0, 1, "A1"), Some(0.139));
+    assert_eq!(val(&imp, 0, 0, "A2"), Some(0.152));
+    assert_eq!(val(&imp, 0, 336, "F8"), Some(0.146));
+    assert_eq!(val(&imp, 0, 0, "G1"), None);
+    assert_eq!(meta(&imp, "instrument"), Some("CLARIOstar"));
+    assert_eq!(meta(&imp, "date"), Some("2022-10-31"));
+}
+
+#[test]
+fn bmg_smart_control_sections_by_title() {
+    let imp = load("bmg-smartcontrol-xlsx/fluroescence_endpoint_example1.xlsx");
+    assert_eq!(imp.format, "bmg-smartcontrol-xlsx");
+    assert_eq!(imp.plates.len(), 1);
+    assert_eq!(imp.plates[0].shape, PlateShape::WELLS_96);
+    assert_eq!(
+        labels(&imp, 0),
+        [
+            "Raw Data (480-14/520-30)",
+            "Blank corrected based on Raw Data (480-14/520-30)"
+        ]
+    );
+    let reads = &imp.plates[0].reads;
+    assert_eq!(reads[0].kind, ReadKind::Raw);
+    assert_eq!(reads[1].kind, ReadKind::Derived);
+    assert_eq!(reads[0].wavelength_nm, Some(480.0));
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(4_180_171.0));
+    assert_eq!(val(&imp, 0, 0, "H12"), Some(32_522.0));
+    assert_eq!(val(&imp, 0, 0, "B3"), Some(949_879.0));
+    assert_eq!(val(&imp, 0, 0, "C2"), Some(240_450.0));
+    assert_eq!(val(&imp, 0, 0, "A12"), None);
+    assert_eq!(val(&imp, 0, 1, "A1"), Some(4_147_291.0));
+    assert_eq!(val(&imp, 0, 1, "H9"), Some(92_299.0));
+    assert_eq!(meta(&imp, "read_mode"), Some("Fluorescence (FI)"));
+}
+
+#[test]
+fn envision_titled_and_calculated_grids() {
+    let imp = load("perkinelmer-envision-csv/PE_Envision_fluorescence_example01.csv");
+    assert_eq!(imp.format, "perkinelmer-envision-csv");
+    assert_eq!(imp.plates.len(), 1);
+    let plate = &imp.plates[0];
+    assert_eq!(plate.shape, PlateShape::WELLS_96);
+    assert_eq!(plate.reads.len(), 3);
+    assert!(plate.reads[0].label.starts_with("Calc 1: General"));
+    assert_eq!(plate.reads[0].kind, ReadKind::Derived);
+    assert_eq!(
+        plate.reads[1].label,
+        "AC HTRF Laser [Eu](1) - channel 1 window 1 (Counts)"
+    );
+    assert_eq!(plate.reads[1].wavelength_nm, None);
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(3912.12920565));
+    assert_eq!(val(&imp, 0, 0, "A4"), None);
+    assert_eq!(val(&imp, 0, 1, "A1"), Some(31441.0));
+    assert_eq!(val(&imp, 0, 1, "B3"), Some(19621.0));
+    assert_eq!(val(&imp, 0, 1, "C2"), Some(12502.0));
+    assert_eq!(val(&imp, 0, 2, "H7"), Some(81633.0));
+    assert_eq!(val(&imp, 0, 2, "H12"), None);
+    assert_eq!(meta(&imp, "software_version"), Some("1.14.3049.1193"));
+}
+
+#[test]
+fn kaleido_absorbance_endpoint() {
+    let imp = load("revvity-kaleido-csv/absorbance_endpoint_single_plate_example_01.csv");
+    assert_eq!(imp.format, "revvity-kaleido-csv");
+    assert_eq!(imp.plates.len(), 1);
+    assert_eq!(imp.plates[0].shape, PlateShape::WELLS_96);
+    assert_eq!(labels(&imp, 0), ["ABS mono 1"]);
+    assert_eq!(imp.plates[0].reads[0].wavelength_nm, Some(450.0));
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(2.2075694995298862));
+    assert_eq!(val(&imp, 0, 0, "H12"), Some(0.04316096081934782));
+    assert_eq!(val(&imp, 0, 0, "B3"), Some(1.9378645820556875));
+    assert_eq!(val(&imp, 0, 0, "C2"), Some(0.590226617658263));
+    assert_eq!(meta(&imp, "software_version"), Some("Kaleido 2.0.3058.126"));
+    assert_eq!(meta(&imp, "serial"), Some("1234567"));
+}
+
+#[test]
+fn magellan_well_list() {
+    let imp = load("tecan-magellan-xlsx/SLA01P01_OD.xlsx");
+    assert_eq!(imp.format, "tecan-magellan-xlsx");
+    assert_eq!(imp.plates.len(), 1);
+    assert_eq!(imp.plates[0].name, "96WEL008");
+    assert_eq!(imp.plates[0].shape, PlateShape::WELLS_96);
+    assert_eq!(labels(&imp, 0), ["Raw data"]);
+    assert_eq!(imp.plates[0].reads[0].wavelength_nm, Some(595.0));
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(0.1462));
+    assert_eq!(val(&imp, 0, 0, "B1"), Some(0.2118));
+    assert_eq!(val(&imp, 0, 0, "H12"), Some(0.0461));
+    assert_eq!(val(&imp, 0, 0, "A12"), Some(0.0487));
+    assert_eq!(meta(&imp, "serial"), Some("12901000069"));
+    assert_eq!(meta(&imp, "plate_definition"), Some("GRE96ft.pdf"));
+}
+
+#[test]
+fn icontrol_endpoint_and_kinetic_wells_as_rows() {
+    let imp = load("tecan-icontrol-xlsx/sample_ODs.xlsx");
+    assert_eq!(imp.format, "tecan-icontrol-xlsx");
+    assert_eq!(imp.plates.len(), 1);
+    let plate = &imp.plates[0];
+    assert_eq!(plate.shape, PlateShape::WELLS_96);
+    // One endpoint grid and 632 kinetic cycles (cycle 633 has no data).
+    assert_eq!(plate.reads.len(), 633);
+    assert_eq!(plate.reads[0].label, "Abs600_Copy1");
+    assert_eq!(plate.reads[0].time_s, None);
+    assert!(plate.reads.iter().all(|r| r.wavelength_nm == Some(600.0)));
+    assert!(plate.reads[1..].iter().all(|r| r.label == "Abs600"));
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(0.25619998574256897));
+    assert_eq!(val(&imp, 0, 0, "B1"), Some(0.263700008392334));
+    assert_eq!(plate.reads[1].time_s, Some(0.0));
+    assert_eq!(plate.reads[2].time_s, Some(95.3));
+    assert_eq!(val(&imp, 0, 1, "A1"), Some(0.25699999928474426));
+    assert_eq!(val(&imp, 0, 2, "A2"), Some(0.10109999775886536));
+    assert_eq!(val(&imp, 0, 599, "H12"), Some(0.9552000164985657));
+    assert_eq!(plate.reads[599].time_s, Some(56_997.1));
+    assert_eq!(plate.reads[632].time_s, Some(60_143.3));
+    assert_eq!(val(&imp, 0, 632, "A1"), Some(0.8641999959945679));
+    assert_eq!(val(&imp, 0, 632, "H12"), Some(0.9556000232696533));
+    assert_eq!(meta(&imp, "instrument"), Some("infinite 200Pro"));
+    assert_eq!(meta(&imp, "software_version"), Some("2.0.10.0"));
+    assert_eq!(meta(&imp, "date"), Some("20.02.2024"));
+}
+
+#[test]
+fn skanit_step_sheets() {
+    let imp = load("thermo-skanit-xlsx/skanit_data.xlsx");
+    assert_eq!(imp.format, "thermo-skanit-xlsx");
+    assert_eq!(imp.plates.len(), 1);
+    let plate = &imp.plates[0];
+    assert_eq!(plate.name, "Plate 1");
+    assert_eq!(plate.shape, PlateShape::WELLS_96);
+    assert_eq!(
+        labels(&imp, 0),
+        [
+            "Absorbance 1: Abs",
+            "Blank Subtraction 1: Blank subtracted",
+            "Standard Curve 1: Signal",
+            "Standard Curve 1: Conc. [microg/ml]",
+            "Dilution Factor 1: Value",
+            "Dilution Factor 1: Dilution factor"
+        ]
+    );
+    assert_eq!(plate.reads[0].kind, ReadKind::Raw);
+    assert!(plate.reads[1..].iter().all(|r| r.kind == ReadKind::Derived));
+    assert!(plate.reads.iter().all(|r| r.wavelength_nm == Some(450.0)));
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(1.7455));
+    assert_eq!(val(&imp, 0, 0, "H12"), Some(0.1032));
+    assert_eq!(val(&imp, 0, 0, "B3"), Some(0.3925));
+    assert_eq!(val(&imp, 0, 0, "C2"), Some(0.953));
+    assert_eq!(val(&imp, 0, 1, "H1"), Some(-0.000555));
+    assert_eq!(flag(&imp, 0, 4, "A1"), Some("NaN"));
+    assert_eq!(val(&imp, 0, 4, "D3"), Some(64.0));
+    assert_eq!(val(&imp, 0, 4, "H1"), None);
+    assert_eq!(meta(&imp, "instrument"), Some("Varioskan LUX"));
+    assert_eq!(meta(&imp, "serial"), Some("3020-81776"));
+}
+
+#[test]
+fn multiskan_sky_long_raw_sheet() {
+    let imp = load("thermo-multiskan-sky-xlsx/Multiskan Sky.xlsx");
+    assert_eq!(imp.format, "thermo-multiskan-sky-xlsx");
+    assert_eq!(imp.plates.len(), 1);
+    let plate = &imp.plates[0];
+    assert_eq!(plate.shape, PlateShape::WELLS_96);
+    assert_eq!(plate.reads.len(), 101);
+    assert!(plate.reads.iter().all(|r| r.wavelength_nm == Some(340.0)));
+    assert_eq!(plate.reads[0].time_s, Some(0.0));
+    assert_eq!(plate.reads[1].time_s, Some(5.99));
+    assert_eq!(plate.reads[100].time_s, Some(599.99));
+    assert_eq!(val(&imp, 0, 0, "A2"), Some(1.1296));
+    assert_eq!(val(&imp, 0, 0, "G2"), Some(0.1092));
+    assert_eq!(val(&imp, 0, 0, "A1"), None);
+    assert_eq!(val(&imp, 0, 100, "A2"), Some(1.0306));
+    assert_eq!(val(&imp, 0, 100, "G2"), Some(0.1093));
+    assert_eq!(meta(&imp, "serial"), Some("1530-00516C"));
+    assert_eq!(meta(&imp, "instrument"), Some("Multiskan Sky"));
+}
+
+#[test]
+fn multiskan_text_iterations_stray_tabs_and_nan() {
+    let imp = load("thermo-skanit-txt/multiskan_spectrum_1500.txt");
+    assert_eq!(imp.format, "thermo-multiskan-text");
+    assert_eq!(imp.plates.len(), 1);
+    let plate = &imp.plates[0];
+    assert_eq!(plate.shape, PlateShape::WELLS_96);
+    assert_eq!(plate.reads.len(), 62);
+    assert!(
+        plate.reads[..31]
+            .iter()
+            .all(|r| r.wavelength_nm == Some(340.0))
+    );
+    assert!(
+        plate.reads[31..]
+            .iter()
+            .all(|r| r.wavelength_nm == Some(420.0))
+    );
+    assert_eq!(plate.reads[0].label, "340 nm iteration 1");
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(0.0440802853056135));
+    assert_eq!(val(&imp, 0, 0, "F10"), Some(3.20105597773776));
+    assert_eq!(val(&imp, 0, 0, "G1"), None);
+    // Iteration 2 line 17: `...1.7601945810398\t\t2.57561880119168...` - the stray tab is
+    // padding, so B9 and B10 keep their values.
+    assert_eq!(val(&imp, 0, 1, "B8"), Some(1.7601945810398));
+    assert_eq!(val(&imp, 0, 1, "B9"), Some(2.57561880119168));
+    assert_eq!(val(&imp, 0, 1, "B10"), Some(3.05211696472569));
+    assert_eq!(val(&imp, 0, 1, "F6"), Some(1.06125319043754));
+    assert_eq!(val(&imp, 0, 1, "B11"), None);
+    // Iteration 31 at 340 nm: rows A-D are NaN (flags, never 0), row E has values.
+    assert_eq!(flag(&imp, 0, 30, "A1"), Some("NaN"));
+    assert_eq!(flag(&imp, 0, 30, "D10"), Some("NaN"));
+    assert_eq!(val(&imp, 0, 30, "D10"), None);
+    assert_eq!(val(&imp, 0, 30, "E1"), Some(0.0382875146933363));
+    // The last read: 420 nm, iteration 31.
+    assert_eq!(plate.reads[61].label, "420 nm iteration 31");
+    assert_eq!(val(&imp, 0, 61, "D1"), Some(0.0344325821273442));
+}
+
+#[test]
+fn plater_generic_grid_numeric_blocks() {
+    let imp = load("generic-grid-csv/example-1.csv");
+    assert_eq!(imp.format, "generic-grid-csv");
+    assert_eq!(imp.plates.len(), 1);
+    assert_eq!(imp.plates[0].shape, PlateShape::WELLS_96);
+    assert_eq!(labels(&imp, 0), ["Concentration", "Killing"]);
+    assert_eq!(val(&imp, 0, 0, "A11"), Some(0.00001024));
+    assert_eq!(val(&imp, 0, 0, "H12"), Some(0.0));
+    assert_eq!(val(&imp, 0, 1, "A1"), Some(98.0));
+    assert_eq!(val(&imp, 0, 1, "H12"), Some(0.5));
+    assert_eq!(val(&imp, 0, 1, "B3"), Some(3.0));
+    assert_eq!(val(&imp, 0, 1, "C2"), Some(21.0));
+    assert_eq!(imp.warnings.len(), 2);
+}
+
+#[test]
+fn every_sample_gives_json_without_nan_and_a_summary() {
+    for rel in ALL {
+        let imp = load(rel);
+        let value = import_json(rel, &imp);
+        // Numbers are finite or null (a bare NaN would not parse back).
+        let text = serde_json::to_string(&value).expect("json");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+            "{rel}"
+        );
+        assert_eq!(value["format"], imp.format.as_str(), "{rel}");
+        let plate = &value["plates"][0];
+        assert_eq!(
+            plate["rows"].as_u64(),
+            Some(imp.plates[0].shape.rows as u64)
+        );
+        let values = &plate["reads"][0]["values"];
+        assert_eq!(
+            values.as_array().map(Vec::len),
+            Some(imp.plates[0].shape.rows)
+        );
+        let summary = import_summary(rel, &imp);
+        assert!(summary.contains(&imp.format), "{rel}");
+    }
+}
+
+#[test]
+fn xlsx_named_xls_and_extensions_do_not_matter() {
+    let bytes = std::fs::read(sample("tecan-magellan-xlsx/SLA01P01_OD.xlsx")).expect("read");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(" odd name.XLS");
+    std::fs::write(&path, &bytes).expect("write");
+    let imp = import_file(&path).expect("xlsx named .xls");
+    assert_eq!(imp.format, "tecan-magellan-xlsx");
+}
+
+#[test]
+fn unknown_and_broken_files_give_clear_errors() {
+    let err = import_bytes(b"hello world\nthis is not a plate\n").expect_err("unknown");
+    let text = err.to_string();
+    assert!(matches!(err, ImportError::Unrecognized { .. }));
+    assert!(
+        text.contains("biotek-gen5-text") && text.contains("thermo-skanit-xlsx"),
+        "{text}"
+    );
+    assert!(text.contains("hello world"), "{text}");
+    // A legacy .xls signature with garbage is refused clearly.
+    let err =
+        import_bytes(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0]).expect_err("xls");
+    assert!(err.to_string().contains(".xls"), "{err}");
+    // A truncated xlsx zip.
+    let bytes = std::fs::read(sample("bmg-mars-xlsx/clariostar.xlsx")).expect("read");
+    let err = import_bytes(&bytes[..bytes.len() / 2]).expect_err("truncated");
+    assert!(matches!(err, ImportError::Workbook(_)), "{err}");
+    // A SoftMax plate block without a plate size names the line.
+    let err = import_bytes(b"##BLOCKS= 1\nPlate:\tP\t1.3\tPlateFormat\tEndpoint\n~End\n")
+        .expect_err("no size");
+    assert!(err.to_string().contains("line 2"), "{err}");
+    assert!(matches!(import_bytes(b""), Err(ImportError::Empty)));
+}
+
+mod robustness {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text_samples() -> Vec<Vec<u8>> {
+        ALL.iter()
+            .filter(|rel| !rel.ends_with(".xlsx"))
+            .map(|rel| std::fs::read(sample(rel)).expect("sample"))
+            .collect()
+    }
+
+    fn xlsx_samples() -> Vec<Vec<u8>> {
+        ALL.iter()
+            .filter(|rel| rel.ends_with(".xlsx") && !rel.contains("icontrol"))
+            .map(|rel| std::fs::read(sample(rel)).expect("sample"))
+            .collect()
+    }
+
+    /// Applies one mutation to a file: truncate, flip bytes, duplicate a line, empty cells.
+    fn mutate(mut bytes: Vec<u8>, op: u8, a: usize, b: usize) -> Vec<u8> {
+        let len = bytes.len().max(1);
+        match op % 4 {
+            0 => bytes.truncate(a % len),
+            1 => {
+                for k in 0..8usize {
+                    let idx = a.wrapping_add(k.wrapping_mul(b)) % len;
+                    if let Some(byte) = bytes.get_mut(idx) {
+                        *byte ^= (b as u8) | 1;
+                    }
+                }
+            }
+            2 => {
+                let text = bytes
+                    .split(|c| *c == b'\n')
+                    .map(<[u8]>::to_vec)
+                    .collect::<Vec<_>>();
+                let line = a % text.len().max(1);
+                let mut out = Vec::new();
+                for (i, l) in text.iter().enumerate() {
+                    out.extend_from_slice(l);
+                    out.push(b'\n');
+                    if i == line {
+                        for _ in 0..(b % 5 + 1) {
+                            out.extend_from_slice(l);
+                            out.push(b'\n');
+                        }
+                    }
+                }
+                bytes = out;
+            }
+            _ => {
+                // Empty cells: drop the characters between delimiters in a region.
+                let start = a % len;
+                let end = start.saturating_add(b % 400).min(bytes.len());
+                let mut out = bytes[..start].to_vec();
+                out.extend(
+                    bytes[start..end]
+                        .iter()
+                        .copied()
+                        .filter(|c| matches!(c, b'\t' | b',' | b';' | b'\n' | b'\r')),
+                );
+                out.extend_from_slice(&bytes[end..]);
+                bytes = out;
+            }
+        }
+        bytes
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = import_bytes(&bytes);
+        }
+
+        #[test]
+        fn mutated_text_exports_never_panic(which in 0usize..16, op in any::<u8>(), a in any::<usize>(), b in any::<usize>(), rounds in 1usize..4) {
+            let samples = text_samples();
+            let mut bytes = samples[which % samples.len()].clone();
+            for r in 0..rounds {
+                bytes = mutate(bytes, op.wrapping_add(r as u8), a.wrapping_mul(r + 1), b);
+            }
+            if let Ok(imported) = import_bytes(&bytes) {
+                let text = serde_json::to_string(&import_json("x", &imported)).expect("json");
+                prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn mutated_workbooks_never_panic(which in 0usize..16, op in 0u8..2, a in any::<usize>(), b in any::<usize>()) {
+            let samples = xlsx_samples();
+            let bytes = mutate(samples[which % samples.len()].clone(), op, a, b);
+            let _ = import_bytes(&bytes);
+        }
+    }
+
+    /// Structured corruption of plate grids: values replaced by tokens, rows dropped or
+    /// duplicated, fields emptied — still no panic, and numbers never turn into flags or 0.
+    #[test]
+    fn tokens_in_real_grids_are_flags() {
+        let path = sample("bmg-mars-csv/BMG Labtech format.CSV");
+        let text = std::fs::read_to_string(path).expect("read");
+        let text = text
+            .replacen("0.073", "OVER", 1)
+            .replacen("0.224", "?????", 1);
+        let imp = import_bytes(text.as_bytes()).expect("import");
+        assert_eq!(flag(&imp, 0, 0, "A1"), Some("OVER"));
+        assert_eq!(flag(&imp, 0, 0, "H2"), Some("?????"));
+        assert_eq!(val(&imp, 0, 0, "A1"), None);
+        assert_eq!(val(&imp, 0, 0, "A2"), Some(0.082));
+    }
+}
