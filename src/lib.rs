@@ -10,6 +10,7 @@
 //! This library has no GUI dependency; the `platefit` binary's GUI (feature `gui`) and CLI are
 //! thin layers over it.
 
+pub mod compare;
 pub mod dose_response;
 pub mod fit;
 pub mod import;
@@ -17,6 +18,7 @@ pub mod layout;
 pub mod plate;
 pub mod stats;
 
+pub use compare::{Comparison, compare};
 pub use dose_response::{DosePoint, DoseResponse};
 pub use fit::{Fit, FitOptions, FitStatus, fit_4pl};
 pub use layout::{ConcentrationUnit, CurveKey, Layout, WellInfo, WellRole};

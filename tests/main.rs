@@ -1,3 +1,4 @@
 //! The single integration test binary.
 
 mod import_formats;
+mod reference_drc;

@@ -1,0 +1,259 @@
+//! Comparing two curves: the resistance index (RI = IC50 of the test curve / IC50 of the
+//! reference curve) with its confidence intervals, and the extra-sum-of-squares F test of
+//! whether the IC50s differ.
+//!
+//! - `log10 RI = LogIC50_test − LogIC50_ref`. The joint fit of the two curves with all
+//!   parameters free has the same estimates as the separate fits; its pooled residual
+//!   variance `s² = (RSS_ref + RSS_test)/(n − p)` scales each curve's `(JᵀJ)⁻¹`, and
+//!   `SE(log10 RI) = sqrt(var_ref + var_test)`. The CI is `10^(log10 RI ± t(0.975, df)·SE)`.
+//! - drc's `EDcomp` delta CI: `RI ± t·SE(RI)` with `SE(RI) = RI·ln10·SE(log10 RI)`.
+//! - F test: the reduced model shares one LogIC50 between the curves;
+//!   `F = ((RSS_r − RSS_f)/(df_r − df_f)) / (RSS_f/df_f)`, p from F(df_r − df_f, df_f).
+
+use serde::Serialize;
+
+use crate::dose_response::DoseResponse;
+use crate::fit::curves::{CurveData, CurveSet, ParamRef};
+use crate::fit::lm::{SolverSettings, minimize};
+use crate::fit::{Fit, FitOptions, FitStatus, index};
+use crate::stats::{f_upper_tail, t95};
+
+/// The comparison of a test curve against a reference curve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// Label of the reference (sensitive, parental) curve.
+    pub reference: String,
+    /// Label of the test (resistant) curve.
+    pub test: String,
+    /// Whether the ratio is determined: `ok`, or why not.
+    pub status: String,
+    /// RI = IC50(test)/IC50(reference), when both IC50s are determined.
+    pub ratio: Option<f64>,
+    /// `log10 RI`.
+    pub log10_ratio: Option<f64>,
+    /// Standard error of `log10 RI` from the joint fit.
+    pub log10_ratio_se: Option<f64>,
+    /// 95 % CI of RI from the joint fit, on the log scale.
+    pub ratio_ci95: Option<[f64; 2]>,
+    /// drc-style delta CI of RI on the linear scale (can go below 0).
+    pub ratio_ci95_delta: Option<[f64; 2]>,
+    /// A bound when one IC50 lies outside its tested range (`"> 25.3"`).
+    pub ratio_bound: Option<String>,
+    /// Extra-sum-of-squares F statistic for a shared LogIC50.
+    pub f: Option<f64>,
+    /// Degrees of freedom of the F test `[df_r − df_f, df_f]`.
+    pub df: Option<[usize; 2]>,
+    /// p-value: do the IC50s differ?
+    pub p_value: Option<f64>,
+    /// RSS of the full model (both curves free).
+    pub rss_full: Option<f64>,
+    /// RSS of the reduced model (shared LogIC50).
+    pub rss_reduced: Option<f64>,
+    /// Residual df of the joint full fit.
+    pub df_joint: Option<usize>,
+}
+
+impl Comparison {
+    fn undetermined(reference: &Fit, test: &Fit, status: String) -> Self {
+        Self {
+            reference: reference.label.clone(),
+            test: test.label.clone(),
+            status,
+            ratio: None,
+            log10_ratio: None,
+            log10_ratio_se: None,
+            ratio_ci95: None,
+            ratio_ci95_delta: None,
+            ratio_bound: None,
+            f: None,
+            df: None,
+            p_value: None,
+            rss_full: None,
+            rss_reduced: None,
+            df_joint: None,
+        }
+    }
+}
+
+fn free_refs(options: &FitOptions, next: &mut usize, shared_log: Option<usize>) -> [ParamRef; 4] {
+    let mut take = |fixed: Option<f64>| match fixed {
+        Some(v) => ParamRef::Fixed(v),
+        None => {
+            *next += 1;
+            ParamRef::Free(*next - 1)
+        }
+    };
+    let bottom = take(options.fix_bottom);
+    let top = take(options.fix_top);
+    let log = match shared_log {
+        Some(i) => ParamRef::Free(i),
+        None => take(None),
+    };
+    let hill = take(None);
+    [bottom, top, log, hill]
+}
+
+/// Compares a test curve against a reference curve (both already fitted with `options`).
+#[must_use]
+pub fn compare(
+    reference: (&DoseResponse, &Fit),
+    test: (&DoseResponse, &Fit),
+    options: &FitOptions,
+) -> Comparison {
+    let (reference_points, reference_fit) = reference;
+    let (test_points, test_fit) = test;
+    let usable = |fit: &Fit| {
+        !matches!(
+            fit.status,
+            FitStatus::NotConverged | FitStatus::InsufficientData
+        ) && fit.params.log10_ic50.is_finite()
+    };
+    if !usable(reference_fit) || !usable(test_fit) {
+        return Comparison::undetermined(
+            reference_fit,
+            test_fit,
+            format!(
+                "no fit to compare ({}: {}, {}: {})",
+                reference_fit.label,
+                reference_fit.status.as_str(),
+                test_fit.label,
+                test_fit.status.as_str()
+            ),
+        );
+    }
+    let mut comparison = Comparison::undetermined(reference_fit, test_fit, "ok".into());
+    let df_full = reference_fit.df + test_fit.df;
+    let rss_full = reference_fit.rss + test_fit.rss;
+    comparison.rss_full = Some(rss_full);
+    comparison.df_joint = Some(df_full);
+    let log10_ratio = test_fit.params.log10_ic50 - reference_fit.params.log10_ic50;
+    // Pooled variance rescales each curve's own covariance.
+    let pooled_s2 = (df_full > 0).then(|| rss_full / df_full as f64);
+    let own_unscaled_var = |fit: &Fit| -> Option<f64> {
+        let cov = fit.covariance?;
+        let s2 = fit.rss / fit.df as f64;
+        (s2 > 0.0).then(|| cov[index::LOG_IC50][index::LOG_IC50] / s2)
+    };
+    let se_log = pooled_s2.and_then(|s2| {
+        let var = s2 * (own_unscaled_var(reference_fit)? + own_unscaled_var(test_fit)?);
+        (var.is_finite() && var >= 0.0).then(|| var.sqrt())
+    });
+    let ratio = 10f64.powf(log10_ratio);
+    let t = t95(df_full as f64);
+    let both_reported =
+        reference_fit.status.ic50_is_reported() && test_fit.status.ic50_is_reported();
+    if both_reported {
+        comparison.ratio = Some(ratio);
+        comparison.log10_ratio = Some(log10_ratio);
+        comparison.log10_ratio_se = se_log;
+        if let (Some(se), Some(t)) = (se_log, t) {
+            comparison.ratio_ci95 = Some([
+                10f64.powf(log10_ratio - t * se),
+                10f64.powf(log10_ratio + t * se),
+            ]);
+            let se_ratio = ratio * std::f64::consts::LN_10 * se;
+            comparison.ratio_ci95_delta = Some([ratio - t * se_ratio, ratio + t * se_ratio]);
+        }
+    } else {
+        comparison.status = format!(
+            "ratio not determined ({}: {}, {}: {})",
+            reference_fit.label,
+            reference_fit.status.as_str(),
+            test_fit.label,
+            test_fit.status.as_str()
+        );
+        comparison.ratio_bound = ratio_bound(reference_fit, test_fit);
+    }
+    // Reduced model: one LogIC50 for both curves.
+    let reference_data = CurveData::from_dose_response(reference_points, options);
+    let test_data = CurveData::from_dose_response(test_points, options);
+    let mut next = 0;
+    let reference_refs = free_refs(options, &mut next, None);
+    let ParamRef::Free(shared) = reference_refs[index::LOG_IC50] else {
+        return comparison;
+    };
+    let test_refs = free_refs(options, &mut next, Some(shared));
+    let set = CurveSet {
+        curves: vec![(reference_data, reference_refs), (test_data, test_refs)],
+        n_free: next,
+    };
+    let start_for = |log_ic50: f64| -> Vec<f64> {
+        let mut start = vec![0.0; next];
+        for (refs, fit) in [(reference_refs, reference_fit), (test_refs, test_fit)] {
+            let values = fit.params.to_array();
+            for (k, r) in refs.iter().enumerate() {
+                if let ParamRef::Free(i) = r {
+                    start[*i] = if k == index::LOG_IC50 { log_ic50 } else { values[k] };
+                }
+            }
+        }
+        start
+    };
+    let settings = SolverSettings {
+        tolerance: 1e-12,
+        patience: 100,
+    };
+    let mut best: Option<f64> = None;
+    for log_start in [
+        0.5 * (reference_fit.params.log10_ic50 + test_fit.params.log10_ic50),
+        reference_fit.params.log10_ic50,
+        test_fit.params.log10_ic50,
+    ] {
+        // A shared LogIC50 can drive one curve's Hill slope towards a step, where the RSS
+        // only approaches its infimum; the solver then stops on its evaluation budget with
+        // a valid (monotonically reduced) RSS, which is accepted.
+        let minimum = minimize(&set, &start_for(log_start), settings);
+        let accepted = minimum.success || minimum.termination == "LostPatience";
+        if accepted && minimum.rss.is_finite() && best.is_none_or(|b| minimum.rss < b) {
+            best = Some(minimum.rss);
+        }
+    }
+    let Some(rss_reduced) = best else {
+        return comparison;
+    };
+    let df_reduced = set.n_points().saturating_sub(next);
+    comparison.rss_reduced = Some(rss_reduced);
+    if df_full > 0 && df_reduced > df_full && rss_full > 0.0 {
+        let df_num = df_reduced - df_full;
+        let f = ((rss_reduced - rss_full).max(0.0) / df_num as f64) / (rss_full / df_full as f64);
+        comparison.f = Some(f);
+        comparison.df = Some([df_num, df_full]);
+        comparison.p_value = f_upper_tail(f, df_num as f64, df_full as f64);
+    }
+    comparison
+}
+
+fn ratio_bound(reference: &Fit, test: &Fit) -> Option<String> {
+    let (_, test_hi) = test.tested_range?;
+    let (ref_lo, ref_hi) = reference.tested_range?;
+    let reference_ic50 = reference.reported_ic50();
+    match (reference.status, test.status) {
+        (_, FitStatus::Ic50AboveRange) | (_, FitStatus::NoEffect) => {
+            reference_ic50.map(|r| format!("> {}", format_sig(test_hi / r)))
+        }
+        (FitStatus::Ic50BelowRange, _) => test
+            .reported_ic50()
+            .map(|t| format!("> {}", format_sig(t / ref_lo))),
+        (FitStatus::Ic50AboveRange, _) => test
+            .reported_ic50()
+            .map(|t| format!("< {}", format_sig(t / ref_hi))),
+        _ => None,
+    }
+}
+
+/// A number with 3 significant digits.
+#[must_use]
+pub fn format_sig(value: f64) -> String {
+    if !value.is_finite() {
+        return "—".into();
+    }
+    if value == 0.0 {
+        return "0".into();
+    }
+    let digits = 3 - 1 - value.abs().log10().floor() as i32;
+    if digits > 0 {
+        format!("{value:.prec$}", prec = usize::try_from(digits).unwrap_or(0))
+    } else {
+        format!("{value:.0}")
+    }
+}
