@@ -183,7 +183,11 @@ pub fn compare(
             let values = fit.params.to_array();
             for (k, r) in refs.iter().enumerate() {
                 if let ParamRef::Free(i) = r {
-                    start[*i] = if k == index::LOG_IC50 { log_ic50 } else { values[k] };
+                    start[*i] = if k == index::LOG_IC50 {
+                        log_ic50
+                    } else {
+                        values[k]
+                    };
                 }
             }
         }
@@ -252,7 +256,10 @@ pub fn format_sig(value: f64) -> String {
     }
     let digits = 3 - 1 - value.abs().log10().floor() as i32;
     if digits > 0 {
-        format!("{value:.prec$}", prec = usize::try_from(digits).unwrap_or(0))
+        format!(
+            "{value:.prec$}",
+            prec = usize::try_from(digits).unwrap_or(0)
+        )
     } else {
         format!("{value:.0}")
     }

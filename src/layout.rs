@@ -19,7 +19,9 @@ use crate::import::{TextSource, decode_text};
 use crate::plate::{PlateShape, WellId, row_index_from_label, row_label};
 
 /// What a well holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum WellRole {
     /// Nothing that counts (edge wells with PBS, unused wells).
@@ -68,8 +70,9 @@ impl WellRole {
         Some(match lower.as_str() {
             "" | "empty" | "none" | "unused" | "pbs" | "edge" => Self::Empty,
             "blank" | "blk" | "medium" | "media" | "bkg" | "no cells" => Self::Blank,
-            "vehicle" | "veh" | "control" | "ctrl" | "dmso" | "untreated" | "negative"
-            | "neg" => Self::Vehicle,
+            "vehicle" | "veh" | "control" | "ctrl" | "dmso" | "untreated" | "negative" | "neg" => {
+                Self::Vehicle
+            }
             "treated" | "sample" | "drug" | "compound" | "test" | "spl" => Self::Treated,
             "positive" | "pos" | "kill" | "max_kill" => Self::Positive,
             "background" | "drug_blank" | "drug blank" => Self::Background,
@@ -441,7 +444,9 @@ impl Layout {
         if require_blanks && self.wells_with_role(WellRole::Blank).is_empty() {
             return Err(LayoutError::Curve {
                 curve: "(plate)".into(),
-                message: "no blank wells: mark the medium-only wells as blank, or choose \"no blank\"".into(),
+                message:
+                    "no blank wells: mark the medium-only wells as blank, or choose \"no blank\""
+                        .into(),
             });
         }
         Ok(())
@@ -505,7 +510,12 @@ pub enum DilutionDirection {
 /// `fold` may be any number above 1 (2, 3, √10 ≈ 3.162…). With
 /// [`DilutionDirection::Increasing`] the lowest comes first.
 #[must_use]
-pub fn dilution_series(top: f64, fold: f64, steps: usize, direction: DilutionDirection) -> Vec<f64> {
+pub fn dilution_series(
+    top: f64,
+    fold: f64,
+    steps: usize,
+    direction: DilutionDirection,
+) -> Vec<f64> {
     let mut series: Vec<f64> = (0..steps)
         .map(|step| top / fold.powi(i32::try_from(step).unwrap_or(i32::MAX)))
         .collect();
@@ -537,7 +547,14 @@ fn classify_variable(name: &str) -> Variable {
         "conc" | "concentration" | "dose" => Variable::Concentration(None),
         _ => {
             let trimmed = name.trim();
-            for prefix in ["conc_", "concentration_", "dose_", "Conc_", "Concentration_", "Dose_"] {
+            for prefix in [
+                "conc_",
+                "concentration_",
+                "dose_",
+                "Conc_",
+                "Concentration_",
+                "Dose_",
+            ] {
                 if let Some(unit) = trimmed.strip_prefix(prefix) {
                     return Variable::Concentration(ConcentrationUnit::parse(unit));
                 }
@@ -618,10 +635,18 @@ pub fn parse_layout(text: &str) -> Result<Layout, LayoutError> {
                     ),
                 });
             }
-            rows.push(row_fields[1..].iter().map(|f| f.trim().to_string()).collect());
+            rows.push(
+                row_fields[1..]
+                    .iter()
+                    .map(|f| f.trim().to_string())
+                    .collect(),
+            );
             idx += 1;
         }
-        let block_shape = PlateShape { rows: rows.len(), cols };
+        let block_shape = PlateShape {
+            rows: rows.len(),
+            cols,
+        };
         if PlateShape::from_well_count(block_shape.well_count()) != Some(block_shape) {
             return Err(LayoutError::Format {
                 line: header_line,
@@ -705,13 +730,14 @@ pub fn parse_layout(text: &str) -> Result<Layout, LayoutError> {
                             None
                         } else {
                             Some(
-                                crate::import::parse_number(cell, delimiter != ',')
-                                    .ok_or_else(|| LayoutError::Well {
+                                crate::import::parse_number(cell, delimiter != ',').ok_or_else(
+                                    || LayoutError::Well {
                                         well,
                                         message: format!(
                                             "line {line_no}: concentration {cell:?} is not a number"
                                         ),
-                                    })?,
+                                    },
+                                )?,
                             )
                         };
                     }
@@ -753,10 +779,18 @@ pub fn write_layout(layout: &Layout, mut out: impl Write) -> std::io::Result<()>
     let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
     blocks.push((
         "role".into(),
-        layout.wells.iter().map(|w| w.role.as_str().to_string()).collect(),
+        layout
+            .wells
+            .iter()
+            .map(|w| w.role.as_str().to_string())
+            .collect(),
     ));
     let text_block = |get: &dyn Fn(&WellInfo) -> Option<String>| -> Option<Vec<String>> {
-        let values: Vec<String> = layout.wells.iter().map(|w| get(w).unwrap_or_default()).collect();
+        let values: Vec<String> = layout
+            .wells
+            .iter()
+            .map(|w| get(w).unwrap_or_default())
+            .collect();
         values.iter().any(|v| !v.is_empty()).then_some(values)
     };
     if let Some(values) = text_block(&|w| w.line.clone()) {
@@ -792,7 +826,13 @@ pub fn write_layout(layout: &Layout, mut out: impl Write) -> std::io::Result<()>
         writeln!(out, "{},{}", quote(name), header.join(","))?;
         for row in 0..shape.rows {
             let cells: Vec<String> = (0..shape.cols)
-                .map(|col| quote(values.get(row * shape.cols + col).map_or("", String::as_str)))
+                .map(|col| {
+                    quote(
+                        values
+                            .get(row * shape.cols + col)
+                            .map_or("", String::as_str),
+                    )
+                })
                 .collect();
             writeln!(out, "{},{}", row_label(row), cells.join(","))?;
         }
@@ -862,7 +902,10 @@ mod tests {
         assert_eq!(b3.role, WellRole::Treated);
         assert_eq!(b3.line.as_deref(), Some("K562"));
         assert_eq!(b3.concentration, Some(50.0));
-        assert_eq!(layout.well(WellId::parse("G2").unwrap()).line.as_deref(), Some("K562/FLM"));
+        assert_eq!(
+            layout.well(WellId::parse("G2").unwrap()).line.as_deref(),
+            Some("K562/FLM")
+        );
         let curves = layout.curves();
         assert_eq!(curves.len(), 2);
         assert!(curves.values().all(|w| w.len() == 30));
@@ -886,7 +929,10 @@ mod tests {
     #[test]
     fn validation_names_the_well() {
         let mut layout = parse_layout(&reference_layout()).unwrap();
-        layout.well_mut(WellId::parse("C5").unwrap()).unwrap().concentration = None;
+        layout
+            .well_mut(WellId::parse("C5").unwrap())
+            .unwrap()
+            .concentration = None;
         let err = layout.validate(true).unwrap_err().to_string();
         assert!(err.starts_with("well C5:"), "{err}");
         let mut layout = parse_layout(&reference_layout()).unwrap();

@@ -10,16 +10,28 @@
 //! This library has no GUI dependency; the `platefit` binary's GUI (feature `gui`) and CLI are
 //! thin layers over it.
 
+pub mod analysis;
+pub mod cli;
 pub mod compare;
 pub mod dose_response;
 pub mod fit;
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod import;
 pub mod layout;
+pub mod normalize;
 pub mod plate;
+pub mod project;
+pub mod reads;
+pub mod report;
 pub mod stats;
+pub mod summary;
 
+pub use analysis::{Analysis, AnalysisSettings, Experiment, PlateInput, analyze};
 pub use compare::{Comparison, compare};
 pub use dose_response::{DosePoint, DoseResponse};
 pub use fit::{Fit, FitOptions, FitStatus, fit_4pl};
 pub use layout::{ConcentrationUnit, CurveKey, Layout, WellInfo, WellRole};
+pub use normalize::Normalization;
 pub use plate::{Plate, PlateShape, Read, ReadKind, WellId};
+pub use project::Project;

@@ -233,7 +233,13 @@ impl PlateShape {
 
 impl fmt::Display for PlateShape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-well ({} × {})", self.well_count(), self.rows, self.cols)
+        write!(
+            f,
+            "{}-well ({} × {})",
+            self.well_count(),
+            self.rows,
+            self.cols
+        )
     }
 }
 
@@ -371,7 +377,10 @@ mod tests {
 
     #[test]
     fn shapes() {
-        assert_eq!(PlateShape::from_well_count(384), Some(PlateShape::WELLS_384));
+        assert_eq!(
+            PlateShape::from_well_count(384),
+            Some(PlateShape::WELLS_384)
+        );
         assert_eq!(PlateShape::WELLS_96.wells().count(), 96);
         assert_eq!(
             PlateShape::WELLS_96.index(WellId::parse("B1").unwrap()),

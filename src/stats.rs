@@ -76,7 +76,10 @@ mod tests {
         // R: pf(4.5, 1, 20, lower.tail = FALSE) = 0.04654...; pf(300, 1, 50, lower=F) ~ 1.6e-22
         assert!((f_upper_tail(4.5, 1.0, 20.0).unwrap() - 0.046_583_797_740_232_83).abs() < 1e-10);
         let tiny = f_upper_tail(300.0, 1.0, 50.0).unwrap();
-        assert!((tiny / 9.014_147_542_981_283e-23 - 1.0).abs() < 1e-6, "{tiny}");
+        assert!(
+            (tiny / 9.014_147_542_981_283e-23 - 1.0).abs() < 1e-6,
+            "{tiny}"
+        );
         assert_eq!(t95(0.0), None);
         assert!((sample_sd(&[1.0, 2.0, 3.0]).unwrap() - 1.0).abs() < 1e-12);
     }

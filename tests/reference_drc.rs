@@ -85,7 +85,10 @@ fn check_well_determined(id: &str, fit: &Fit, reference: &Value) -> Vec<String> 
     let gauss = &reference["gauss_newton"];
     let e_opt = optimum["params"]["e"].as_f64().expect("e");
     if !fit.status.ic50_is_reported() || matches!(fit.status, FitStatus::Ambiguous) {
-        problems.push(format!("{id}: status {:?}, expected a determined IC50", fit.status));
+        problems.push(format!(
+            "{id}: status {:?}, expected a determined IC50",
+            fit.status
+        ));
     }
     let e = fit.relative_ic50();
     if rel(e, e_opt) > 1e-4 {
@@ -134,7 +137,11 @@ fn check_well_determined(id: &str, fit: &Fit, reference: &Value) -> Vec<String> 
             other => Some(format!("{id}: {name} CI {other:?} vs [{lo}, {hi}]")),
         }
     };
-    problems.extend(compare_ci("log-scale", fit.ic50_ci95_wald_log, "ed50_ci_log"));
+    problems.extend(compare_ci(
+        "log-scale",
+        fit.ic50_ci95_wald_log,
+        "ed50_ci_log",
+    ));
     problems.extend(compare_ci("delta", fit.ic50_ci95_delta, "ed50_ci_linear"));
     // The profile CI lies around the estimate and is of the same order as the Wald CI.
     match fit.ic50_ci95_profile {
@@ -256,7 +263,9 @@ fn comparisons_match_drc() {
             let own_s2 = v["optimum"]["rss"].as_f64().expect("rss") / v["df"].as_f64().expect("df");
             se * se / own_s2
         };
-        let rss_full_opt = reference_curve.2["optimum"]["rss"].as_f64().unwrap_or(joint_rss)
+        let rss_full_opt = reference_curve.2["optimum"]["rss"]
+            .as_f64()
+            .unwrap_or(joint_rss)
             + test_curve.2["optimum"]["rss"].as_f64().unwrap_or(0.0);
         let s2 = rss_full_opt / joint_df;
         let se_ln = (s2 * (pooled(&reference_curve.2) + pooled(&test_curve.2))).sqrt();
@@ -264,7 +273,8 @@ fn comparisons_match_drc() {
         let ln_ratio = expected_ratio.ln();
         let expected_ci = [(ln_ratio - t * se_ln).exp(), (ln_ratio + t * se_ln).exp()];
         match comparison.ratio_ci95 {
-            Some([lo, hi]) if rel(lo, expected_ci[0]) <= 1e-3 && rel(hi, expected_ci[1]) <= 1e-3 => {}
+            Some([lo, hi])
+                if rel(lo, expected_ci[0]) <= 1e-3 && rel(hi, expected_ci[1]) <= 1e-3 => {}
             other => problems.push(format!("{id}: RI CI {other:?} vs {expected_ci:?}")),
         }
         // drc's own log-scale CI uses its Hessian-based SEs: agree within a few percent.
@@ -290,7 +300,9 @@ fn comparisons_match_drc() {
         };
         let tight_rss_r = tight["rss_reduced"].as_f64().expect("rss_reduced");
         if rss_r > tight_rss_r * (1.0 + 1e-6) {
-            problems.push(format!("{id}: reduced RSS {rss_r} above drc's {tight_rss_r}"));
+            problems.push(format!(
+                "{id}: reduced RSS {rss_r} above drc's {tight_rss_r}"
+            ));
         } else if rel(rss_r, tight_rss_r) <= 1e-6 {
             let tight_f = tight["F"].as_f64().expect("F");
             let tight_p = tight["p"].as_f64().expect("p");

@@ -77,7 +77,10 @@ impl CurveSet {
     /// The full parameters of curve `curve` for a free vector.
     #[must_use]
     pub fn curve_params(&self, curve: usize, free: &[f64]) -> [f64; 4] {
-        let refs = self.curves.get(curve).map_or([ParamRef::Fixed(f64::NAN); 4], |c| c.1);
+        let refs = self
+            .curves
+            .get(curve)
+            .map_or([ParamRef::Fixed(f64::NAN); 4], |c| c.1);
         refs.map(|r| match r {
             ParamRef::Free(i) => free.get(i).copied().unwrap_or(f64::NAN),
             ParamRef::Fixed(v) => v,
@@ -109,7 +112,12 @@ impl CurveSet {
 
     /// As [`Self::expand_covariance`], for curve `curve`.
     #[must_use]
-    pub fn curve_covariance(&self, curve: usize, unscaled: &DMatrix<f64>, s2: f64) -> [[f64; 4]; 4] {
+    pub fn curve_covariance(
+        &self,
+        curve: usize,
+        unscaled: &DMatrix<f64>,
+        s2: f64,
+    ) -> [[f64; 4]; 4] {
         let mut out = [[0.0; 4]; 4];
         let Some((_, refs)) = self.curves.get(curve) else {
             return out;
@@ -203,11 +211,15 @@ mod tests {
         }
         fn residuals(&self) -> Option<DVector<f64>> {
             let mut out = DVector::zeros(self.set.n_residuals());
-            self.set.residuals(self.params.as_slice(), out.as_mut_slice()).then_some(out)
+            self.set
+                .residuals(self.params.as_slice(), out.as_mut_slice())
+                .then_some(out)
         }
         fn jacobian(&self) -> Option<nalgebra::DMatrix<f64>> {
             let mut out = DMatrix::zeros(self.set.n_residuals(), self.set.n_params());
-            self.set.jacobian(self.params.as_slice(), &mut out).then_some(out)
+            self.set
+                .jacobian(self.params.as_slice(), &mut out)
+                .then_some(out)
         }
     }
 

@@ -13,7 +13,12 @@ use super::lm::{Minimum, SolverSettings, minimize};
 /// Mean response per distinct log-concentration level, ascending (−∞ first).
 #[must_use]
 pub fn level_means(data: &CurveData) -> Vec<(f64, f64)> {
-    let mut pairs: Vec<(f64, f64)> = data.log_x.iter().copied().zip(data.y.iter().copied()).collect();
+    let mut pairs: Vec<(f64, f64)> = data
+        .log_x
+        .iter()
+        .copied()
+        .zip(data.y.iter().copied())
+        .collect();
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut levels: Vec<(f64, f64, usize)> = Vec::new();
     for (x, y) in pairs {
@@ -117,10 +122,19 @@ fn plausible(minimum: &Minimum, set: &CurveSet, lo: f64, hi: f64) -> bool {
 /// lands implausibly (|Hill| ≥ 50, LogIC50 more than 3 decades outside the data); returns
 /// the successful minimum with the lowest RSS.
 #[must_use]
-pub fn fit_with_restarts(set: &CurveSet, data: &CurveData, options: &FitOptions) -> Option<Minimum> {
+pub fn fit_with_restarts(
+    set: &CurveSet,
+    data: &CurveData,
+    options: &FitOptions,
+) -> Option<Minimum> {
     let settings = SolverSettings::default();
     let start = start_values(data, options);
-    let finite: Vec<f64> = data.log_x.iter().copied().filter(|x| x.is_finite()).collect();
+    let finite: Vec<f64> = data
+        .log_x
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite())
+        .collect();
     let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let first = minimize(set, &set.free_from_full(&start), settings);
@@ -135,7 +149,11 @@ pub fn fit_with_restarts(set: &CurveSet, data: &CurveData, options: &FitOptions)
             let trial = [start[0], start[1], log_ic50, sign * hill];
             let minimum = minimize(set, &set.free_from_full(&trial), settings);
             evaluations += minimum.evaluations;
-            if minimum.success && best.as_ref().is_none_or(|b| minimum.rss < b.rss * (1.0 - 1e-12)) {
+            if minimum.success
+                && best
+                    .as_ref()
+                    .is_none_or(|b| minimum.rss < b.rss * (1.0 - 1e-12))
+            {
                 best = Some(minimum);
             }
         }

@@ -87,7 +87,11 @@ impl<M: LeastSquaresModel> LeastSquaresProblem<f64, Dyn, Dyn> for Adapter<'_, M>
 
 /// Minimizes the model's residual sum of squares from `start`.
 #[must_use]
-pub fn minimize<M: LeastSquaresModel>(model: &M, start: &[f64], settings: SolverSettings) -> Minimum {
+pub fn minimize<M: LeastSquaresModel>(
+    model: &M,
+    start: &[f64],
+    settings: SolverSettings,
+) -> Minimum {
     let adapter = Adapter {
         model,
         params: DVector::from_column_slice(start),
@@ -126,7 +130,10 @@ pub fn rss<M: LeastSquaresModel>(model: &M, params: &[f64]) -> Option<f64> {
 /// The unscaled covariance `(JᵀJ)⁻¹` at `params`, if `JᵀJ` is invertible and well conditioned.
 /// Multiply by `s² = RSS/df` for the covariance of the estimates.
 #[must_use]
-pub fn unscaled_covariance<M: LeastSquaresModel>(model: &M, params: &[f64]) -> Option<DMatrix<f64>> {
+pub fn unscaled_covariance<M: LeastSquaresModel>(
+    model: &M,
+    params: &[f64],
+) -> Option<DMatrix<f64>> {
     let mut jacobian = DMatrix::zeros(model.n_residuals(), model.n_params());
     if !model.jacobian(params, &mut jacobian) {
         return None;
@@ -155,5 +162,8 @@ pub fn unscaled_covariance<M: LeastSquaresModel>(model: &M, params: &[f64]) -> O
             covariance[(i, j)] /= norms[i] * norms[j];
         }
     }
-    covariance.iter().all(|v| v.is_finite()).then_some(covariance)
+    covariance
+        .iter()
+        .all(|v| v.is_finite())
+        .then_some(covariance)
 }

@@ -118,14 +118,30 @@ impl FitStatus {
     #[must_use]
     pub fn explain(self) -> &'static str {
         match self {
-            Self::Converged => "The fit converged and the IC50 lies within the tested concentrations.",
-            Self::NotConverged => "The fit did not converge from any start value; no numbers are reported.",
-            Self::Ic50AboveRange => "The IC50 lies above the highest concentration tested; it is reported as '>' that concentration, not extrapolated.",
-            Self::Ic50BelowRange => "The IC50 lies below the lowest concentration tested; it is reported as '<' that concentration, not extrapolated.",
-            Self::NoEffect => "The drug had no significant effect: a flat line fits as well as the curve (F test, p ≥ 0.05).",
-            Self::Ambiguous => "The data do not determine the parameters well (near-singular fit or IC50 standard error ≥ 50 %); treat the IC50 with caution.",
-            Self::Partial => "Viability levels off above 50 %: the relative IC50 is the midpoint of the curve, the absolute IC50 is not reached.",
-            Self::InsufficientData => "A 4PL fit needs at least 4 distinct concentrations and more points than parameters.",
+            Self::Converged => {
+                "The fit converged and the IC50 lies within the tested concentrations."
+            }
+            Self::NotConverged => {
+                "The fit did not converge from any start value; no numbers are reported."
+            }
+            Self::Ic50AboveRange => {
+                "The IC50 lies above the highest concentration tested; it is reported as '>' that concentration, not extrapolated."
+            }
+            Self::Ic50BelowRange => {
+                "The IC50 lies below the lowest concentration tested; it is reported as '<' that concentration, not extrapolated."
+            }
+            Self::NoEffect => {
+                "The drug had no significant effect: a flat line fits as well as the curve (F test, p ≥ 0.05)."
+            }
+            Self::Ambiguous => {
+                "The data do not determine the parameters well (near-singular fit or IC50 standard error ≥ 50 %); treat the IC50 with caution."
+            }
+            Self::Partial => {
+                "Viability levels off above 50 %: the relative IC50 is the midpoint of the curve, the absolute IC50 is not reached."
+            }
+            Self::InsufficientData => {
+                "A 4PL fit needs at least 4 distinct concentrations and more points than parameters."
+            }
         }
     }
 
@@ -315,7 +331,12 @@ pub fn fit_4pl(dose_response: &DoseResponse, options: &FitOptions) -> Result<Fit
         }
     }
     let data = CurveData::from_dose_response(dose_response, options);
-    Ok(fit_curve_data(&dose_response.label, &data, dose_response, options))
+    Ok(fit_curve_data(
+        &dose_response.label,
+        &data,
+        dose_response,
+        options,
+    ))
 }
 
 fn fit_curve_data(
@@ -387,7 +408,11 @@ fn fit_curve_data(
     let unscaled = lm::unscaled_covariance(&set, &free_params);
     let covariance = unscaled.as_ref().map(|c| set.expand_covariance(c, s2));
     let se = covariance.map_or([None; 4], |cov| {
-        std::array::from_fn(|k| (!fixed[k]).then(|| cov[k][k].sqrt()).filter(|v| v.is_finite()))
+        std::array::from_fn(|k| {
+            (!fixed[k])
+                .then(|| cov[k][k].sqrt())
+                .filter(|v| v.is_finite())
+        })
     });
     let mean_y = data.y.iter().sum::<f64>() / n as f64;
     let tss: f64 = data.y.iter().map(|y| (y - mean_y) * (y - mean_y)).sum();
@@ -411,12 +436,9 @@ fn fit_curve_data(
     let se_log = se[LOG_IC50];
     let log_ic50 = canonical.log10_ic50;
     let ic50 = 10f64.powf(log_ic50);
-    let ic50_ci95_wald_log = se_log.zip(t).map(|(se, t)| {
-        [
-            10f64.powf(log_ic50 - t * se),
-            10f64.powf(log_ic50 + t * se),
-        ]
-    });
+    let ic50_ci95_wald_log = se_log
+        .zip(t)
+        .map(|(se, t)| [10f64.powf(log_ic50 - t * se), 10f64.powf(log_ic50 + t * se)]);
     let ic50_ci95_delta = se_log.zip(t).map(|(se, t)| {
         let se_linear = std::f64::consts::LN_10 * ic50 * se;
         [ic50 - t * se_linear, ic50 + t * se_linear]
@@ -501,7 +523,11 @@ mod tests {
             hill_slope: -1.3,
         };
         let concentrations: Vec<f64> = (0..10).map(|k| 50.0 / 3f64.powi(k)).collect();
-        let fit = fit_4pl(&synthetic(truth, &concentrations, 3), &FitOptions::default()).unwrap();
+        let fit = fit_4pl(
+            &synthetic(truth, &concentrations, 3),
+            &FitOptions::default(),
+        )
+        .unwrap();
         assert_eq!(fit.status, FitStatus::Converged, "{fit:?}");
         assert!((fit.params.log10_ic50 - 0.3).abs() < 0.02, "{fit:?}");
         assert!((fit.params.hill_slope + 1.3).abs() < 0.1);
@@ -523,7 +549,11 @@ mod tests {
                 (0..3).map(move |r| (c, 100.0 + ((k * 3 + r) % 4) as f64 - 1.5))
             })
             .collect();
-        let fit = fit_4pl(&DoseResponse::from_pairs("flat", &pairs), &FitOptions::default()).unwrap();
+        let fit = fit_4pl(
+            &DoseResponse::from_pairs("flat", &pairs),
+            &FitOptions::default(),
+        )
+        .unwrap();
         assert_ne!(fit.status, FitStatus::Converged, "{fit:?}");
         assert_eq!(fit.reported_ic50(), None);
     }
@@ -531,14 +561,30 @@ mod tests {
     #[test]
     fn too_few_concentrations() {
         let pairs = [(1.0, 90.0), (2.0, 60.0), (3.0, 20.0), (1.0, 91.0)];
-        let fit = fit_4pl(&DoseResponse::from_pairs("few", &pairs), &FitOptions::default()).unwrap();
+        let fit = fit_4pl(
+            &DoseResponse::from_pairs("few", &pairs),
+            &FitOptions::default(),
+        )
+        .unwrap();
         assert_eq!(fit.status, FitStatus::InsufficientData);
     }
 
     #[test]
     fn bad_points_are_errors() {
-        let pairs = [(-1.0, 90.0), (2.0, 60.0), (3.0, 20.0), (4.0, 10.0), (5.0, 5.0)];
-        assert!(fit_4pl(&DoseResponse::from_pairs("bad", &pairs), &FitOptions::default()).is_err());
+        let pairs = [
+            (-1.0, 90.0),
+            (2.0, 60.0),
+            (3.0, 20.0),
+            (4.0, 10.0),
+            (5.0, 5.0),
+        ];
+        assert!(
+            fit_4pl(
+                &DoseResponse::from_pairs("bad", &pairs),
+                &FitOptions::default()
+            )
+            .is_err()
+        );
     }
 
     proptest::proptest! {

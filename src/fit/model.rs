@@ -127,10 +127,7 @@ pub fn response_and_gradient(params: [f64; 4], log10_x: f64) -> (f64, [f64; 4]) 
         return (value, [1.0 - s, s, 0.0, 0.0]);
     }
     let g = -(top - bottom) * std::f64::consts::LN_10 * s * (1.0 - s);
-    (
-        value,
-        [1.0 - s, s, g * hill, g * (log10_ic50 - log10_x)],
-    )
+    (value, [1.0 - s, s, g * hill, g * (log10_ic50 - log10_x)])
 }
 
 #[cfg(test)]

@@ -103,7 +103,11 @@ pub fn log_ic50_interval(
                 break;
             }
             let value = inn.0 - inn.1 * (out.0 - inn.0) / (out.1 - inn.1);
-            let value = if value.is_finite() { value } else { 0.5 * (inn.0 + out.0) };
+            let value = if value.is_finite() {
+                value
+            } else {
+                0.5 * (inn.0 + out.0)
+            };
             let Some((rss, params)) = profile(value, &warm) else {
                 break;
             };

@@ -1,0 +1,389 @@
+//! The whole pipeline for one experiment — plates + layouts + settings → normalized wells,
+//! QC, one fitted curve per cell line (and drug/condition), and the comparisons of resistant
+//! against parental lines. The single API the CLI and the GUI both call.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{Comparison, compare};
+use crate::dose_response::{DosePoint, DoseResponse};
+use crate::fit::{CiMethod, Fit, FitOptions, fit_4pl};
+use crate::layout::{CurveKey, Layout, LayoutError, WellRole, resistance_pairs};
+use crate::normalize::{Normalization, NormalizedPlate, normalize_plate};
+use crate::plate::{Plate, WellId};
+use crate::reads::{ChosenReads, ReadChoice, ReadError, ReferenceChoice, choose_reads};
+
+/// Settings that change the numbers; saved with the experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AnalysisSettings {
+    /// Which read to analyse.
+    pub read: ReadChoice,
+    /// Which reference read to subtract.
+    pub reference_read: ReferenceChoice,
+    /// How responses are normalized.
+    pub normalization: Normalization,
+    /// Vehicle wells enter the fit as dose-zero points (as drc does).
+    pub vehicle_as_dose_zero: bool,
+    /// Fix Top and/or Bottom.
+    pub fix_top: Option<f64>,
+    /// Fix Bottom.
+    pub fix_bottom: Option<f64>,
+    /// The IC50 CI shown first.
+    pub ci_method: CiMethod,
+    /// Require blank wells (false = the explicit "no blank" choice).
+    pub require_blanks: bool,
+    /// Explicit comparisons `(reference label, test label)`; when empty, resistant lines
+    /// (`X/…`, `X-R`) are compared against their parental line `X`.
+    pub comparisons: Vec<(String, String)>,
+}
+
+impl Default for AnalysisSettings {
+    fn default() -> Self {
+        Self {
+            read: ReadChoice::Auto,
+            reference_read: ReferenceChoice::Auto,
+            normalization: Normalization::PercentOfVehicle,
+            vehicle_as_dose_zero: true,
+            fix_top: None,
+            fix_bottom: None,
+            ci_method: CiMethod::WaldLog,
+            require_blanks: true,
+            comparisons: Vec::new(),
+        }
+    }
+}
+
+impl AnalysisSettings {
+    /// The fit options these settings imply.
+    #[must_use]
+    pub fn fit_options(&self) -> FitOptions {
+        FitOptions {
+            fix_top: self.fix_top,
+            fix_bottom: self.fix_bottom,
+            percent_scale: self.normalization != Normalization::None,
+            profile_ci: true,
+        }
+    }
+}
+
+/// One plate of an experiment with its layout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlateInput {
+    /// The file it came from (name only, as shown to the user).
+    pub file: String,
+    /// SHA-256 of the file, when known (for reports).
+    #[serde(default)]
+    pub sha256: Option<String>,
+    /// The reader format id.
+    #[serde(default)]
+    pub format: String,
+    /// The measured plate.
+    pub plate: Plate,
+    /// What the wells hold.
+    pub layout: Layout,
+    /// Wells the user excluded, with the reason.
+    #[serde(default)]
+    pub excluded: BTreeMap<WellId, String>,
+}
+
+/// An experiment: one or more plates with their layouts, and the settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Experiment {
+    /// Name shown in tables (`Flumatinib rep 1`).
+    pub name: String,
+    /// The plates.
+    pub plates: Vec<PlateInput>,
+    /// Settings that change numbers.
+    #[serde(default)]
+    pub settings: AnalysisSettings,
+}
+
+/// An experiment that cannot be analysed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnalysisError {
+    /// No plates.
+    #[error("the experiment has no plates")]
+    NoPlates,
+    /// The layout is unusable.
+    #[error("{file}: layout: {source}")]
+    Layout {
+        /// The plate file.
+        file: String,
+        /// What is wrong.
+        source: LayoutError,
+    },
+    /// The reads cannot be chosen.
+    #[error("{file}: {source}")]
+    Read {
+        /// The plate file.
+        file: String,
+        /// What is wrong.
+        source: ReadError,
+    },
+}
+
+/// One analysed plate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlateAnalysis {
+    /// The plate file.
+    pub file: String,
+    /// Plate name.
+    pub name: String,
+    /// The reads used.
+    pub reads: ChosenReads,
+    /// Label of the read analysed.
+    pub read_label: String,
+    /// Label of the reference read subtracted.
+    pub reference_label: Option<String>,
+    /// Normalized wells and QC.
+    pub normalized: NormalizedPlate,
+}
+
+/// One fitted curve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CurveResult {
+    /// Line, drug, condition.
+    pub key: CurveKey,
+    /// The points (every replicate well, vehicle wells as dose-zero points).
+    pub dose_response: DoseResponse,
+    /// The fit.
+    pub fit: Fit,
+    /// Why the curve could not be normalized, if so.
+    pub problem: Option<String>,
+}
+
+/// The result of analysing an experiment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// Experiment name.
+    pub experiment: String,
+    /// Per plate.
+    pub plates: Vec<PlateAnalysis>,
+    /// Per curve, sorted by key.
+    pub curves: Vec<CurveResult>,
+    /// Resistant vs parental comparisons.
+    pub comparisons: Vec<Comparison>,
+    /// Concentration unit of the layout(s).
+    pub unit: crate::layout::ConcentrationUnit,
+    /// Things the user should know.
+    pub warnings: Vec<String>,
+    /// The settings used.
+    pub settings: AnalysisSettings,
+}
+
+impl Analysis {
+    /// The curve with this label.
+    #[must_use]
+    pub fn curve(&self, label: &str) -> Option<&CurveResult> {
+        self.curves.iter().find(|c| c.dose_response.label == label)
+    }
+}
+
+/// Analyses an experiment.
+///
+/// # Errors
+/// [`AnalysisError`] when there is no plate, a layout is unusable or no read can be chosen;
+/// fits that cannot be trusted are not errors but flagged in their [`Fit::status`].
+pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
+    let settings = &experiment.settings;
+    if experiment.plates.is_empty() {
+        return Err(AnalysisError::NoPlates);
+    }
+    let mut plates = Vec::new();
+    let mut warnings = Vec::new();
+    let mut points: BTreeMap<CurveKey, Vec<DosePoint>> = BTreeMap::new();
+    let mut problems: BTreeMap<CurveKey, String> = BTreeMap::new();
+    let unit = experiment.plates[0].layout.unit;
+    for input in &experiment.plates {
+        let layout_error = |source| AnalysisError::Layout {
+            file: input.file.clone(),
+            source,
+        };
+        if input.layout.shape != input.plate.shape {
+            return Err(layout_error(LayoutError::ShapeMismatch {
+                layout: input.layout.shape,
+                plate: input.plate.shape,
+            }));
+        }
+        input
+            .layout
+            .validate(settings.require_blanks)
+            .map_err(layout_error)?;
+        if input.layout.unit != unit {
+            warnings.push(format!(
+                "{}: layout unit {} differs from the first plate's {}; concentrations are used as written",
+                input.file, input.layout.unit, unit
+            ));
+        }
+        let chosen = choose_reads(&input.plate, &settings.read, &settings.reference_read).map_err(
+            |source| AnalysisError::Read {
+                file: input.file.clone(),
+                source,
+            },
+        )?;
+        let excluded: BTreeSet<WellId> = input.excluded.keys().copied().collect();
+        let normalized = normalize_plate(
+            &input.plate,
+            &input.layout,
+            chosen.read,
+            chosen.reference,
+            &excluded,
+            settings.normalization,
+        );
+        for (key, problem) in &normalized.curve_problems {
+            problems.insert(key.clone(), format!("{}: {problem}", input.file));
+        }
+        let curve_keys: Vec<CurveKey> = input.layout.curves().into_keys().collect();
+        let mut vehicle_targets: BTreeMap<WellId, Vec<CurveKey>> = BTreeMap::new();
+        for key in &curve_keys {
+            for well in input.layout.vehicle_wells_for(key) {
+                vehicle_targets.entry(well).or_default().push(key.clone());
+            }
+        }
+        for values in &normalized.wells {
+            let info = input.layout.well(values.well);
+            let key = Layout::curve_key(info);
+            let concentration = match values.role {
+                WellRole::Treated => info.concentration,
+                WellRole::Vehicle if settings.vehicle_as_dose_zero => Some(0.0),
+                _ => None,
+            };
+            let Some(concentration) = concentration else {
+                continue;
+            };
+            if let Some(flag) = &values.flag {
+                warnings.push(format!(
+                    "{}: well {} has no value ({flag}); left out of the fit",
+                    input.file, values.well
+                ));
+                continue;
+            }
+            let Some(response) = values.viability else {
+                continue;
+            };
+            let targets: Vec<CurveKey> = if values.role == WellRole::Vehicle {
+                // A vehicle well is the dose-zero point of every curve it is the reference of.
+                vehicle_targets
+                    .get(&values.well)
+                    .cloned()
+                    .unwrap_or_default()
+            } else {
+                vec![key]
+            };
+            for target in targets {
+                points.entry(target).or_default().push(DosePoint {
+                    concentration,
+                    response,
+                    well: Some(values.well),
+                    excluded: values.excluded,
+                });
+            }
+        }
+        let read_label = input
+            .plate
+            .reads
+            .get(chosen.read)
+            .map(|r| r.label.clone())
+            .unwrap_or_default();
+        let reference_label = chosen
+            .reference
+            .and_then(|r| input.plate.reads.get(r))
+            .map(|r| r.label.clone());
+        plates.push(PlateAnalysis {
+            file: input.file.clone(),
+            name: input.plate.name.clone(),
+            reads: chosen,
+            read_label,
+            reference_label,
+            normalized,
+        });
+    }
+    let options = settings.fit_options();
+    // All curve keys of all layouts, so a curve with no usable point still appears.
+    let mut keys: BTreeSet<CurveKey> = BTreeSet::new();
+    for input in &experiment.plates {
+        keys.extend(input.layout.curves().into_keys());
+    }
+    let mut curves = Vec::new();
+    for key in &keys {
+        let mut curve_points = points.remove(key).unwrap_or_default();
+        curve_points.sort_by(|a, b| {
+            a.concentration
+                .total_cmp(&b.concentration)
+                .then(a.well.cmp(&b.well))
+        });
+        let dose_response = DoseResponse {
+            label: key.label(),
+            points: curve_points,
+        };
+        let fit = match fit_4pl(&dose_response, &options) {
+            Ok(fit) => fit,
+            Err(e) => {
+                warnings.push(format!("curve {}: {e}", key.label()));
+                continue;
+            }
+        };
+        curves.push(CurveResult {
+            key: key.clone(),
+            dose_response,
+            fit,
+            problem: problems.get(key).cloned(),
+        });
+    }
+    let comparisons = comparisons_for(&curves, settings, &options, &mut warnings);
+    Ok(Analysis {
+        experiment: experiment.name.clone(),
+        plates,
+        curves,
+        comparisons,
+        unit,
+        warnings,
+        settings: settings.clone(),
+    })
+}
+
+fn comparisons_for(
+    curves: &[CurveResult],
+    settings: &AnalysisSettings,
+    options: &FitOptions,
+    warnings: &mut Vec<String>,
+) -> Vec<Comparison> {
+    let pairs: Vec<(usize, usize)> = if settings.comparisons.is_empty() {
+        let keys: BTreeSet<CurveKey> = curves.iter().map(|c| c.key.clone()).collect();
+        resistance_pairs(&keys)
+            .into_iter()
+            .filter_map(|(reference, test)| {
+                let r = curves.iter().position(|c| c.key == reference)?;
+                let t = curves.iter().position(|c| c.key == test)?;
+                Some((r, t))
+            })
+            .collect()
+    } else {
+        settings
+            .comparisons
+            .iter()
+            .filter_map(|(reference, test)| {
+                let find = |label: &str| curves.iter().position(|c| c.dose_response.label == label);
+                match (find(reference), find(test)) {
+                    (Some(r), Some(t)) => Some((r, t)),
+                    _ => {
+                        warnings.push(format!("comparison {test} vs {reference}: no such curve"));
+                        None
+                    }
+                }
+            })
+            .collect()
+    };
+    pairs
+        .into_iter()
+        .map(|(r, t)| {
+            compare(
+                (&curves[r].dose_response, &curves[r].fit),
+                (&curves[t].dose_response, &curves[t].fit),
+                options,
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,628 @@
+//! The command line: argument parsing, loading files, running analyses in parallel, writing
+//! results. The only core module that uses `anyhow` and paths.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::analysis::{Analysis, AnalysisSettings, Experiment, PlateInput, analyze};
+use crate::compare::compare;
+use crate::dose_response::DoseResponse;
+use crate::fit::{FitOptions, fit_4pl};
+use crate::import::import_bytes;
+use crate::import::json::{import_json, import_summary};
+use crate::layout::{CurveKey, Layout, read_layout, resistance_pairs};
+use crate::normalize::Normalization;
+use crate::project::atomic_write;
+use crate::reads::{ReadChoice, ReferenceChoice};
+use crate::report::{csv::write_results_csv, json::results_json, table::results_table};
+use crate::summary::Summary;
+
+/// platefit: cell-viability dose-response analysis (CCK-8, MTT, resazurin).
+///
+/// Without a subcommand, opens the desktop app (with the given files, if any).
+#[derive(Debug, Parser)]
+#[command(
+    name = "platefit",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// What to do; none opens the GUI.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Plate-reader files to open in the GUI.
+    pub files: Vec<PathBuf>,
+    /// Plate layout (plater CSV) for the files opened in the GUI.
+    #[arg(long)]
+    pub layout: Option<PathBuf>,
+    /// Render the GUI window once it has settled, save it as PNG and exit.
+    #[arg(long, value_name = "OUT.png")]
+    pub screenshot: Option<PathBuf>,
+}
+
+/// Headless subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole pipeline on plate files: % viability, 4PL fits, IC50s, resistance index.
+    Analyze(AnalyzeArgs),
+    /// Fit a 4PL curve to points given as CSV (columns conc, response, optional curve).
+    Fit(FitArgs),
+    /// Show what the importer reads from a plate-reader export.
+    Import(ImportArgs),
+}
+
+/// Options that change the numbers of an analysis.
+#[derive(Debug, Args, Clone)]
+pub struct NumberOptions {
+    /// Fit treated wells only (by default vehicle wells enter as dose-zero points).
+    #[arg(long)]
+    pub no_vehicle_points: bool,
+    /// Fix Top at this value (e.g. 100).
+    #[arg(long, value_name = "V", allow_negative_numbers = true)]
+    pub fix_top: Option<f64>,
+    /// Fix Bottom at this value (e.g. 0).
+    #[arg(long, value_name = "V", allow_negative_numbers = true)]
+    pub fix_bottom: Option<f64>,
+    /// Analyse this read (label or wavelength) instead of the automatic 450 nm choice.
+    #[arg(long, value_name = "LABEL")]
+    pub read: Option<String>,
+    /// Subtract this reference read (label or wavelength); `none` to subtract nothing.
+    #[arg(long, value_name = "LABEL")]
+    pub reference_read: Option<String>,
+    /// Normalization: `vehicle` (% of vehicle, default), `two-control`, or `none`.
+    #[arg(long, value_name = "MODE", default_value = "vehicle")]
+    pub normalization: String,
+    /// The plate has no blank wells: do not subtract a blank.
+    #[arg(long)]
+    pub no_blank: bool,
+}
+
+/// `platefit analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Plate-reader exports; each plate is analysed as its own experiment, in parallel.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Plate layout (plater CSV). If omitted, `<name>_layout.csv` or `layout.csv` beside
+    /// the plate file is used.
+    #[arg(long)]
+    pub layout: Option<PathBuf>,
+    /// Write the results JSON here (`-` for standard output).
+    #[arg(long, value_name = "OUT")]
+    pub json: Option<PathBuf>,
+    /// Write the results CSV here (`-` for standard output).
+    #[arg(long, value_name = "OUT")]
+    pub csv: Option<PathBuf>,
+    /// Treat all files as plates of one experiment (their points pooled per curve).
+    #[arg(long)]
+    pub pool: bool,
+    /// Print nothing on the terminal but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub numbers: NumberOptions,
+}
+
+/// `platefit fit`.
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    /// CSV with columns `conc`, `response` and optionally `curve`.
+    pub points: PathBuf,
+    /// Write the results JSON here (`-` for standard output).
+    #[arg(long, value_name = "OUT")]
+    pub json: Option<PathBuf>,
+    /// Write the results CSV here (`-` for standard output).
+    #[arg(long, value_name = "OUT")]
+    pub csv: Option<PathBuf>,
+    /// Fix Top at this value.
+    #[arg(long, value_name = "V", allow_negative_numbers = true)]
+    pub fix_top: Option<f64>,
+    /// Fix Bottom at this value.
+    #[arg(long, value_name = "V", allow_negative_numbers = true)]
+    pub fix_bottom: Option<f64>,
+    /// Compare this curve (the resistant line) …
+    #[arg(long, value_name = "TEST", requires = "against")]
+    pub compare: Option<String>,
+    /// … against this reference curve (the parental line).
+    #[arg(long, value_name = "REFERENCE", requires = "compare")]
+    pub against: Option<String>,
+    /// Responses are % (enables absolute IC50 and the partial-curve flag); default: guessed
+    /// from the data (largest response between 50 and 200).
+    #[arg(long)]
+    pub percent: bool,
+    /// Responses are not % (raw signal).
+    #[arg(long, conflicts_with = "percent")]
+    pub raw: bool,
+}
+
+/// `platefit import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The plate-reader export.
+    pub file: PathBuf,
+    /// Write the import JSON here (`-` for standard output).
+    #[arg(long, value_name = "OUT")]
+    pub json: Option<PathBuf>,
+}
+
+/// Runs a headless subcommand.
+///
+/// # Errors
+/// A one-line reason for unusable input.
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Analyze(args) => run_analyze(&args),
+        Command::Fit(args) => run_fit(&args),
+        Command::Import(args) => run_import(&args),
+    }
+}
+
+/// Writes bytes to a path atomically, or to standard output for `-`.
+fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path.as_os_str() == "-" {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(bytes)?;
+        stdout.flush()?;
+        Ok(())
+    } else {
+        atomic_write(path, bytes).map_err(|e| anyhow!(e))
+    }
+}
+
+fn to_stdout(path: Option<&PathBuf>) -> bool {
+    path.is_some_and(|p| p.as_os_str() == "-")
+}
+
+fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Settings from the command-line number options.
+///
+/// # Errors
+/// An unknown normalization mode.
+pub fn settings_from(numbers: &NumberOptions) -> Result<AnalysisSettings> {
+    let normalization = match numbers.normalization.to_ascii_lowercase().as_str() {
+        "vehicle" | "percent" | "percent-of-vehicle" => Normalization::PercentOfVehicle,
+        "two-control" | "two_control" | "twocontrol" => Normalization::TwoControl,
+        "none" | "raw" => Normalization::None,
+        other => bail!("unknown normalization {other:?}: use vehicle, two-control or none"),
+    };
+    Ok(AnalysisSettings {
+        read: numbers
+            .read
+            .clone()
+            .map_or(ReadChoice::Auto, ReadChoice::Label),
+        reference_read: match numbers.reference_read.as_deref() {
+            None => ReferenceChoice::Auto,
+            Some(s) if s.eq_ignore_ascii_case("none") => ReferenceChoice::None,
+            Some(s) => ReferenceChoice::Label(s.to_string()),
+        },
+        normalization,
+        vehicle_as_dose_zero: !numbers.no_vehicle_points,
+        fix_top: numbers.fix_top,
+        fix_bottom: numbers.fix_bottom,
+        require_blanks: !numbers.no_blank,
+        ..AnalysisSettings::default()
+    })
+}
+
+/// The layout file beside a plate file: `<stem>_layout.csv`, `<stem>.layout.csv`, or
+/// `layout.csv` in the same folder.
+#[must_use]
+pub fn layout_beside(plate_file: &Path) -> Option<PathBuf> {
+    let dir = plate_file.parent().unwrap_or_else(|| Path::new("."));
+    let stem = plate_file.file_stem()?.to_string_lossy().into_owned();
+    [
+        format!("{stem}_layout.csv"),
+        format!("{stem}.layout.csv"),
+        "layout.csv".to_string(),
+    ]
+    .into_iter()
+    .map(|name| dir.join(name))
+    .find(|p| p.is_file())
+}
+
+/// Reads a layout file with the path in any error.
+///
+/// # Errors
+/// The file cannot be read or is not a valid layout.
+pub fn load_layout(path: &Path) -> Result<Layout> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot open layout {}", path.display()))?;
+    read_layout(file).with_context(|| format!("layout {}", path.display()))
+}
+
+/// Imports plate files and pairs every plate with its layout: one experiment per plate,
+/// or one experiment with all plates when `pool` is set.
+///
+/// # Errors
+/// A file that cannot be imported, or no layout.
+pub fn load_experiments(
+    files: &[PathBuf],
+    layout: Option<&Path>,
+    settings: &AnalysisSettings,
+    pool: bool,
+) -> Result<Vec<Experiment>> {
+    let given_layout = layout.map(load_layout).transpose()?;
+    let inputs: Vec<Vec<PlateInput>> = files
+        .par_iter()
+        .map(|path| -> Result<Vec<PlateInput>> {
+            let size = std::fs::metadata(path)
+                .with_context(|| format!("cannot open plate file {}", path.display()))?
+                .len();
+            if size > crate::import::MAX_FILE_BYTES {
+                bail!(
+                    "{}: file is {size} bytes; platefit reads plate files up to {} bytes",
+                    path.display(),
+                    crate::import::MAX_FILE_BYTES
+                );
+            }
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("cannot read plate file {}", path.display()))?;
+            let imported =
+                import_bytes(&bytes).with_context(|| format!("{}", path.display()))?;
+            let layout = match &given_layout {
+                Some(layout) => layout.clone(),
+                None => {
+                    let beside = layout_beside(path).ok_or_else(|| {
+                        anyhow!(
+                            "{}: no layout given and none found beside it (expected {}_layout.csv or layout.csv); use --layout",
+                            path.display(),
+                            path.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned())
+                        )
+                    })?;
+                    load_layout(&beside)?
+                }
+            };
+            let sha256 = format!("{:x}", Sha256::digest(&bytes));
+            Ok(imported
+                .plates
+                .into_iter()
+                .map(|plate| PlateInput {
+                    file: display_name(path),
+                    sha256: Some(sha256.clone()),
+                    format: imported.format.clone(),
+                    plate,
+                    layout: layout.clone(),
+                    excluded: std::collections::BTreeMap::new(),
+                })
+                .collect())
+        })
+        .collect::<Result<_>>()?;
+    let experiment_name = |input: &PlateInput, plates_in_file: usize| {
+        let stem = Path::new(&input.file)
+            .file_stem()
+            .map_or_else(|| input.file.clone(), |s| s.to_string_lossy().into_owned());
+        if plates_in_file > 1 {
+            format!("{stem} · {}", input.plate.name)
+        } else {
+            stem
+        }
+    };
+    if pool {
+        let plates: Vec<PlateInput> = inputs.into_iter().flatten().collect();
+        let name = plates
+            .first()
+            .map(|p| experiment_name(p, 1))
+            .unwrap_or_default();
+        return Ok(vec![Experiment {
+            name,
+            plates,
+            settings: settings.clone(),
+        }]);
+    }
+    Ok(inputs
+        .into_iter()
+        .flat_map(|plates| {
+            let count = plates.len();
+            plates
+                .into_iter()
+                .map(move |input| (experiment_name(&input, count), input))
+        })
+        .map(|(name, input)| Experiment {
+            name,
+            plates: vec![input],
+            settings: settings.clone(),
+        })
+        .collect())
+}
+
+fn run_analyze(args: &AnalyzeArgs) -> Result<()> {
+    let settings = settings_from(&args.numbers)?;
+    let experiments = load_experiments(&args.files, args.layout.as_deref(), &settings, args.pool)?;
+    let progress = (experiments.len() > 1 && std::io::stderr().is_terminal() && !args.quiet)
+        .then(|| indicatif::ProgressBar::new(experiments.len() as u64));
+    let analyses: Vec<Analysis> = experiments
+        .par_iter()
+        .map(|experiment| {
+            let result = analyze(experiment).with_context(|| experiment.name.clone());
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            result
+        })
+        .collect::<Result<_>>()?;
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let summary = (analyses.len() > 1).then(|| Summary::of(&analyses));
+    if let Some(path) = &args.json {
+        let json = results_json(&analyses, summary.as_ref());
+        let mut text = serde_json::to_string_pretty(&json)?;
+        text.push('\n');
+        write_output(path, text.as_bytes())?;
+    }
+    if let Some(path) = &args.csv {
+        let mut bytes = Vec::new();
+        write_results_csv(&analyses, &mut bytes)?;
+        write_output(path, &bytes)?;
+    }
+    if !args.quiet && !to_stdout(args.json.as_ref()) && !to_stdout(args.csv.as_ref()) {
+        let mut text = results_table(&analyses);
+        if let Some(summary) = &summary {
+            text.push_str(&summary_text(summary));
+        }
+        print!("{text}");
+    }
+    Ok(())
+}
+
+fn summary_text(summary: &Summary) -> String {
+    use crate::report::format_number as f;
+    let mut out = String::from("Across experiments (geometric mean [95% CI], n)\n");
+    for (label, s) in &summary.ic50 {
+        out.push_str(&format!(
+            "  IC50 {label}: {}{} (n={})\n",
+            f(s.geometric_mean),
+            s.ci95
+                .map_or(String::new(), |[a, b]| format!(" [{}, {}]", f(a), f(b))),
+            s.n
+        ));
+    }
+    for (label, s) in &summary.resistance_index {
+        out.push_str(&format!(
+            "  RI {label}: {}{} (n={})\n",
+            f(s.geometric_mean),
+            s.ci95
+                .map_or(String::new(), |[a, b]| format!(" [{}, {}]", f(a), f(b))),
+            s.n
+        ));
+    }
+    out
+}
+
+/// Reads `conc,response[,curve]` points, grouped by curve in order of first appearance.
+///
+/// # Errors
+/// A missing column or a value that is not a number, naming the line.
+pub fn read_points(path: &Path) -> Result<Vec<DoseResponse>> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read points file {}", path.display()))?;
+    let text = crate::import::decode_text(&bytes);
+    let source = crate::import::TextSource::new(&text);
+    let delimiter = source.guess_delimiter();
+    let mut reader = ::csv::ReaderBuilder::new()
+        .delimiter(u8::try_from(delimiter).unwrap_or(b','))
+        .flexible(true)
+        .trim(::csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let name = path.display();
+    let headers = reader
+        .headers()
+        .with_context(|| format!("{name}: cannot read the header line"))?
+        .clone();
+    let find = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+    };
+    let conc = find(&["conc", "concentration", "dose", "x"]).ok_or_else(|| {
+        anyhow!(
+            "{name}: line 1: expected a `conc` column (found {:?})",
+            headers.iter().collect::<Vec<_>>()
+        )
+    })?;
+    let response =
+        find(&["response", "viability", "viability_pct", "y", "value"]).ok_or_else(|| {
+            anyhow!(
+                "{name}: line 1: expected a `response` column (found {:?})",
+                headers.iter().collect::<Vec<_>>()
+            )
+        })?;
+    let curve = find(&["curve", "line", "group"]);
+    let mut curves: Vec<DoseResponse> = Vec::new();
+    for (idx, record) in reader.records().enumerate() {
+        let line = idx + 2;
+        let record = record.with_context(|| format!("{name}: line {line}"))?;
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let number = |col: usize, what: &str| -> Result<f64> {
+            let text = record.get(col).unwrap_or("");
+            crate::import::parse_number(text, delimiter != ',')
+                .ok_or_else(|| anyhow!("{name}: line {line}: {what} {text:?} is not a number"))
+        };
+        let c = number(conc, "conc")?;
+        if c < 0.0 {
+            bail!("{name}: line {line}: conc {c} is negative");
+        }
+        let r = number(response, "response")?;
+        let label = curve.and_then(|k| record.get(k)).unwrap_or("").to_string();
+        let label = if label.is_empty() {
+            "curve".to_string()
+        } else {
+            label
+        };
+        let point = crate::dose_response::DosePoint {
+            concentration: c,
+            response: r,
+            well: None,
+            excluded: false,
+        };
+        match curves.iter_mut().find(|d| d.label == label) {
+            Some(dose_response) => dose_response.points.push(point),
+            None => curves.push(DoseResponse {
+                label,
+                points: vec![point],
+            }),
+        }
+    }
+    if curves.is_empty() {
+        bail!("{name}: no points");
+    }
+    Ok(curves)
+}
+
+fn run_fit(args: &FitArgs) -> Result<()> {
+    let curves = read_points(&args.points)?;
+    let percent = if args.percent {
+        true
+    } else if args.raw {
+        false
+    } else {
+        let max = curves
+            .iter()
+            .flat_map(|c| c.points.iter().map(|p| p.response))
+            .fold(f64::NEG_INFINITY, f64::max);
+        (50.0..=200.0).contains(&max)
+    };
+    let options = FitOptions {
+        fix_top: args.fix_top,
+        fix_bottom: args.fix_bottom,
+        percent_scale: percent,
+        profile_ci: true,
+    };
+    let fits = curves
+        .iter()
+        .map(|c| {
+            fit_4pl(c, &options)
+                .with_context(|| format!("{}: curve {}", args.points.display(), c.label))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let position = |label: &str| -> Result<usize> {
+        curves.iter().position(|c| c.label == label).ok_or_else(|| {
+            anyhow!(
+                "{}: no curve {label:?} (curves: {})",
+                args.points.display(),
+                curves
+                    .iter()
+                    .map(|c| c.label.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+    };
+    let pairs: Vec<(usize, usize)> = match (&args.compare, &args.against) {
+        (Some(test), Some(reference)) => vec![(position(reference)?, position(test)?)],
+        _ => {
+            let keys: BTreeSet<CurveKey> = curves
+                .iter()
+                .map(|c| CurveKey {
+                    line: c.label.clone(),
+                    drug: String::new(),
+                    condition: String::new(),
+                })
+                .collect();
+            resistance_pairs(&keys)
+                .into_iter()
+                .filter_map(|(r, t)| Some((position(&r.line).ok()?, position(&t.line).ok()?)))
+                .collect()
+        }
+    };
+    let comparisons: Vec<_> = pairs
+        .into_iter()
+        .map(|(r, t)| compare((&curves[r], &fits[r]), (&curves[t], &fits[t]), &options))
+        .collect();
+    let analysis = Analysis {
+        experiment: display_name(&args.points),
+        plates: Vec::new(),
+        curves: curves
+            .iter()
+            .zip(&fits)
+            .map(|(c, f)| crate::analysis::CurveResult {
+                key: CurveKey {
+                    line: c.label.clone(),
+                    drug: String::new(),
+                    condition: String::new(),
+                },
+                dose_response: c.clone(),
+                fit: f.clone(),
+                problem: None,
+            })
+            .collect(),
+        comparisons,
+        unit: crate::layout::ConcentrationUnit::default(),
+        warnings: Vec::new(),
+        settings: AnalysisSettings {
+            normalization: if percent {
+                Normalization::PercentOfVehicle
+            } else {
+                Normalization::None
+            },
+            fix_top: args.fix_top,
+            fix_bottom: args.fix_bottom,
+            ..AnalysisSettings::default()
+        },
+    };
+    let analyses = [analysis];
+    if let Some(path) = &args.json {
+        let mut json = results_json(&analyses, None);
+        // Points files carry no unit: IC50s are in the unit of the `conc` column.
+        if let Some(curves) = json.get_mut("curves").and_then(|c| c.as_array_mut()) {
+            for curve in curves {
+                if let Some(object) = curve.as_object_mut() {
+                    object.insert("unit".into(), serde_json::Value::Null);
+                }
+            }
+        }
+        let mut text = serde_json::to_string_pretty(&json)?;
+        text.push('\n');
+        write_output(path, text.as_bytes())?;
+    }
+    if let Some(path) = &args.csv {
+        let mut bytes = Vec::new();
+        write_results_csv(&analyses, &mut bytes)?;
+        write_output(path, &bytes)?;
+    }
+    if !to_stdout(args.json.as_ref()) && !to_stdout(args.csv.as_ref()) {
+        print!("{}", results_table(&analyses).replace(" µM", ""));
+    }
+    Ok(())
+}
+
+fn run_import(args: &ImportArgs) -> Result<()> {
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("cannot open {}", args.file.display()))?
+        .len();
+    if size > crate::import::MAX_FILE_BYTES {
+        bail!(
+            "{}: file is {size} bytes; platefit reads plate files up to {} bytes",
+            args.file.display(),
+            crate::import::MAX_FILE_BYTES
+        );
+    }
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let imported = import_bytes(&bytes).with_context(|| format!("{}", args.file.display()))?;
+    let name = display_name(&args.file);
+    if let Some(path) = &args.json {
+        let mut text = serde_json::to_string_pretty(&import_json(&name, &imported))?;
+        text.push('\n');
+        write_output(path, text.as_bytes())?;
+    }
+    if !to_stdout(args.json.as_ref()) {
+        print!("{}", import_summary(&name, &imported));
+    }
+    Ok(())
+}

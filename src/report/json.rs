@@ -1,0 +1,188 @@
+//! The JSON results contract (DESIGN §7): `curves`, `comparisons`, `plates`, plus an
+//! across-experiment `summary` when several experiments are analysed together.
+//! Unknown numbers are `null`, never NaN.
+
+use serde_json::{Value, json};
+
+use crate::analysis::Analysis;
+use crate::compare::Comparison;
+use crate::fit::{Fit, FitStatus};
+use crate::summary::Summary;
+
+/// A finite number, or null.
+#[must_use]
+pub fn num(value: f64) -> Value {
+    if value.is_finite() {
+        json!(value)
+    } else {
+        Value::Null
+    }
+}
+
+/// An optional finite number, or null.
+#[must_use]
+pub fn opt(value: Option<f64>) -> Value {
+    value.map_or(Value::Null, num)
+}
+
+/// A two-number interval, or null.
+#[must_use]
+pub fn interval(value: Option<[f64; 2]>) -> Value {
+    value.map_or(Value::Null, |[a, b]| json!([num(a), num(b)]))
+}
+
+/// The text bound for an IC50 that lies outside the tested range (`"> 50"`).
+#[must_use]
+pub fn ic50_bound(fit: &Fit) -> Option<String> {
+    let (lo, hi) = fit.tested_range?;
+    match fit.status {
+        FitStatus::Ic50AboveRange | FitStatus::NoEffect => Some(format!("> {hi}")),
+        FitStatus::Ic50BelowRange => Some(format!("< {lo}")),
+        _ => None,
+    }
+}
+
+/// One curve's JSON object.
+#[must_use]
+pub fn curve_json(fit: &Fit, percent_scale: bool, unit: &str, experiment: Option<&str>) -> Value {
+    let params_known = fit.params.log10_ic50.is_finite();
+    let p = |v: f64| if params_known { num(v) } else { Value::Null };
+    let ic90 = fit.ic_f(90.0);
+    let mut value = json!({
+        "curve": fit.label,
+        "n": fit.n,
+        "status": fit.status.as_str(),
+        "flags": fit.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        "status_explained": fit.status.explain(),
+        "top": p(fit.params.top),
+        "bottom": p(fit.params.bottom),
+        "hill_slope": p(fit.params.hill_slope),
+        "log_ic50": p(fit.params.log10_ic50),
+        "ic50": opt(fit.reported_ic50()),
+        "ic50_bound": ic50_bound(fit),
+        "relative_ic50_fitted": if params_known { num(fit.relative_ic50()) } else { Value::Null },
+        "unit": unit,
+        "se": {
+            "top": opt(fit.se[1]),
+            "bottom": opt(fit.se[0]),
+            "hill_slope": opt(fit.se[3]),
+            "log_ic50": opt(fit.se[2]),
+        },
+        "fixed": {
+            "top": fit.fixed[1].then(|| num(fit.params.top)),
+            "bottom": fit.fixed[0].then(|| num(fit.params.bottom)),
+        },
+        "ic50_ci95": if fit.status.ic50_is_reported() { interval(fit.ic50_ci95_wald_log) } else { Value::Null },
+        "ic50_ci95_delta": if fit.status.ic50_is_reported() { interval(fit.ic50_ci95_delta) } else { Value::Null },
+        "ic50_ci95_profile": match fit.ic50_ci95_profile {
+            Some([lo, hi]) if fit.status.ic50_is_reported() => json!([opt(lo), opt(hi)]),
+            _ => Value::Null,
+        },
+        "absolute_ic50": opt(fit.absolute_ic50(percent_scale)),
+        "ic90": opt(ic90.map(|i| i.value)),
+        "ic90_ci95": interval(ic90.and_then(|i| i.ci95)),
+        "rss": if fit.rss.is_finite() { num(fit.rss) } else { Value::Null },
+        "df": fit.df,
+        "sy_x": opt(fit.sy_x),
+        "r_squared": opt(fit.r_squared),
+        "p_no_effect": opt(fit.p_no_effect),
+        "tested_range": fit.tested_range.map_or(Value::Null, |(a, b)| json!([num(a), num(b)])),
+    });
+    if let (Some(name), Some(object)) = (experiment, value.as_object_mut()) {
+        object.insert("experiment".into(), json!(name));
+    }
+    value
+}
+
+/// One comparison's JSON object.
+#[must_use]
+pub fn comparison_json(comparison: &Comparison, experiment: Option<&str>) -> Value {
+    let mut value = json!({
+        "reference": comparison.reference,
+        "test": comparison.test,
+        "status": comparison.status,
+        "ratio": opt(comparison.ratio),
+        "ratio_ci95": interval(comparison.ratio_ci95),
+        "ratio_ci95_delta": interval(comparison.ratio_ci95_delta),
+        "ratio_bound": comparison.ratio_bound,
+        "log10_ratio": opt(comparison.log10_ratio),
+        "log10_ratio_se": opt(comparison.log10_ratio_se),
+        "f": opt(comparison.f),
+        "df": comparison.df.map_or(Value::Null, |[a, b]| json!([a, b])),
+        "p_value": opt(comparison.p_value),
+        "rss_full": opt(comparison.rss_full),
+        "rss_reduced": opt(comparison.rss_reduced),
+    });
+    if let (Some(name), Some(object)) = (experiment, value.as_object_mut()) {
+        object.insert("experiment".into(), json!(name));
+    }
+    value
+}
+
+/// The results JSON for one or more analysed experiments.
+#[must_use]
+pub fn results_json(analyses: &[Analysis], summary: Option<&Summary>) -> Value {
+    let several = analyses.len() > 1;
+    let mut curves = Vec::new();
+    let mut comparisons = Vec::new();
+    let mut plates = Vec::new();
+    let mut warnings = Vec::new();
+    for analysis in analyses {
+        let experiment = several.then_some(analysis.experiment.as_str());
+        let percent = analysis.settings.normalization != crate::normalize::Normalization::None;
+        for curve in &analysis.curves {
+            let mut value = curve_json(&curve.fit, percent, analysis.unit.suffix(), experiment);
+            if let (Some(problem), Some(object)) = (&curve.problem, value.as_object_mut()) {
+                object.insert("problem".into(), json!(problem));
+            }
+            curves.push(value);
+        }
+        comparisons.extend(
+            analysis
+                .comparisons
+                .iter()
+                .map(|c| comparison_json(c, experiment)),
+        );
+        for plate in &analysis.plates {
+            let qc = &plate.normalized.qc;
+            plates.push(json!({
+                "file": plate.file,
+                "plate": plate.name,
+                "experiment": analysis.experiment,
+                "read": plate.read_label,
+                "reference_read": plate.reference_label,
+                "reads_note": plate.reads.note,
+                "z_prime": opt(qc.z_prime),
+                "z_prime_negative": qc.z_prime_negative,
+                "vehicle_cv_pct": opt(qc.vehicle_cv_pct),
+                "blank_cv_pct": opt(qc.blank_cv_pct),
+                "blank_mean": opt(qc.blank_mean),
+                "vehicle_mean": opt(qc.vehicle_mean),
+                "signal_to_blank": opt(qc.signal_to_blank),
+                "edge_effect_pct": opt(qc.edge_effect_pct),
+                "lines": qc.lines.iter().map(|l| json!({
+                    "line": l.line,
+                    "vehicle_mean": opt(l.vehicle_mean),
+                    "vehicle_cv_pct": opt(l.vehicle_cv_pct),
+                    "z_prime": opt(l.z_prime),
+                })).collect::<Vec<_>>(),
+                "saturated_wells": qc.saturated_wells.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "flagged_wells": qc.flagged_wells.iter().map(|(w, t)| (w.to_string(), json!(t))).collect::<serde_json::Map<_, _>>(),
+                "qc": match qc.verdict { crate::normalize::QcVerdict::Pass => "pass", crate::normalize::QcVerdict::Warn => "warn" },
+                "qc_warnings": qc.warnings,
+            }));
+        }
+        warnings.extend(analysis.warnings.iter().cloned());
+    }
+    let mut value = json!({
+        "platefit_version": env!("CARGO_PKG_VERSION"),
+        "curves": curves,
+        "comparisons": comparisons,
+        "plates": plates,
+        "warnings": warnings,
+    });
+    if let (Some(summary), Some(object)) = (summary, value.as_object_mut()) {
+        object.insert("summary".into(), summary.to_json());
+    }
+    value
+}

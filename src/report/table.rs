@@ -1,0 +1,136 @@
+//! The readable results table printed on the terminal.
+
+use std::fmt::Write as _;
+
+use crate::analysis::Analysis;
+use crate::fit::Fit;
+use crate::normalize::Normalization;
+use crate::report::format_number as f;
+use crate::report::json::ic50_bound;
+
+/// `0.04231 [0.03612, 0.04955]`, or the bound / status for undetermined IC50s.
+#[must_use]
+pub fn ic50_text(fit: &Fit) -> String {
+    match (fit.reported_ic50(), fit.ic50_ci95_wald_log) {
+        (Some(ic50), Some([lo, hi])) => format!("{} [{}, {}]", f(ic50), f(lo), f(hi)),
+        (Some(ic50), None) => format!("{} [CI not computable]", f(ic50)),
+        (None, _) => ic50_bound(fit).unwrap_or_else(|| "not determined".into()),
+    }
+}
+
+/// The results of one or more analyses as a text table.
+#[must_use]
+pub fn results_table(analyses: &[Analysis]) -> String {
+    let mut out = String::new();
+    for analysis in analyses {
+        let unit = analysis.unit.symbol();
+        let percent = analysis.settings.normalization != Normalization::None;
+        let _ = writeln!(out, "{}", analysis.experiment);
+        for plate in &analysis.plates {
+            let qc = &plate.normalized.qc;
+            let _ = writeln!(
+                out,
+                "  plate {} ({}): {}; Z′ {}, vehicle CV {} %, S/B {}, blank {}{}",
+                plate.name,
+                plate.file,
+                plate.reads.note,
+                qc.z_prime.map_or("—".into(), |z| format!("{z:.2}")),
+                qc.vehicle_cv_pct.map_or("—".into(), |v| format!("{v:.1}")),
+                qc.signal_to_blank.map_or("—".into(), |v| format!("{v:.1}")),
+                qc.blank_mean.map_or("—".into(), |v| format!("{v:.4}")),
+                if qc.warnings.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ⚠ {}", qc.warnings.join("; "))
+                }
+            );
+        }
+        let rows: Vec<[String; 7]> = analysis
+            .curves
+            .iter()
+            .map(|c| {
+                let fit = &c.fit;
+                let known = fit.params.log10_ic50.is_finite();
+                [
+                    c.dose_response.label.clone(),
+                    ic50_text(fit),
+                    fit.absolute_ic50(percent).map_or("—".into(), f),
+                    if known {
+                        format!("{:.2}", fit.params.hill_slope)
+                    } else {
+                        "—".into()
+                    },
+                    if known {
+                        format!("{:.1} / {:.1}", fit.params.top, fit.params.bottom)
+                    } else {
+                        "—".into()
+                    },
+                    fit.r_squared.map_or("—".into(), |r| format!("{r:.3}")),
+                    format!("{} (n={})", fit.status.as_str(), fit.n),
+                ]
+            })
+            .collect();
+        let header = [
+            "curve".to_string(),
+            format!("IC50 {unit} [95% CI]"),
+            format!("abs. IC50 {unit}"),
+            "Hill".into(),
+            "Top / Bottom".into(),
+            "R²".into(),
+            "status".into(),
+        ];
+        let mut widths = header.clone().map(|h| h.chars().count());
+        for row in &rows {
+            for (k, cell) in row.iter().enumerate() {
+                widths[k] = widths[k].max(cell.chars().count());
+            }
+        }
+        let line = |cells: &[String; 7]| -> String {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(widths)
+                .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+                .collect();
+            format!("  {}", padded.join("  ").trim_end())
+        };
+        let _ = writeln!(out, "{}", line(&header));
+        for row in &rows {
+            let _ = writeln!(out, "{}", line(row));
+        }
+        for c in &analysis.comparisons {
+            let ri = match (c.ratio, c.ratio_ci95) {
+                (Some(r), Some([lo, hi])) => format!("{} [{}, {}]", f(r), f(lo), f(hi)),
+                (Some(r), None) => f(r),
+                (None, _) => c.ratio_bound.clone().unwrap_or_else(|| c.status.clone()),
+            };
+            let test = match (c.f, c.p_value, c.df) {
+                (Some(fv), Some(p), Some([a, b])) => {
+                    format!("; IC50s differ: F({a}, {b}) = {fv:.2}, p {}", format_p(p))
+                }
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "  resistance index {} / {} = {ri}{test}",
+                c.test, c.reference
+            );
+        }
+        for warning in &analysis.warnings {
+            let _ = writeln!(out, "  note: {warning}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A p-value with its relation, as people write it: `< 1e-15`, `= 2.3e-5`, `= 0.041`.
+#[must_use]
+pub fn format_p(p: f64) -> String {
+    if p < 1e-15 {
+        "< 1e-15".into()
+    } else if p < 0.001 {
+        format!("= {p:.1e}")
+    } else {
+        format!("= {p:.3}")
+    }
+}
