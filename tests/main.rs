@@ -1,4 +1,5 @@
 //! The single integration test binary.
 
 mod import_formats;
+mod nist;
 mod reference_drc;

@@ -93,10 +93,10 @@ impl CurveSet {
         let mut free = vec![0.0; self.n_free];
         if let Some((_, refs)) = self.curves.first() {
             for (k, r) in refs.iter().enumerate() {
-                if let ParamRef::Free(i) = r {
-                    if let Some(slot) = free.get_mut(*i) {
-                        *slot = full[k];
-                    }
+                if let ParamRef::Free(i) = r
+                    && let Some(slot) = free.get_mut(*i)
+                {
+                    *slot = full[k];
                 }
             }
         }
@@ -124,10 +124,11 @@ impl CurveSet {
         };
         for (a, ra) in refs.iter().enumerate() {
             for (b, rb) in refs.iter().enumerate() {
-                if let (ParamRef::Free(i), ParamRef::Free(j)) = (ra, rb) {
-                    if *i < unscaled.nrows() && *j < unscaled.ncols() {
-                        out[a][b] = unscaled[(*i, *j)] * s2;
-                    }
+                if let (ParamRef::Free(i), ParamRef::Free(j)) = (ra, rb)
+                    && *i < unscaled.nrows()
+                    && *j < unscaled.ncols()
+                {
+                    out[a][b] = unscaled[(*i, *j)] * s2;
                 }
             }
         }
@@ -173,10 +174,11 @@ impl LeastSquaresModel for CurveSet {
             for x in &data.log_x {
                 let (_, gradient) = response_and_gradient(full, *x);
                 for (k, r) in refs.iter().enumerate() {
-                    if let ParamRef::Free(i) = r {
-                        if row < out.nrows() && *i < out.ncols() {
-                            out[(row, *i)] += gradient[k];
-                        }
+                    if let ParamRef::Free(i) = r
+                        && row < out.nrows()
+                        && *i < out.ncols()
+                    {
+                        out[(row, *i)] += gradient[k];
                     }
                 }
                 row += 1;

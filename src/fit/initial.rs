@@ -23,7 +23,7 @@ pub fn level_means(data: &CurveData) -> Vec<(f64, f64)> {
     let mut levels: Vec<(f64, f64, usize)> = Vec::new();
     for (x, y) in pairs {
         match levels.last_mut() {
-            Some(last) if last.0 == x || (x - last.0).abs() < 1e-12 => {
+            Some(last) if last.0.total_cmp(&x).is_eq() || (x - last.0).abs() < 1e-12 => {
                 last.1 += y;
                 last.2 += 1;
             }

@@ -50,6 +50,10 @@ impl Default for SolverSettings {
     }
 }
 
+/// The residual reported where the model cannot be evaluated; its square summed over
+/// millions of points is still finite.
+const OVERFLOW_RESIDUAL: f64 = 1e100;
+
 struct Adapter<'a, M: LeastSquaresModel> {
     model: &'a M,
     params: DVector<f64>,
@@ -70,10 +74,16 @@ impl<M: LeastSquaresModel> LeastSquaresProblem<f64, Dyn, Dyn> for Adapter<'_, M>
 
     fn residuals(&self) -> Option<DVector<f64>> {
         let mut out = DVector::zeros(self.model.n_residuals());
-        self.model
-            .residuals(self.params.as_slice(), out.as_mut_slice())
-            .then_some(out)
-            .filter(|r| r.iter().all(|v| v.is_finite()))
+        let computed = self
+            .model
+            .residuals(self.params.as_slice(), out.as_mut_slice());
+        // A trial step into a region where the model overflows is a bad step, not the end
+        // of the fit: report huge (finite) residuals so the solver rejects the step and
+        // shrinks its trust region, as MINPACK users do.
+        if !computed || out.iter().any(|v| !v.is_finite()) {
+            out.fill(OVERFLOW_RESIDUAL);
+        }
+        Some(out)
     }
 
     fn jacobian(&self) -> Option<DMatrix<f64>> {
@@ -102,6 +112,7 @@ pub fn minimize<M: LeastSquaresModel>(
         .minimize(adapter);
     let params: Vec<f64> = adapter.params.iter().copied().collect();
     let rss = rss(model, &params).unwrap_or(f64::INFINITY);
+    // A start where the model cannot be evaluated never leaves the overflow plateau.
     let success = matches!(
         report.termination,
         TerminationReason::Converged { .. }

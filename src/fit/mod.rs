@@ -241,7 +241,7 @@ impl Fit {
     /// ED(F); F = 50 is the relative IC50), with its Wald CI on the log scale.
     #[must_use]
     pub fn ic_f(&self, f_percent: f64) -> Option<IcEstimate> {
-        if !(f_percent > 0.0 && f_percent < 100.0) || !self.status.ic50_is_reported() {
+        if !(f_percent > 0.0 && f_percent < 100.0 && self.status.ic50_is_reported()) {
             return None;
         }
         let fraction = f_percent / 100.0;
