@@ -3,3 +3,4 @@
 mod import_formats;
 mod nist;
 mod reference_drc;
+mod cli;
