@@ -47,7 +47,10 @@ fn analyze_sample_prints_ic50s_and_ri() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("K562 · flumatinib"), "{text}");
-    assert!(text.contains("resistance index K562/FLM · flumatinib / K562 · flumatinib"), "{text}");
+    assert!(
+        text.contains("resistance index K562/FLM · flumatinib / K562 · flumatinib"),
+        "{text}"
+    );
     assert!(text.contains("reference read \"630\" subtracted"), "{text}");
 }
 
@@ -59,8 +62,21 @@ fn analyze_json_has_the_contract_keys() {
     assert_eq!(curves.len(), 2);
     for curve in curves {
         for key in [
-            "curve", "n", "status", "top", "bottom", "hill_slope", "log_ic50", "ic50", "se",
-            "ic50_ci95", "ic50_ci95_delta", "absolute_ic50", "rss", "df", "r_squared",
+            "curve",
+            "n",
+            "status",
+            "top",
+            "bottom",
+            "hill_slope",
+            "log_ic50",
+            "ic50",
+            "se",
+            "ic50_ci95",
+            "ic50_ci95_delta",
+            "absolute_ic50",
+            "rss",
+            "df",
+            "r_squared",
         ] {
             assert!(curve.get(key).is_some(), "missing {key} in {curve}");
         }
@@ -81,7 +97,11 @@ fn analyze_json_has_the_contract_keys() {
     assert_eq!(c["test"], "K562/FLM · flumatinib");
     let ratio = c["ratio"].as_f64().expect("ratio");
     let ic50 = |i: usize| curves[i]["ic50"].as_f64().expect("ic50");
-    let (parental, resistant) = if curves[0]["curve"] == "K562 · flumatinib" { (0, 1) } else { (1, 0) };
+    let (parental, resistant) = if curves[0]["curve"] == "K562 · flumatinib" {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
     assert!(rel(ratio, ic50(resistant) / ic50(parental)) < 1e-9);
     assert!(ratio > 20.0 && ratio < 100.0, "{ratio}");
     assert_eq!(c["df"][0], 1);
@@ -102,7 +122,16 @@ fn analyze_reference_plates_matches_drc() {
     let variants: [(&str, &[&str]); 3] = [
         ("ll4", &["--no-vehicle-points"]),
         ("ll4_with_vehicle", &[]),
-        ("ll4_fixed_c0_d100", &["--no-vehicle-points", "--fix-top", "100", "--fix-bottom", "0"]),
+        (
+            "ll4_fixed_c0_d100",
+            &[
+                "--no-vehicle-points",
+                "--fix-top",
+                "100",
+                "--fix-bottom",
+                "0",
+            ],
+        ),
     ];
     let mut experiments: Vec<String> = std::fs::read_dir(&synthetic)
         .expect("synthetic dir")
@@ -144,13 +173,26 @@ fn analyze_reference_plates_matches_drc() {
                     let rss = fit["optimum"]["rss"].as_f64().expect("rss");
                     let our_rss = curve["rss"].as_f64().expect("rss");
                     // The reference normalized values are rounded to 6 decimals.
-                    assert!(rel(our_rss, rss) < 1e-6, "{id} {variant}: RSS {our_rss} vs {rss}");
-                    let [lo, hi] = [0, 1].map(|k| fit["gauss_newton"]["ed50_ci_log"][k].as_f64().expect("ci"));
+                    assert!(
+                        rel(our_rss, rss) < 1e-6,
+                        "{id} {variant}: RSS {our_rss} vs {rss}"
+                    );
+                    let [lo, hi] =
+                        [0, 1].map(|k| fit["gauss_newton"]["ed50_ci_log"][k].as_f64().expect("ci"));
                     let ci = &curve["ic50_ci95"];
-                    assert!(rel(ci[0].as_f64().expect("lo"), lo) < 1e-3, "{id} {variant} CI");
-                    assert!(rel(ci[1].as_f64().expect("hi"), hi) < 1e-3, "{id} {variant} CI");
+                    assert!(
+                        rel(ci[0].as_f64().expect("lo"), lo) < 1e-3,
+                        "{id} {variant} CI"
+                    );
+                    assert!(
+                        rel(ci[1].as_f64().expect("hi"), hi) < 1e-3,
+                        "{id} {variant} CI"
+                    );
                 } else {
-                    assert_ne!(curve["status"], "converged", "{id} {variant} is not well determined");
+                    assert_ne!(
+                        curve["status"], "converged",
+                        "{id} {variant} is not well determined"
+                    );
                 }
                 checked += 1;
             }
@@ -179,11 +221,21 @@ fn fit_command_matches_reference_and_compares() {
         text.push_str(&format!("{c},{r}\n"));
     }
     std::fs::write(&path, text).expect("write");
-    let json = json_of(&platefit(&["fit", path.to_str().expect("path"), "--json", "-"]));
+    let json = json_of(&platefit(&[
+        "fit",
+        path.to_str().expect("path"),
+        "--json",
+        "-",
+    ]));
     let ours = &json["curves"][0];
     let e = fit_ref["optimum"]["params"]["e"].as_f64().expect("e");
     assert!(rel(ours["ic50"].as_f64().expect("ic50"), e) < 1e-4);
-    assert!(rel(-ours["hill_slope"].as_f64().expect("hill"), fit_ref["optimum"]["params"]["b"].as_f64().expect("b")) < 1e-4);
+    assert!(
+        rel(
+            -ours["hill_slope"].as_f64().expect("hill"),
+            fit_ref["optimum"]["params"]["b"].as_f64().expect("b")
+        ) < 1e-4
+    );
     assert_eq!(ours["n"], 24);
 
     // Two curves with a slash in a label, compared explicitly.
@@ -223,11 +275,20 @@ fn fit_command_matches_reference_and_compares() {
 
 #[test]
 fn import_command_reports_format_and_values() {
-    let file = reference_dir().join("../platefiles/biotek-gen5/endpoint_stdcurve_singleplate_2.txt");
-    let json = json_of(&platefit(&["import", file.to_str().expect("path"), "--json", "-"]));
+    let file =
+        reference_dir().join("../platefiles/biotek-gen5/endpoint_stdcurve_singleplate_2.txt");
+    let json = json_of(&platefit(&[
+        "import",
+        file.to_str().expect("path"),
+        "--json",
+        "-",
+    ]));
     assert_eq!(json["format"], "biotek-gen5-text");
     let plate = &json["plates"][0];
-    assert_eq!((plate["rows"].as_u64(), plate["cols"].as_u64()), (Some(8), Some(12)));
+    assert_eq!(
+        (plate["rows"].as_u64(), plate["cols"].as_u64()),
+        (Some(8), Some(12))
+    );
     let read = &plate["reads"][0];
     assert_eq!(read["wavelength_nm"], 450.0);
     assert_eq!(read["values"].as_array().expect("rows").len(), 8);
@@ -257,7 +318,12 @@ fn unusable_input_gives_one_line_reasons() {
     let garbage = dir.path().join("garbage.txt");
     std::fs::write(&garbage, "hello\nthis is not a plate\n").expect("write");
     assert_one_line_error(
-        &platefit(&["analyze", garbage.to_str().expect("path"), "--layout", "sample_plates/flumatinib_K562_72h_layout.csv"]),
+        &platefit(&[
+            "analyze",
+            garbage.to_str().expect("path"),
+            "--layout",
+            "sample_plates/flumatinib_K562_72h_layout.csv",
+        ]),
         &["garbage.txt", "hello"],
     );
     let no_layout = dir.path().join("plate.csv");
@@ -272,7 +338,12 @@ fn unusable_input_gives_one_line_reasons() {
         .replacen("blank,vehicle,treated", "blank,vehicle,treatd", 1);
     std::fs::write(&bad_layout, text).expect("write");
     assert_one_line_error(
-        &platefit(&["analyze", SAMPLE, "--layout", bad_layout.to_str().expect("path")]),
+        &platefit(&[
+            "analyze",
+            SAMPLE,
+            "--layout",
+            bad_layout.to_str().expect("path"),
+        ]),
         &["bad_layout.csv", "well B3", "treatd"],
     );
     let points = dir.path().join("points.csv");
@@ -281,7 +352,10 @@ fn unusable_input_gives_one_line_reasons() {
         &platefit(&["fit", points.to_str().expect("path")]),
         &["points.csv", "line 3", "abc"],
     );
-    assert_one_line_error(&platefit(&["analyze", SAMPLE, "--read", "570"]), &["570", "\"450\""]);
+    assert_one_line_error(
+        &platefit(&["analyze", SAMPLE, "--read", "570"]),
+        &["570", "\"450\""],
+    );
 }
 
 #[test]
@@ -294,11 +368,17 @@ fn several_plates_run_in_one_call_with_a_summary() {
         std::fs::copy(root().join(SAMPLE), &path).expect("copy");
         args.push(path.to_string_lossy().into_owned());
     }
-    args.extend(["--layout".into(), layout.to_string_lossy().into_owned(), "--json".into(), "-".into()]);
+    args.extend([
+        "--layout".into(),
+        layout.to_string_lossy().into_owned(),
+        "--json".into(),
+        "-".into(),
+    ]);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let json = json_of(&platefit(&refs));
     assert_eq!(json["curves"].as_array().expect("curves").len(), 6);
-    let summary = &json["summary"]["resistance_index"]["K562/FLM · flumatinib vs K562 · flumatinib"];
+    let summary =
+        &json["summary"]["resistance_index"]["K562/FLM · flumatinib vs K562 · flumatinib"];
     assert_eq!(summary["n"], 3);
     // Identical repeats: geometric mean equals each RI, and the spread is zero.
     let ri = json["comparisons"][0]["ratio"].as_f64().expect("ratio");

@@ -1,6 +1,6 @@
 //! The single integration test binary.
 
+mod cli;
 mod import_formats;
 mod nist;
 mod reference_drc;
-mod cli;

@@ -444,8 +444,11 @@ fn fit_curve_data(
         [ic50 - t * se_linear, ic50 + t * se_linear]
     });
     let ic50_ci95_profile = if options.profile_ci {
-        t.and_then(|t| profile::log_ic50_interval(&set, &free_params, rss, df, t, tested_range))
-            .map(|[lo, hi]| [lo.map(|v| 10f64.powf(v)), hi.map(|v| 10f64.powf(v))])
+        t.and_then(|t| {
+            let wald = se_log.map(|se| t * se);
+            profile::log_ic50_interval(&set, &free_params, rss, df, t, tested_range, wald)
+        })
+        .map(|[lo, hi]| [lo.map(|v| 10f64.powf(v)), hi.map(|v| 10f64.powf(v))])
     } else {
         None
     };
