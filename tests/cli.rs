@@ -385,3 +385,24 @@ fn several_plates_run_in_one_call_with_a_summary() {
     assert!(rel(summary["geometric_mean"].as_f64().expect("gm"), ri) < 1e-12);
     assert!(Path::new(&args[1]).exists());
 }
+
+/// A real reader export (Gen5 text, 450 nm) runs through the whole pipeline with a layout;
+/// its numbers are not a dose response, so the fits may be flagged, but nothing fails.
+#[test]
+fn analyze_runs_on_a_real_export() {
+    let file =
+        reference_dir().join("../platefiles/biotek-gen5/endpoint_stdcurve_singleplate_2.txt");
+    let json = json_of(&platefit(&[
+        "analyze",
+        file.to_str().expect("path"),
+        "--layout",
+        "sample_plates/flumatinib_K562_72h_layout.csv",
+        "--json",
+        "-",
+    ]));
+    assert_eq!(json["plates"][0]["read"], "450nm:450");
+    assert_eq!(json["curves"].as_array().expect("curves").len(), 2);
+    for curve in json["curves"].as_array().expect("curves") {
+        assert!(curve["status"].is_string());
+    }
+}

@@ -4,3 +4,4 @@ mod cli;
 mod import_formats;
 mod nist;
 mod reference_drc;
+mod robustness;
