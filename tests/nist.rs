@@ -10,7 +10,6 @@
 use std::ops::{Add, Div, Mul, Neg, Sub};
 use std::path::PathBuf;
 
-use nalgebra::DMatrix;
 use platefit::fit::lm::{LeastSquaresModel, SolverSettings, minimize};
 use serde_json::Value;
 
@@ -219,11 +218,12 @@ impl LeastSquaresModel for Problem {
         }
         out.iter().all(|v| v.is_finite())
     }
-    fn jacobian(&self, params: &[f64], out: &mut DMatrix<f64>) -> bool {
-        for i in 0..self.y.len() {
+    fn jacobian(&self, params: &[f64], out: &mut [f64]) -> bool {
+        let rows = self.y.len();
+        for i in 0..rows {
             let d = self.evaluate(params, i);
             for k in 0..self.n_params {
-                out[(i, k)] = d.g[k];
+                out[k * rows + i] = d.g[k];
             }
         }
         out.iter().all(|v| v.is_finite())

@@ -166,8 +166,9 @@ impl LeastSquaresModel for CurveSet {
         out.iter().all(|v| v.is_finite())
     }
 
-    fn jacobian(&self, params: &[f64], out: &mut DMatrix<f64>) -> bool {
+    fn jacobian(&self, params: &[f64], out: &mut [f64]) -> bool {
         out.fill(0.0);
+        let rows = self.n_points();
         let mut row = 0;
         for (curve_idx, (data, refs)) in self.curves.iter().enumerate() {
             let full = self.curve_params(curve_idx, params);
@@ -175,10 +176,9 @@ impl LeastSquaresModel for CurveSet {
                 let (_, gradient) = response_and_gradient(full, *x);
                 for (k, r) in refs.iter().enumerate() {
                     if let ParamRef::Free(i) = r
-                        && row < out.nrows()
-                        && *i < out.ncols()
+                        && let Some(slot) = out.get_mut(i * rows + row)
                     {
-                        out[(row, *i)] += gradient[k];
+                        *slot += gradient[k];
                     }
                 }
                 row += 1;
@@ -220,7 +220,7 @@ mod tests {
         fn jacobian(&self) -> Option<nalgebra::DMatrix<f64>> {
             let mut out = DMatrix::zeros(self.set.n_residuals(), self.set.n_params());
             self.set
-                .jacobian(self.params.as_slice(), &mut out)
+                .jacobian(self.params.as_slice(), out.as_mut_slice())
                 .then_some(out)
         }
     }

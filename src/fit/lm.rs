@@ -3,7 +3,10 @@
 //! covariance helper.
 
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt, TerminationReason};
-use nalgebra::{DMatrix, DVector, Dyn, Owned};
+use nalgebra::allocator::{Allocator, Reallocator};
+use nalgebra::{
+    DMatrix, DVector, DefaultAllocator, Dim, DimMaximum, Dyn, OMatrix, OVector, Owned, U4,
+};
 
 /// A least-squares model: residuals `r(p)` and their Jacobian `∂r/∂p`.
 pub trait LeastSquaresModel {
@@ -13,8 +16,9 @@ pub trait LeastSquaresModel {
     fn n_residuals(&self) -> usize;
     /// Writes the residuals (model − observation) for `params`; false if not computable.
     fn residuals(&self, params: &[f64], out: &mut [f64]) -> bool;
-    /// Writes the Jacobian (row = residual, column = parameter); false if not computable.
-    fn jacobian(&self, params: &[f64], out: &mut DMatrix<f64>) -> bool;
+    /// Writes the Jacobian, column-major (`out[col * n_residuals + row]` = ∂r_row/∂p_col);
+    /// false if not computable.
+    fn jacobian(&self, params: &[f64], out: &mut [f64]) -> bool;
 }
 
 /// How the solver stopped.
@@ -54,26 +58,33 @@ impl Default for SolverSettings {
 /// millions of points is still finite.
 const OVERFLOW_RESIDUAL: f64 = 1e100;
 
-struct Adapter<'a, M: LeastSquaresModel> {
+struct Adapter<'a, M: LeastSquaresModel, N: Dim>
+where
+    DefaultAllocator: Allocator<N>,
+{
     model: &'a M,
-    params: DVector<f64>,
+    params: OVector<f64, N>,
+    n: N,
 }
 
-impl<M: LeastSquaresModel> LeastSquaresProblem<f64, Dyn, Dyn> for Adapter<'_, M> {
+impl<M: LeastSquaresModel, N: Dim> LeastSquaresProblem<f64, Dyn, N> for Adapter<'_, M, N>
+where
+    DefaultAllocator: Allocator<N> + Allocator<Dyn, N> + Allocator<Dyn>,
+{
     type ResidualStorage = Owned<f64, Dyn>;
-    type JacobianStorage = Owned<f64, Dyn, Dyn>;
-    type ParameterStorage = Owned<f64, Dyn>;
+    type JacobianStorage = Owned<f64, Dyn, N>;
+    type ParameterStorage = Owned<f64, N>;
 
-    fn set_params(&mut self, x: &DVector<f64>) {
+    fn set_params(&mut self, x: &OVector<f64, N>) {
         self.params.copy_from(x);
     }
 
-    fn params(&self) -> DVector<f64> {
+    fn params(&self) -> OVector<f64, N> {
         self.params.clone()
     }
 
     fn residuals(&self) -> Option<DVector<f64>> {
-        let mut out = DVector::zeros(self.model.n_residuals());
+        let mut out = DVector::<f64>::zeros_generic(Dyn(self.model.n_residuals()), nalgebra::U1);
         let computed = self
             .model
             .residuals(self.params.as_slice(), out.as_mut_slice());
@@ -86,25 +97,32 @@ impl<M: LeastSquaresModel> LeastSquaresProblem<f64, Dyn, Dyn> for Adapter<'_, M>
         Some(out)
     }
 
-    fn jacobian(&self) -> Option<DMatrix<f64>> {
-        let mut out = DMatrix::zeros(self.model.n_residuals(), self.model.n_params());
+    fn jacobian(&self) -> Option<OMatrix<f64, Dyn, N>> {
+        let mut out = OMatrix::<f64, Dyn, N>::zeros_generic(Dyn(self.model.n_residuals()), self.n);
         self.model
-            .jacobian(self.params.as_slice(), &mut out)
+            .jacobian(self.params.as_slice(), out.as_mut_slice())
             .then_some(out)
             .filter(|j| j.iter().all(|v| v.is_finite()))
     }
 }
 
-/// Minimizes the model's residual sum of squares from `start`.
-#[must_use]
-pub fn minimize<M: LeastSquaresModel>(
+fn run<M: LeastSquaresModel, N: Dim>(
     model: &M,
     start: &[f64],
     settings: SolverSettings,
-) -> Minimum {
+    n: N,
+) -> Minimum
+where
+    DefaultAllocator: Allocator<N>
+        + Allocator<Dyn, N>
+        + Allocator<Dyn>
+        + Reallocator<f64, Dyn, N, DimMaximum<Dyn, N>, N>,
+    Dyn: nalgebra::DimMin<N> + nalgebra::DimMax<N>,
+{
     let adapter = Adapter {
         model,
-        params: DVector::from_column_slice(start),
+        params: OVector::<f64, N>::from_iterator_generic(n, nalgebra::U1, start.iter().copied()),
+        n,
     };
     let (adapter, report) = LevenbergMarquardt::new()
         .with_tol(settings.tolerance)
@@ -112,7 +130,6 @@ pub fn minimize<M: LeastSquaresModel>(
         .minimize(adapter);
     let params: Vec<f64> = adapter.params.iter().copied().collect();
     let rss = rss(model, &params).unwrap_or(f64::INFINITY);
-    // A start where the model cannot be evaluated never leaves the overflow plateau.
     let success = matches!(
         report.termination,
         TerminationReason::Converged { .. }
@@ -126,6 +143,22 @@ pub fn minimize<M: LeastSquaresModel>(
         evaluations: report.number_of_evaluations,
         success,
         termination: format!("{:?}", report.termination),
+    }
+}
+
+/// Minimizes the model's residual sum of squares from `start`. Four-parameter problems (the
+/// plain 4PL fit) run with fixed-size parameter storage, which lets nalgebra unroll the
+/// small linear algebra; everything else uses dynamic storage.
+#[must_use]
+pub fn minimize<M: LeastSquaresModel>(
+    model: &M,
+    start: &[f64],
+    settings: SolverSettings,
+) -> Minimum {
+    if model.n_params() == 4 && start.len() == 4 {
+        run(model, start, settings, U4)
+    } else {
+        run(model, start, settings, Dyn(start.len()))
     }
 }
 
@@ -146,7 +179,7 @@ pub fn unscaled_covariance<M: LeastSquaresModel>(
     params: &[f64],
 ) -> Option<DMatrix<f64>> {
     let mut jacobian = DMatrix::zeros(model.n_residuals(), model.n_params());
-    if !model.jacobian(params, &mut jacobian) {
+    if !model.jacobian(params, jacobian.as_mut_slice()) {
         return None;
     }
     let n = model.n_params();
