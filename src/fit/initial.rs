@@ -142,14 +142,18 @@ pub fn fit_with_restarts(
     if plausible(&first, set, lo, hi) {
         return Some(first);
     }
-    let mut best = first.success.then_some(first);
+    // A run that used up its budget walking along a diverging valley (an incomplete curve
+    // whose IC50 runs off beyond the data) still holds a valid, lower RSS: it is a candidate
+    // too, and the classification flags where it went.
+    let usable = |m: &Minimum| (m.success || m.termination == "LostPatience") && m.rss.is_finite();
+    let mut best = usable(&first).then_some(first);
     let sign = if start[3] < 0.0 { -1.0 } else { 1.0 };
     for hill in [0.5, 1.0, 2.0, 4.0] {
         for log_ic50 in [start[2], lo, 0.5 * (lo + hi), hi] {
             let trial = [start[0], start[1], log_ic50, sign * hill];
             let minimum = minimize(set, &set.free_from_full(&trial), settings);
             evaluations += minimum.evaluations;
-            if minimum.success
+            if usable(&minimum)
                 && best
                     .as_ref()
                     .is_none_or(|b| minimum.rss < b.rss * (1.0 - 1e-12))
