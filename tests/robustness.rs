@@ -107,3 +107,19 @@ proptest! {
         }
     }
 }
+
+/// Found by `cargo fuzz run import`: one byte changed in a real MARS workbook makes the
+/// spreadsheet library overflow while parsing a cell reference (a panic in debug builds).
+/// The importer must turn that into an error, not crash.
+#[test]
+fn fuzz_regression_damaged_cell_reference_in_xlsx() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/platefiles/bmg-mars-xlsx/clariostar.xlsx"
+    );
+    let mut bytes = std::fs::read(path).unwrap();
+    assert_eq!(bytes[41312], b'd');
+    bytes[41312] = b'*';
+    let result = std::panic::catch_unwind(|| platefit::import::import_bytes(&bytes));
+    assert!(result.is_ok(), "the importer let a panic escape");
+}
