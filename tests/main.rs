@@ -2,3 +2,4 @@
 
 mod import_formats;
 mod reference_drc;
+mod reports;
