@@ -368,7 +368,7 @@ pub fn dose_response_svg(analysis: &Analysis, size: FigureSize) -> String {
             step,
         )
     };
-    let zero_slot = if has_zero { (x1 - x0) * 0.09 } else { 0.0 };
+    let zero_slot = if has_zero { (x1 - x0) * 0.11 } else { 0.0 };
     let gap = if has_zero { 8.0 } else { 0.0 };
     let log_x0 = x0 + zero_slot + gap;
     let x_of = |conc: f64| -> f64 {
