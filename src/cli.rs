@@ -56,6 +56,49 @@ pub enum Command {
     Fit(FitArgs),
     /// Show what the importer reads from a plate-reader export.
     Import(ImportArgs),
+    /// Analyse several experiments and write the summary report across them (PDF).
+    Report(ReportArgs),
+}
+
+/// Report and export files (PDF, Excel, Prism, figures), shared by `analyze` and `report`.
+#[derive(Debug, Args, Clone)]
+pub struct ExportOptions {
+    /// Write an Excel workbook (raw, corrected, % viability, fits, comparisons, QC, settings).
+    #[arg(long, value_name = "OUT.xlsx")]
+    pub xlsx: Option<PathBuf>,
+    /// Write a GraphPad Prism file: one XY table per experiment, replicates as subcolumns.
+    #[arg(long, value_name = "OUT.pzfx")]
+    pub pzfx: Option<PathBuf>,
+    /// X column of the Prism tables: `conc` (concentration, vehicle at 0) or `log` (log10).
+    #[arg(long, value_name = "X", default_value = "conc")]
+    pub pzfx_x: String,
+    /// Write every figure as SVG and PNG (300 dpi) into this folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub figures: Option<PathBuf>,
+    /// Paper size of PDF reports: `a4` or `letter`.
+    #[arg(long, value_name = "SIZE", default_value = "a4")]
+    pub page: String,
+    /// Date printed on reports (YYYY-MM-DD); default: today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub report_date: Option<String>,
+}
+
+/// `platefit report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Plate-reader exports; each plate is one experiment (biological repeat).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Plate layout (plater CSV) for all files. If omitted, the layout beside each file.
+    #[arg(long)]
+    pub layout: Option<PathBuf>,
+    /// Write the summary report (PDF) here.
+    #[arg(long, value_name = "SUMMARY.pdf")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub exports: ExportOptions,
+    #[command(flatten)]
+    pub numbers: NumberOptions,
 }
 
 /// Options that change the numbers of an analysis.
@@ -108,6 +151,11 @@ pub struct AnalyzeArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub numbers: NumberOptions,
+    /// Write the PDF report here (one report per experiment, then a summary if several).
+    #[arg(long, value_name = "OUT.pdf")]
+    pub report: Option<PathBuf>,
+    #[command(flatten)]
+    pub exports: ExportOptions,
 }
 
 /// `platefit fit`.
@@ -161,6 +209,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Analyze(args) => run_analyze(&args),
         Command::Fit(args) => run_fit(&args),
         Command::Import(args) => run_import(&args),
+        Command::Report(args) => run_report(&args),
     }
 }
 
@@ -368,6 +417,17 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<()> {
         write_results_csv(&analyses, &mut bytes)?;
         write_output(path, &bytes)?;
     }
+    let items: Vec<(Experiment, Analysis)> = experiments
+        .into_iter()
+        .zip(analyses.iter().cloned())
+        .collect();
+    if let Some(path) = &args.report {
+        let options = pdf_options(&args.exports)?;
+        let bytes = crate::report::pdf::experiments_report(&items, &options)
+            .with_context(|| format!("report {}", path.display()))?;
+        write_file(path, &bytes)?;
+    }
+    write_exports(&args.exports, &items)?;
     if !args.quiet && !to_stdout(args.json.as_ref()) && !to_stdout(args.csv.as_ref()) {
         let mut text = results_table(&analyses);
         if let Some(summary) = &summary {
@@ -375,6 +435,137 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<()> {
         }
         print!("{text}");
     }
+    Ok(())
+}
+
+/// Writes a file atomically (never to standard output), naming the path in errors.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    atomic_write(path, bytes).map_err(|e| anyhow!(e))
+}
+
+fn report_date(exports: &ExportOptions) -> Result<crate::report::ReportDate> {
+    exports.report_date.as_deref().map_or_else(
+        || Ok(crate::report::ReportDate::today()),
+        |text| crate::report::ReportDate::parse(text).map_err(|e| anyhow!(e)),
+    )
+}
+
+fn pdf_options(exports: &ExportOptions) -> Result<crate::report::pdf::PdfOptions> {
+    let page = crate::report::pdf::PageSize::parse(&exports.page)
+        .ok_or_else(|| anyhow!("unknown page size {:?}: use a4 or letter", exports.page))?;
+    Ok(crate::report::pdf::PdfOptions {
+        page,
+        date: report_date(exports)?,
+    })
+}
+
+/// A file-name-safe form of an experiment name.
+fn file_stem_of(name: &str) -> String {
+    let stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let stem = stem.trim_matches(['_', '.']).to_string();
+    if stem.is_empty() {
+        "experiment".into()
+    } else {
+        stem
+    }
+}
+
+/// Writes the Excel, Prism and figure exports that were asked for.
+fn write_exports(exports: &ExportOptions, items: &[(Experiment, Analysis)]) -> Result<()> {
+    let date = report_date(exports)?;
+    if let Some(path) = &exports.xlsx {
+        let bytes = crate::report::xlsx::workbook(items, date)
+            .with_context(|| format!("workbook {}", path.display()))?;
+        write_file(path, &bytes)?;
+    }
+    if let Some(path) = &exports.pzfx {
+        let scale = match exports.pzfx_x.to_ascii_lowercase().as_str() {
+            "conc" | "concentration" => crate::report::pzfx::XScale::Concentration,
+            "log" | "log10" => crate::report::pzfx::XScale::Log10,
+            other => bail!("unknown --pzfx-x {other:?}: use conc or log"),
+        };
+        let analyses: Vec<Analysis> = items.iter().map(|(_, a)| a.clone()).collect();
+        let text = crate::report::pzfx::document(&analyses, scale, date)
+            .with_context(|| format!("Prism file {}", path.display()))?;
+        write_file(path, text.as_bytes())?;
+    }
+    if let Some(dir) = &exports.figures {
+        write_figures(dir, items)?;
+    }
+    Ok(())
+}
+
+/// Writes every figure as `<experiment>_<figure>.svg` and `.png` (300 dpi) into `dir`.
+fn write_figures(dir: &Path, items: &[(Experiment, Analysis)]) -> Result<()> {
+    use crate::report::figures::{
+        experiment_figures, forest_plot_svg, png, resistance_forest_rows,
+    };
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the figures folder {}", dir.display()))?;
+    let mut figures: Vec<(String, String)> = Vec::new();
+    for (experiment, analysis) in items {
+        let stem = file_stem_of(&analysis.experiment);
+        for figure in experiment_figures(experiment, analysis) {
+            figures.push((format!("{stem}_{}", figure.name), figure.svg));
+        }
+    }
+    if items.len() > 1 {
+        let analyses: Vec<Analysis> = items.iter().map(|(_, a)| a.clone()).collect();
+        for (label, rows) in resistance_forest_rows(&analyses) {
+            let svg = forest_plot_svg(
+                &rows,
+                &format!("Resistance index, {label} (log scale)"),
+                480.0,
+            );
+            figures.push((format!("summary_ri_{}", file_stem_of(&label)), svg));
+        }
+    }
+    for (name, svg) in figures {
+        let svg_path = dir.join(format!("{name}.svg"));
+        write_file(&svg_path, svg.as_bytes())?;
+        let png_path = dir.join(format!("{name}.png"));
+        let bytes = png(&svg, 300.0).with_context(|| format!("figure {}", png_path.display()))?;
+        write_file(&png_path, &bytes)?;
+    }
+    Ok(())
+}
+
+fn run_report(args: &ReportArgs) -> Result<()> {
+    let settings = settings_from(&args.numbers)?;
+    let experiments = load_experiments(&args.files, args.layout.as_deref(), &settings, false)?;
+    let analyses: Vec<Analysis> = experiments
+        .par_iter()
+        .map(|experiment| analyze(experiment).with_context(|| experiment.name.clone()))
+        .collect::<Result<_>>()?;
+    let items: Vec<(Experiment, Analysis)> = experiments
+        .into_iter()
+        .zip(analyses.iter().cloned())
+        .collect();
+    if args.out.is_none()
+        && args.exports.xlsx.is_none()
+        && args.exports.pzfx.is_none()
+        && args.exports.figures.is_none()
+    {
+        bail!("nothing to write: give --out SUMMARY.pdf (and/or --xlsx, --pzfx, --figures)");
+    }
+    if let Some(path) = &args.out {
+        let options = pdf_options(&args.exports)?;
+        let bytes = crate::report::pdf::summary_report(&items, &options)
+            .with_context(|| format!("summary report {}", path.display()))?;
+        write_file(path, &bytes)?;
+    }
+    write_exports(&args.exports, &items)?;
+    let summary = Summary::of(&analyses);
+    print!("{}", summary_text(&summary));
     Ok(())
 }
 

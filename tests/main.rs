@@ -4,4 +4,5 @@ mod cli;
 mod import_formats;
 mod nist;
 mod reference_drc;
+mod reports;
 mod robustness;

@@ -1,9 +1,120 @@
-//! Writing results: the JSON contract, CSV tables and the terminal table. Writers take
-//! `impl Write`; only the CLI and GUI decide where bytes go.
+//! Writing results: the JSON contract, CSV tables and the terminal table, and the files a lab
+//! files and shares: PDF reports ([`pdf`]), Excel workbooks ([`xlsx`]), GraphPad Prism
+//! tables ([`pzfx`]) and figures as SVG/PNG ([`figures`]). Writers return bytes or take
+//! `impl Write`; only the CLI and GUI decide where bytes go (atomically, via
+//! [`crate::project::atomic_write`]).
 
 pub mod csv;
+pub mod figures;
+pub mod fonts;
 pub mod json;
+pub mod pdf;
+pub mod pzfx;
 pub mod table;
+pub mod text;
+pub mod xlsx;
+
+/// A report or export that cannot be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Nothing to report (no experiment given).
+    #[error("nothing to report: {0}")]
+    Empty(String),
+    /// A figure could not be parsed or rendered.
+    #[error("cannot render figure {name}: {message}")]
+    Figure {
+        /// Which figure.
+        name: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The PDF could not be assembled.
+    #[error("cannot assemble the PDF: {0}")]
+    Pdf(String),
+    /// The Excel workbook could not be assembled.
+    #[error("cannot assemble the Excel workbook: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// The report date is not `YYYY-MM-DD`.
+    #[error("report date {0:?} is not a date of the form YYYY-MM-DD")]
+    BadDate(String),
+}
+
+/// A calendar date for reports (`2025-03-14`). Reports take the date as a parameter so the
+/// same input gives the same bytes; the CLI passes today's date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReportDate {
+    /// Year.
+    pub year: u16,
+    /// Month, 1–12.
+    pub month: u8,
+    /// Day, 1–31.
+    pub day: u8,
+}
+
+impl ReportDate {
+    /// Parses `YYYY-MM-DD`.
+    ///
+    /// # Errors
+    /// [`ReportError::BadDate`] for anything else.
+    pub fn parse(text: &str) -> Result<Self, ReportError> {
+        let bad = || ReportError::BadDate(text.to_string());
+        let mut parts = text.trim().split('-');
+        let (Some(y), Some(m), Some(d), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let year: u16 = y.parse().map_err(|_| bad())?;
+        let month: u8 = m.parse().map_err(|_| bad())?;
+        let day: u8 = d.parse().map_err(|_| bad())?;
+        if y.len() != 4 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return Err(bad());
+        }
+        Ok(Self { year, month, day })
+    }
+
+    /// The date (UTC) of a number of seconds since the Unix epoch.
+    #[must_use]
+    pub fn from_unix_seconds(seconds: u64) -> Self {
+        // Howard Hinnant's civil-from-days algorithm.
+        let days = i64::try_from(seconds / 86_400).unwrap_or(0);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Self {
+            year: u16::try_from(year).unwrap_or(9999),
+            month: u8::try_from(month).unwrap_or(1),
+            day: u8::try_from(day).unwrap_or(1),
+        }
+    }
+
+    /// Today (UTC), from the system clock.
+    #[must_use]
+    pub fn today() -> Self {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self::from_unix_seconds(seconds)
+    }
+}
+
+impl std::fmt::Display for ReportDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// The platefit version written into every report and export.
+#[must_use]
+pub fn platefit_version() -> String {
+    format!("platefit {}", env!("CARGO_PKG_VERSION"))
+}
 
 /// A number for people: 4 significant digits, plain notation where it reads well.
 #[must_use]
@@ -22,9 +133,66 @@ pub fn format_number(value: f64) -> String {
     format!("{value:.decimals$}")
 }
 
+/// The 95 % CI of the absolute IC50 (where the fitted curve crosses 50 %): a Wald interval
+/// on the log10 scale, `log10 IC50_abs ± t(0.975, df)·SE`, with the SE from the fit's
+/// covariance by the delta method on
+/// `log10 IC50_abs = LogIC50 − log10((Top − Bottom)/(50 − Bottom) − 1)/HillSlope`.
+///
+/// `None` when the absolute IC50 is not reported or the covariance is not available.
+#[must_use]
+pub fn absolute_ic50_ci(fit: &crate::fit::Fit, percent_scale: bool) -> Option<[f64; 2]> {
+    use crate::fit::index::{BOTTOM, HILL, LOG_IC50, TOP};
+    fit.absolute_ic50(percent_scale)?;
+    let covariance = fit.covariance?;
+    let p = fit.params;
+    let (b, t, h) = (p.bottom, p.top, p.hill_slope);
+    // u = (T − B)/(50 − B) − 1 = (T − 50)/(50 − B); g = log10(u); log x = L − g/H.
+    let u = (t - 50.0) / (50.0 - b);
+    if u.is_nan() || u <= 0.0 || h.abs() < 1e-12 {
+        return None;
+    }
+    let ln10 = std::f64::consts::LN_10;
+    let g = u.log10();
+    let du_dt = 1.0 / (50.0 - b);
+    let du_db = (t - 50.0) / ((50.0 - b) * (50.0 - b));
+    let mut gradient = [0.0; 4];
+    gradient[LOG_IC50] = 1.0;
+    gradient[TOP] = -du_dt / (u * ln10 * h);
+    gradient[BOTTOM] = -du_db / (u * ln10 * h);
+    gradient[HILL] = g / (h * h);
+    let mut variance = 0.0;
+    for (i, gi) in gradient.iter().enumerate() {
+        for (j, gj) in gradient.iter().enumerate() {
+            variance += gi * covariance[i][j] * gj;
+        }
+    }
+    let t_quantile = crate::stats::t95(fit.df as f64)?;
+    if !variance.is_finite() || variance < 0.0 {
+        return None;
+    }
+    let log_x = p.log10_ic50 - g / h;
+    let half = t_quantile * variance.sqrt();
+    Some([10f64.powf(log_x - half), 10f64.powf(log_x + half)])
+}
+
 #[cfg(test)]
 mod tests {
-    use super::format_number;
+    use super::{ReportDate, format_number};
+
+    #[test]
+    fn dates_parse_and_come_from_the_clock() {
+        assert_eq!(
+            ReportDate::parse("2025-03-14").unwrap().to_string(),
+            "2025-03-14"
+        );
+        assert!(ReportDate::parse("2025-13-01").is_err());
+        assert!(ReportDate::parse("14.03.2025").is_err());
+        assert_eq!(ReportDate::from_unix_seconds(0).to_string(), "1970-01-01");
+        assert_eq!(
+            ReportDate::from_unix_seconds(1_709_164_800).to_string(),
+            "2024-02-29"
+        );
+    }
 
     #[test]
     fn formats_significant_digits() {

@@ -1,0 +1,391 @@
+//! The words and numbers of a report, shared by the PDF, the workbook and the GUI: result
+//! cells formatted exactly as the terminal table formats them, the comparison sentence, QC
+//! rows with their acceptance limits, and the methods paragraph.
+
+use crate::analysis::{Analysis, Experiment};
+use crate::compare::Comparison;
+use crate::fit::{CiMethod, Fit, FitStatus};
+use crate::normalize::{Normalization, PlateQc, QcVerdict};
+use crate::report::table::{format_p, ic50_text};
+use crate::report::{absolute_ic50_ci, format_number as f, platefit_version};
+
+/// Whether the analysis reports % viability (enables the absolute IC50).
+#[must_use]
+pub fn percent_scale(analysis: &Analysis) -> bool {
+    analysis.settings.normalization != Normalization::None
+}
+
+/// The IC50 CI of the method the settings show first.
+#[must_use]
+pub fn ic50_ci(fit: &Fit, method: CiMethod) -> Option<[f64; 2]> {
+    if !fit.status.ic50_is_reported() {
+        return None;
+    }
+    match method {
+        CiMethod::WaldLog => fit.ic50_ci95_wald_log,
+        CiMethod::Delta => fit.ic50_ci95_delta,
+        CiMethod::Profile => match fit.ic50_ci95_profile {
+            Some([Some(lo), Some(hi)]) => Some([lo, hi]),
+            _ => None,
+        },
+    }
+}
+
+/// `0.04231 [0.03612, 0.04955]` with the CI of `method` (for the default Wald CI this is
+/// exactly [`ic50_text`], the terminal table's cell).
+#[must_use]
+pub fn ic50_cell(fit: &Fit, method: CiMethod) -> String {
+    if method == CiMethod::WaldLog {
+        return ic50_text(fit);
+    }
+    match (fit.reported_ic50(), ic50_ci(fit, method)) {
+        (Some(ic50), Some([lo, hi])) => format!("{} [{}, {}]", f(ic50), f(lo), f(hi)),
+        _ => ic50_text(fit),
+    }
+}
+
+/// The absolute IC50 with its CI, `—` when undefined.
+#[must_use]
+pub fn absolute_ic50_cell(fit: &Fit, percent: bool) -> String {
+    match (fit.absolute_ic50(percent), absolute_ic50_ci(fit, percent)) {
+        (Some(v), Some([lo, hi])) => format!("{} [{}, {}]", f(v), f(lo), f(hi)),
+        (Some(v), None) => f(v),
+        (None, _) => "—".into(),
+    }
+}
+
+/// A fitted parameter, `—` when the fit has none.
+#[must_use]
+pub fn parameter_cell(fit: &Fit, value: f64, decimals: usize) -> String {
+    if fit.params.log10_ic50.is_finite() && value.is_finite() {
+        format!("{value:.decimals$}")
+    } else {
+        "—".into()
+    }
+}
+
+/// The status word as people read it (`converged`, `IC50 above range`).
+#[must_use]
+pub fn status_words(status: FitStatus) -> String {
+    status.as_str().replace('_', " ").replace("ic50", "IC50")
+}
+
+/// The resistance index cell: `12.34 [9.870, 15.43]`, a bound (`> 25.3`), or why not.
+#[must_use]
+pub fn ratio_cell(comparison: &Comparison) -> String {
+    match (comparison.ratio, comparison.ratio_ci95) {
+        (Some(r), Some([lo, hi])) => format!("{} [{}, {}]", f(r), f(lo), f(hi)),
+        (Some(r), None) => f(r),
+        (None, _) => comparison
+            .ratio_bound
+            .clone()
+            .unwrap_or_else(|| comparison.status.replace('_', " ")),
+    }
+}
+
+/// The F test cell: `F(1, 62) = 512.3, p < 1e-15`, or `—`.
+#[must_use]
+pub fn f_test_cell(comparison: &Comparison) -> String {
+    match (comparison.f, comparison.p_value, comparison.df) {
+        (Some(fv), Some(p), Some([a, b])) => format!("F({a}, {b}) = {fv:.2}, p {}", format_p(p)),
+        _ => "—".into(),
+    }
+}
+
+/// One QC row: metric, value, acceptance, verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QcRow {
+    /// What is measured.
+    pub metric: String,
+    /// Its value.
+    pub value: String,
+    /// The usual acceptance limit.
+    pub acceptance: String,
+    /// `pass`, `warn` or empty (information only).
+    pub verdict: String,
+}
+
+fn qc_row(metric: &str, value: String, acceptance: &str, pass: Option<bool>) -> QcRow {
+    QcRow {
+        metric: metric.into(),
+        value,
+        acceptance: acceptance.into(),
+        verdict: match pass {
+            Some(true) => "pass".into(),
+            Some(false) => "warn".into(),
+            None => String::new(),
+        },
+    }
+}
+
+/// The QC rows of one plate, in reading order.
+#[must_use]
+pub fn qc_rows(qc: &PlateQc) -> Vec<QcRow> {
+    let dash = || "—".to_string();
+    let mut rows = vec![
+        qc_row(
+            &format!("Z′ (vehicle vs {})", qc.z_prime_negative),
+            qc.z_prime.map_or_else(dash, |z| format!("{z:.2}")),
+            "≥ 0.5",
+            qc.z_prime.map(|z| z >= 0.5),
+        ),
+        qc_row(
+            "Vehicle CV",
+            qc.vehicle_cv_pct.map_or_else(dash, |v| format!("{v:.1} %")),
+            "≤ 15 %",
+            qc.vehicle_cv_pct.map(|v| v <= 15.0),
+        ),
+        qc_row(
+            "Blank CV",
+            qc.blank_cv_pct.map_or_else(dash, |v| format!("{v:.1} %")),
+            "information",
+            None,
+        ),
+        qc_row(
+            "Signal/blank (S/B)",
+            qc.signal_to_blank.map_or_else(dash, |v| format!("{v:.1}")),
+            "information",
+            None,
+        ),
+        qc_row(
+            "Blank mean OD",
+            qc.blank_mean.map_or_else(dash, |v| format!("{v:.4}")),
+            "information",
+            None,
+        ),
+        qc_row(
+            "Vehicle mean OD",
+            qc.vehicle_mean.map_or_else(dash, |v| format!("{v:.4}")),
+            "information",
+            None,
+        ),
+        qc_row(
+            "Edge effect (outer vs inner vehicle)",
+            qc.edge_effect_pct
+                .map_or_else(dash, |v| format!("{v:+.1} %")),
+            "information",
+            None,
+        ),
+        qc_row(
+            "Saturated wells (OD ≥ 3)",
+            if qc.saturated_wells.is_empty() {
+                "none".into()
+            } else {
+                qc.saturated_wells
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            "none",
+            Some(qc.saturated_wells.is_empty()),
+        ),
+        qc_row(
+            "Wells without a value",
+            if qc.flagged_wells.is_empty() {
+                "none".into()
+            } else {
+                qc.flagged_wells
+                    .iter()
+                    .map(|(w, t)| format!("{w} ({t})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            "none",
+            Some(qc.flagged_wells.is_empty()),
+        ),
+    ];
+    for line in &qc.lines {
+        rows.push(qc_row(
+            &format!("{}: vehicle CV / Z′", line.line),
+            format!(
+                "{} / {}",
+                line.vehicle_cv_pct
+                    .map_or_else(dash, |v| format!("{v:.1} %")),
+                line.z_prime.map_or_else(dash, |z| format!("{z:.2}"))
+            ),
+            "≤ 15 % / ≥ 0.5",
+            match (line.vehicle_cv_pct, line.z_prime) {
+                (Some(cv), Some(z)) => Some(cv <= 15.0 && z >= 0.5),
+                _ => None,
+            },
+        ));
+    }
+    rows
+}
+
+/// `pass` or `warn`.
+#[must_use]
+pub fn verdict_word(verdict: QcVerdict) -> &'static str {
+    match verdict {
+        QcVerdict::Pass => "pass",
+        QcVerdict::Warn => "warn",
+    }
+}
+
+/// Excluded and unusable wells of an experiment: `(file, well, reason)`, sorted by file and
+/// well.
+#[must_use]
+pub fn excluded_wells(
+    experiment: &Experiment,
+    analysis: &Analysis,
+) -> Vec<(String, String, String)> {
+    let mut rows = Vec::new();
+    for (input, plate) in experiment.plates.iter().zip(&analysis.plates) {
+        for (well, reason) in &input.excluded {
+            let reason = if reason.trim().is_empty() {
+                "excluded by the user (no reason given)".to_string()
+            } else {
+                format!("excluded by the user: {reason}")
+            };
+            rows.push((input.file.clone(), well.to_string(), reason));
+        }
+        for (well, text) in &plate.normalized.qc.flagged_wells {
+            if !input.excluded.contains_key(well) {
+                rows.push((
+                    input.file.clone(),
+                    well.to_string(),
+                    format!("the reader gave no number ({text}); left out of the fit"),
+                ));
+            }
+        }
+    }
+    rows
+}
+
+fn plateaus_text(top: Option<f64>, bottom: Option<f64>) -> String {
+    match (top, bottom) {
+        (None, None) => "Top and Bottom were fitted".into(),
+        (Some(t), None) => format!("Top was fixed at {} and Bottom was fitted", f(t)),
+        (None, Some(b)) => format!("Bottom was fixed at {} and Top was fitted", f(b)),
+        (Some(t), Some(b)) => format!("Top was fixed at {} and Bottom at {}", f(t), f(b)),
+    }
+}
+
+fn ci_method_text(method: CiMethod) -> &'static str {
+    match method {
+        CiMethod::WaldLog => {
+            "as LogIC50 ± t(0.975, df)·SE(LogIC50), back-transformed to concentration (asymmetric; GraphPad Prism's default)"
+        }
+        CiMethod::Delta => {
+            "by the delta method on the concentration scale, IC50 ± t(0.975, df)·SE(IC50) (as R drc reports it)"
+        }
+        CiMethod::Profile => {
+            "by profile likelihood: the LogIC50 values where the residual sum of squares reaches RSS_min·(1 + t²(0.975, df)/df)"
+        }
+    }
+}
+
+fn normalization_text(analysis: &Analysis) -> String {
+    match analysis.settings.normalization {
+        Normalization::PercentOfVehicle => "The mean absorbance of the blank wells (medium and assay reagent, no cells) was subtracted from every well, and viability was expressed as percent of the vehicle control of the same cell line: viability (%) = 100 × (OD − mean blank OD) / (mean vehicle OD − mean blank OD).".into(),
+        Normalization::TwoControl => "Responses were normalized between the vehicle control (100 %) and the positive (kill) control (0 %): response (%) = 100 × (OD − mean positive OD) / (mean vehicle OD − mean positive OD).".into(),
+        Normalization::None => "The mean absorbance of the blank wells was subtracted and the blank-corrected absorbance was fitted without further normalization.".into(),
+    }
+}
+
+fn reads_text(analysis: &Analysis) -> String {
+    let mut reads: Vec<String> = analysis
+        .plates
+        .iter()
+        .map(|p| match &p.reference_label {
+            Some(reference) => format!(
+                "read \"{}\" with reference read \"{}\" subtracted",
+                p.read_label, reference
+            ),
+            None => format!("read \"{}\"", p.read_label),
+        })
+        .collect();
+    reads.dedup();
+    format!("Absorbance was taken from {}.", reads.join("; "))
+}
+
+/// The methods paragraph: normalization formula, model equation, fitting method, CI method,
+/// degrees of freedom, comparison and software version, ready to paste into a paper.
+#[must_use]
+pub fn methods_paragraph(analysis: &Analysis) -> String {
+    let settings = &analysis.settings;
+    let mut text = String::new();
+    if !analysis.plates.is_empty() {
+        text.push_str(&reads_text(analysis));
+        text.push(' ');
+        text.push_str(&normalization_text(analysis));
+        text.push(' ');
+    }
+    let response = if percent_scale(analysis) {
+        "viability"
+    } else {
+        "the response"
+    };
+    text.push_str(&format!(
+        "For each cell line, {response} was fitted against X = log10(concentration) with the four-parameter logistic model Y = Bottom + (Top − Bottom) / (1 + 10^((LogIC50 − X) · HillSlope)) by unweighted least squares (Levenberg–Marquardt with an analytic Jacobian), using every replicate well as a separate point{}; {}. ",
+        if settings.vehicle_as_dose_zero {
+            " and the vehicle wells as dose-zero points"
+        } else {
+            ""
+        },
+        plateaus_text(settings.fix_top, settings.fix_bottom),
+    ));
+    text.push_str(
+        "The relative IC50 is 10^LogIC50, the concentration halfway between the fitted plateaus",
+    );
+    if percent_scale(analysis) {
+        text.push_str("; the absolute IC50 is the concentration at which the fitted curve crosses 50 % viability (its CI by the delta method on the log scale)");
+    }
+    text.push_str(". ");
+    let dfs: Vec<String> = analysis
+        .curves
+        .iter()
+        .filter(|c| c.fit.status.ic50_is_reported())
+        .map(|c| {
+            format!(
+                "{}: n = {}, df = {}",
+                c.dose_response.label, c.fit.n, c.fit.df
+            )
+        })
+        .collect();
+    text.push_str(&format!(
+        "95 % confidence intervals of the IC50 were computed {}, with df = n − p (p = number of fitted parameters){}. ",
+        ci_method_text(settings.ci_method),
+        if dfs.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", dfs.join("; "))
+        }
+    ));
+    let comparisons: Vec<&Comparison> = analysis
+        .comparisons
+        .iter()
+        .filter(|c| c.ratio.is_some())
+        .collect();
+    if !comparisons.is_empty() {
+        let dfs: Vec<String> = comparisons
+            .iter()
+            .filter_map(|c| c.df_joint.map(|df| format!("df = {df}")))
+            .collect();
+        text.push_str(&format!(
+            "The resistance index (RI = IC50 of the resistant line / IC50 of the parental line) was computed on the log scale, log10 RI = LogIC50(resistant) − LogIC50(parental), with its 95 % CI from the joint fit of both curves (pooled residual variance{}): RI × 10^(± t(0.975, df)·SE(log10 RI)). Whether the IC50s differ was tested with the extra-sum-of-squares F test comparing separate fits with a fit sharing LogIC50. ",
+            if dfs.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", dfs.join(", "))
+            }
+        ));
+    }
+    text.push_str(&format!(
+        "Curve fitting and statistics were performed with {}.",
+        platefit_version()
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_words_read_like_prose() {
+        assert_eq!(status_words(FitStatus::Ic50AboveRange), "IC50 above range");
+        assert_eq!(status_words(FitStatus::Converged), "converged");
+    }
+}
