@@ -2,3 +2,6 @@
 
 mod import_formats;
 mod reference_drc;
+
+#[cfg(feature = "gui")]
+mod gui;
