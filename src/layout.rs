@@ -152,7 +152,7 @@ impl ConcentrationUnit {
     /// Reads a unit suffix (`uM`, `µM`, `nm` is not accepted as nanometres here).
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
-        let cleaned = text.trim().replace('µ', "u").replace('μ', "u");
+        let cleaned = text.trim().replace(['µ', 'μ'], "u");
         Some(match cleaned.as_str() {
             "M" | "m" | "mol" => Self::Molar,
             "mM" | "mm" | "MM" => Self::Millimolar,

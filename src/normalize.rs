@@ -273,7 +273,7 @@ pub fn normalize_plate(
             curve_of_well.entry(well).or_insert_with(|| key.clone());
         }
     }
-    for (key, _) in &curves {
+    for key in curves.keys() {
         let blank = if blanks.is_empty() {
             Some(0.0)
         } else {

@@ -211,10 +211,10 @@ fn auto_read(plate: &Plate) -> Result<(usize, String), ReadError> {
         w.dedup();
         w
     };
-    if distinct_wavelengths.len() == 1 {
-        if let Some(idx) = last_time(raw) {
-            return Ok((idx, format!("the only read, {:?}", plate.reads[idx].label)));
-        }
+    if distinct_wavelengths.len() == 1
+        && let Some(idx) = last_time(raw)
+    {
+        return Ok((idx, format!("the only read, {:?}", plate.reads[idx].label)));
     }
     if plate.reads.len() == 1 {
         return Ok((0, format!("the only read, {:?}", plate.reads[0].label)));

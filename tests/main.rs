@@ -1,7 +1,10 @@
 //! The single integration test binary.
 
+mod cli;
 mod import_formats;
+mod nist;
 mod reference_drc;
+mod robustness;
 
 #[cfg(feature = "gui")]
 mod gui;

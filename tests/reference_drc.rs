@@ -115,10 +115,10 @@ fn check_well_determined(id: &str, fit: &Fit, reference: &Value) -> Vec<String> 
         if (ours - theirs).abs() > 1e-4 * scale {
             problems.push(format!("{id}: {name} {ours} vs optimum {theirs}"));
         }
-        if let (Some(se), Some(se_ref)) = (se, gauss["se"][name].as_f64()) {
-            if rel(se, se_ref) > 1e-3 {
-                problems.push(format!("{id}: SE({name}) {se} vs {se_ref}"));
-            }
+        if let (Some(se), Some(se_ref)) = (se, gauss["se"][name].as_f64())
+            && rel(se, se_ref) > 1e-3
+        {
+            problems.push(format!("{id}: SE({name}) {se} vs {se_ref}"));
         }
     }
     if let (Some(se_log), Some(se_e)) = (fit.se[2], gauss["se"]["e"].as_f64()) {
@@ -283,12 +283,11 @@ fn comparisons_match_drc() {
             drc_log["lower"].as_f64(),
             drc_log["upper"].as_f64(),
             comparison.ratio_ci95,
-        ) {
-            if rel(ours_lo, lo) > 0.05 || rel(ours_hi, hi) > 0.05 {
-                problems.push(format!(
-                    "{id}: RI CI [{ours_lo}, {ours_hi}] far from drc's [{lo}, {hi}]"
-                ));
-            }
+        ) && (rel(ours_lo, lo) > 0.05 || rel(ours_hi, hi) > 0.05)
+        {
+            problems.push(format!(
+                "{id}: RI CI [{ours_lo}, {ours_hi}] far from drc's [{lo}, {hi}]"
+            ));
         }
         // F test against the tight refit (or better: a lower reduced RSS than drc found).
         let tight = &record["f_test_shared_e"]["tight"];

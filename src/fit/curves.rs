@@ -93,10 +93,10 @@ impl CurveSet {
         let mut free = vec![0.0; self.n_free];
         if let Some((_, refs)) = self.curves.first() {
             for (k, r) in refs.iter().enumerate() {
-                if let ParamRef::Free(i) = r {
-                    if let Some(slot) = free.get_mut(*i) {
-                        *slot = full[k];
-                    }
+                if let ParamRef::Free(i) = r
+                    && let Some(slot) = free.get_mut(*i)
+                {
+                    *slot = full[k];
                 }
             }
         }
@@ -124,10 +124,11 @@ impl CurveSet {
         };
         for (a, ra) in refs.iter().enumerate() {
             for (b, rb) in refs.iter().enumerate() {
-                if let (ParamRef::Free(i), ParamRef::Free(j)) = (ra, rb) {
-                    if *i < unscaled.nrows() && *j < unscaled.ncols() {
-                        out[a][b] = unscaled[(*i, *j)] * s2;
-                    }
+                if let (ParamRef::Free(i), ParamRef::Free(j)) = (ra, rb)
+                    && *i < unscaled.nrows()
+                    && *j < unscaled.ncols()
+                {
+                    out[a][b] = unscaled[(*i, *j)] * s2;
                 }
             }
         }
@@ -165,18 +166,19 @@ impl LeastSquaresModel for CurveSet {
         out.iter().all(|v| v.is_finite())
     }
 
-    fn jacobian(&self, params: &[f64], out: &mut DMatrix<f64>) -> bool {
+    fn jacobian(&self, params: &[f64], out: &mut [f64]) -> bool {
         out.fill(0.0);
+        let rows = self.n_points();
         let mut row = 0;
         for (curve_idx, (data, refs)) in self.curves.iter().enumerate() {
             let full = self.curve_params(curve_idx, params);
             for x in &data.log_x {
                 let (_, gradient) = response_and_gradient(full, *x);
                 for (k, r) in refs.iter().enumerate() {
-                    if let ParamRef::Free(i) = r {
-                        if row < out.nrows() && *i < out.ncols() {
-                            out[(row, *i)] += gradient[k];
-                        }
+                    if let ParamRef::Free(i) = r
+                        && let Some(slot) = out.get_mut(i * rows + row)
+                    {
+                        *slot += gradient[k];
                     }
                 }
                 row += 1;
@@ -218,7 +220,7 @@ mod tests {
         fn jacobian(&self) -> Option<nalgebra::DMatrix<f64>> {
             let mut out = DMatrix::zeros(self.set.n_residuals(), self.set.n_params());
             self.set
-                .jacobian(self.params.as_slice(), &mut out)
+                .jacobian(self.params.as_slice(), out.as_mut_slice())
                 .then_some(out)
         }
     }

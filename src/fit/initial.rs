@@ -23,7 +23,7 @@ pub fn level_means(data: &CurveData) -> Vec<(f64, f64)> {
     let mut levels: Vec<(f64, f64, usize)> = Vec::new();
     for (x, y) in pairs {
         match levels.last_mut() {
-            Some(last) if last.0 == x || (x - last.0).abs() < 1e-12 => {
+            Some(last) if last.0.total_cmp(&x).is_eq() || (x - last.0).abs() < 1e-12 => {
                 last.1 += y;
                 last.2 += 1;
             }
@@ -142,14 +142,18 @@ pub fn fit_with_restarts(
     if plausible(&first, set, lo, hi) {
         return Some(first);
     }
-    let mut best = first.success.then_some(first);
+    // A run that used up its budget walking along a diverging valley (an incomplete curve
+    // whose IC50 runs off beyond the data) still holds a valid, lower RSS: it is a candidate
+    // too, and the classification flags where it went.
+    let usable = |m: &Minimum| (m.success || m.termination == "LostPatience") && m.rss.is_finite();
+    let mut best = usable(&first).then_some(first);
     let sign = if start[3] < 0.0 { -1.0 } else { 1.0 };
     for hill in [0.5, 1.0, 2.0, 4.0] {
         for log_ic50 in [start[2], lo, 0.5 * (lo + hi), hi] {
             let trial = [start[0], start[1], log_ic50, sign * hill];
             let minimum = minimize(set, &set.free_from_full(&trial), settings);
             evaluations += minimum.evaluations;
-            if minimum.success
+            if usable(&minimum)
                 && best
                     .as_ref()
                     .is_none_or(|b| minimum.rss < b.rss * (1.0 - 1e-12))

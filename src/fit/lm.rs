@@ -3,7 +3,10 @@
 //! covariance helper.
 
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt, TerminationReason};
-use nalgebra::{DMatrix, DVector, Dyn, Owned};
+use nalgebra::allocator::{Allocator, Reallocator};
+use nalgebra::{
+    DMatrix, DVector, DefaultAllocator, Dim, DimMaximum, Dyn, OMatrix, OVector, Owned, U4,
+};
 
 /// A least-squares model: residuals `r(p)` and their Jacobian `∂r/∂p`.
 pub trait LeastSquaresModel {
@@ -13,8 +16,9 @@ pub trait LeastSquaresModel {
     fn n_residuals(&self) -> usize;
     /// Writes the residuals (model − observation) for `params`; false if not computable.
     fn residuals(&self, params: &[f64], out: &mut [f64]) -> bool;
-    /// Writes the Jacobian (row = residual, column = parameter); false if not computable.
-    fn jacobian(&self, params: &[f64], out: &mut DMatrix<f64>) -> bool;
+    /// Writes the Jacobian, column-major (`out[col * n_residuals + row]` = ∂r_row/∂p_col);
+    /// false if not computable.
+    fn jacobian(&self, params: &[f64], out: &mut [f64]) -> bool;
 }
 
 /// How the solver stopped.
@@ -50,51 +54,75 @@ impl Default for SolverSettings {
     }
 }
 
-struct Adapter<'a, M: LeastSquaresModel> {
+/// The residual reported where the model cannot be evaluated; its square summed over
+/// millions of points is still finite.
+const OVERFLOW_RESIDUAL: f64 = 1e100;
+
+struct Adapter<'a, M: LeastSquaresModel, N: Dim>
+where
+    DefaultAllocator: Allocator<N>,
+{
     model: &'a M,
-    params: DVector<f64>,
+    params: OVector<f64, N>,
+    n: N,
 }
 
-impl<M: LeastSquaresModel> LeastSquaresProblem<f64, Dyn, Dyn> for Adapter<'_, M> {
+impl<M: LeastSquaresModel, N: Dim> LeastSquaresProblem<f64, Dyn, N> for Adapter<'_, M, N>
+where
+    DefaultAllocator: Allocator<N> + Allocator<Dyn, N> + Allocator<Dyn>,
+{
     type ResidualStorage = Owned<f64, Dyn>;
-    type JacobianStorage = Owned<f64, Dyn, Dyn>;
-    type ParameterStorage = Owned<f64, Dyn>;
+    type JacobianStorage = Owned<f64, Dyn, N>;
+    type ParameterStorage = Owned<f64, N>;
 
-    fn set_params(&mut self, x: &DVector<f64>) {
+    fn set_params(&mut self, x: &OVector<f64, N>) {
         self.params.copy_from(x);
     }
 
-    fn params(&self) -> DVector<f64> {
+    fn params(&self) -> OVector<f64, N> {
         self.params.clone()
     }
 
     fn residuals(&self) -> Option<DVector<f64>> {
-        let mut out = DVector::zeros(self.model.n_residuals());
-        self.model
-            .residuals(self.params.as_slice(), out.as_mut_slice())
-            .then_some(out)
-            .filter(|r| r.iter().all(|v| v.is_finite()))
+        let mut out = DVector::<f64>::zeros_generic(Dyn(self.model.n_residuals()), nalgebra::U1);
+        let computed = self
+            .model
+            .residuals(self.params.as_slice(), out.as_mut_slice());
+        // A trial step into a region where the model overflows is a bad step, not the end
+        // of the fit: report huge (finite) residuals so the solver rejects the step and
+        // shrinks its trust region, as MINPACK users do.
+        if !computed || out.iter().any(|v| !v.is_finite()) {
+            out.fill(OVERFLOW_RESIDUAL);
+        }
+        Some(out)
     }
 
-    fn jacobian(&self) -> Option<DMatrix<f64>> {
-        let mut out = DMatrix::zeros(self.model.n_residuals(), self.model.n_params());
+    fn jacobian(&self) -> Option<OMatrix<f64, Dyn, N>> {
+        let mut out = OMatrix::<f64, Dyn, N>::zeros_generic(Dyn(self.model.n_residuals()), self.n);
         self.model
-            .jacobian(self.params.as_slice(), &mut out)
+            .jacobian(self.params.as_slice(), out.as_mut_slice())
             .then_some(out)
             .filter(|j| j.iter().all(|v| v.is_finite()))
     }
 }
 
-/// Minimizes the model's residual sum of squares from `start`.
-#[must_use]
-pub fn minimize<M: LeastSquaresModel>(
+fn run<M: LeastSquaresModel, N: Dim>(
     model: &M,
     start: &[f64],
     settings: SolverSettings,
-) -> Minimum {
+    n: N,
+) -> Minimum
+where
+    DefaultAllocator: Allocator<N>
+        + Allocator<Dyn, N>
+        + Allocator<Dyn>
+        + Reallocator<f64, Dyn, N, DimMaximum<Dyn, N>, N>,
+    Dyn: nalgebra::DimMin<N> + nalgebra::DimMax<N>,
+{
     let adapter = Adapter {
         model,
-        params: DVector::from_column_slice(start),
+        params: OVector::<f64, N>::from_iterator_generic(n, nalgebra::U1, start.iter().copied()),
+        n,
     };
     let (adapter, report) = LevenbergMarquardt::new()
         .with_tol(settings.tolerance)
@@ -118,6 +146,22 @@ pub fn minimize<M: LeastSquaresModel>(
     }
 }
 
+/// Minimizes the model's residual sum of squares from `start`. Four-parameter problems (the
+/// plain 4PL fit) run with fixed-size parameter storage, which lets nalgebra unroll the
+/// small linear algebra; everything else uses dynamic storage.
+#[must_use]
+pub fn minimize<M: LeastSquaresModel>(
+    model: &M,
+    start: &[f64],
+    settings: SolverSettings,
+) -> Minimum {
+    if model.n_params() == 4 && start.len() == 4 {
+        run(model, start, settings, U4)
+    } else {
+        run(model, start, settings, Dyn(start.len()))
+    }
+}
+
 /// The residual sum of squares of the model at `params`.
 #[must_use]
 pub fn rss<M: LeastSquaresModel>(model: &M, params: &[f64]) -> Option<f64> {
@@ -135,7 +179,7 @@ pub fn unscaled_covariance<M: LeastSquaresModel>(
     params: &[f64],
 ) -> Option<DMatrix<f64>> {
     let mut jacobian = DMatrix::zeros(model.n_residuals(), model.n_params());
-    if !model.jacobian(params, &mut jacobian) {
+    if !model.jacobian(params, jacobian.as_mut_slice()) {
         return None;
     }
     let n = model.n_params();

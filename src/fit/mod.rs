@@ -241,7 +241,7 @@ impl Fit {
     /// ED(F); F = 50 is the relative IC50), with its Wald CI on the log scale.
     #[must_use]
     pub fn ic_f(&self, f_percent: f64) -> Option<IcEstimate> {
-        if !(f_percent > 0.0 && f_percent < 100.0) || !self.status.ic50_is_reported() {
+        if !(f_percent > 0.0 && f_percent < 100.0 && self.status.ic50_is_reported()) {
             return None;
         }
         let fraction = f_percent / 100.0;
@@ -444,8 +444,11 @@ fn fit_curve_data(
         [ic50 - t * se_linear, ic50 + t * se_linear]
     });
     let ic50_ci95_profile = if options.profile_ci {
-        t.and_then(|t| profile::log_ic50_interval(&set, &free_params, rss, df, t, tested_range))
-            .map(|[lo, hi]| [lo.map(|v| 10f64.powf(v)), hi.map(|v| 10f64.powf(v))])
+        t.and_then(|t| {
+            let wald = se_log.map(|se| t * se);
+            profile::log_ic50_interval(&set, &free_params, rss, df, t, tested_range, wald)
+        })
+        .map(|[lo, hi]| [lo.map(|v| 10f64.powf(v)), hi.map(|v| 10f64.powf(v))])
     } else {
         None
     };
@@ -539,6 +542,53 @@ mod tests {
         assert!(absolute > 0.0);
         let ic90 = fit.ic_f(90.0).unwrap();
         assert!(ic90.value > fit.relative_ic50());
+    }
+
+    /// At each profile-likelihood limit, the RSS minimized with LogIC50 held there equals
+    /// `RSS_min·(1 + t²/df)`, and the interval lies near the Wald interval for a
+    /// well-determined curve.
+    #[test]
+    fn profile_limits_sit_on_the_threshold() {
+        let truth = Params4pl {
+            bottom: 3.0,
+            top: 98.0,
+            log10_ic50: -0.4,
+            hill_slope: -1.1,
+        };
+        let concentrations: Vec<f64> = (0..10).map(|k| 50.0 / 3f64.powi(k)).collect();
+        let dose_response = synthetic(truth, &concentrations, 3);
+        let options = FitOptions::default();
+        let fit = fit_4pl(&dose_response, &options).unwrap();
+        let [Some(lo), Some(hi)] = fit.ic50_ci95_profile.unwrap() else {
+            panic!("open profile interval: {fit:?}");
+        };
+        let t = t95(fit.df as f64).unwrap();
+        let threshold = fit.rss * (1.0 + t * t / fit.df as f64);
+        let data = CurveData::from_dose_response(&dose_response, &options);
+        for limit in [lo, hi] {
+            let log_limit = limit.log10();
+            let set = CurveSet {
+                curves: vec![(
+                    data.clone(),
+                    [
+                        ParamRef::Free(0),
+                        ParamRef::Free(1),
+                        ParamRef::Fixed(log_limit),
+                        ParamRef::Free(2),
+                    ],
+                )],
+                n_free: 3,
+            };
+            let start = [fit.params.bottom, fit.params.top, fit.params.hill_slope];
+            let minimum = lm::minimize(&set, &start, lm::SolverSettings::default());
+            assert!(
+                (minimum.rss / threshold - 1.0).abs() < 1e-6,
+                "RSS {} at limit {limit} vs threshold {threshold}",
+                minimum.rss
+            );
+        }
+        let [wlo, whi] = fit.ic50_ci95_wald_log.unwrap();
+        assert!((lo / wlo).log10().abs() < 0.05 && (hi / whi).log10().abs() < 0.05);
     }
 
     #[test]

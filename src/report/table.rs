@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::analysis::Analysis;
-use crate::fit::Fit;
+use crate::fit::{Fit, FitStatus};
 use crate::normalize::Normalization;
 use crate::report::format_number as f;
 use crate::report::json::ic50_bound;
@@ -50,7 +50,10 @@ pub fn results_table(analyses: &[Analysis]) -> String {
             .iter()
             .map(|c| {
                 let fit = &c.fit;
-                let known = fit.params.log10_ic50.is_finite();
+                // Parameters of a fit that cannot be trusted (diverging, ambiguous) are not
+                // numbers to show: the status says why.
+                let known = fit.params.log10_ic50.is_finite()
+                    && matches!(fit.status, FitStatus::Converged | FitStatus::Partial);
                 [
                     c.dose_response.label.clone(),
                     ic50_text(fit),
