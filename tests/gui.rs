@@ -336,7 +336,9 @@ fn the_worker_thread_delivers_results_to_the_window() {
     let picker = QueuedPicker::default();
     let mut h = harness(app(dir.path(), &picker, false));
     h.run();
-    open_sample(&mut h);
+    h.get_by_label_contains("Open sample experiment").click();
+    // While the worker is busy the window keeps repainting, so step instead of `run`.
+    h.run_steps(2);
     for _ in 0..2000 {
         if !h.state().is_busy() {
             break;

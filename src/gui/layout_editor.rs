@@ -116,7 +116,7 @@ fn cell_look(layout: &Layout, well: WellId, unit: &str, excluded: bool) -> CellL
     let strip = info
         .line
         .as_deref()
-        .map(|l| widgets::experiment_color(line_index(layout, l) + 3));
+        .map(|l| widgets::line_color(line_index(layout, l)));
     let mut tip = vec![format!("{well} — {}", role_name(info.role))];
     for (k, v) in [
         ("line", &info.line),
@@ -417,8 +417,21 @@ pub fn layout_editor_ui(
                 ui.painter().rect_filled(rect, 2.0, role_color(role));
                 ui.label(RichText::new(role_name(role)).small());
             }
-            ui.label(RichText::new("· left strip = cell line · number = concentration").small().weak());
+            ui.label(RichText::new("· number = concentration").small().weak());
         });
+        let mut lines: Vec<&str> = layout.wells.iter().filter_map(|w| w.line.as_deref()).collect();
+        lines.sort_unstable();
+        lines.dedup();
+        if !lines.is_empty() {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new("Left strip = cell line:").small());
+                for line in lines {
+                    let (rect, _) = ui.allocate_exact_size(egui::vec2(5.0, 12.0), egui::Sense::hover());
+                    ui.painter().rect_filled(rect, 1.0, widgets::line_color(line_index(layout, line)));
+                    ui.label(RichText::new(line).small());
+                }
+            });
+        }
         if let Some(analysis) = analysis {
             let parts: Vec<String> = analysis
                 .curves

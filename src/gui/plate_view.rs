@@ -155,7 +155,7 @@ pub fn plate_view_ui(
     };
     let available = vec2(
         ui.available_width(),
-        (ui.available_height() - 40.0).max(120.0),
+        (ui.available_height() - 190.0).max(120.0),
     );
     let events = plate_grid_ui(
         ui,

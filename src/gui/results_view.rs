@@ -239,7 +239,13 @@ pub fn results_ui(
                     }
                 });
         });
-    ui.add_space(6.0);
+    for warning in &analysis.warnings {
+        ui.label(RichText::new(format!("⚠ {warning}")).color(WARN).small());
+    }
+}
+
+/// The QC of each plate: Z', CVs, S/B with a pass/warn badge and the reasons.
+pub fn qc_ui(ui: &mut egui::Ui, analysis: &Analysis) {
     ui.label(RichText::new("Plate QC").strong());
     for plate in &analysis.plates {
         let qc = &plate.normalized.qc;
@@ -249,15 +255,16 @@ pub fn results_ui(
         };
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(verdict).color(Color32::WHITE).background_color(color).strong());
-            ui.label(format!("{}: {}", plate.file, qc_text(qc)))
+            ui.label(qc_text(qc))
                 .on_hover_text("Z' ≥ 0.5 and vehicle CV ≤ 15 % are the usual acceptance limits. S/B = mean vehicle / mean blank OD.");
         });
         for warning in &qc.warnings {
             ui.label(RichText::new(format!("⚠ {warning}")).color(WARN).small());
         }
-        ui.label(RichText::new(&plate.reads.note).small().weak());
-    }
-    for warning in &analysis.warnings {
-        ui.label(RichText::new(format!("⚠ {warning}")).color(WARN).small());
+        ui.label(
+            RichText::new(format!("{}: {}", plate.file, plate.reads.note))
+                .small()
+                .weak(),
+        );
     }
 }

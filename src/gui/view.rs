@@ -665,6 +665,10 @@ impl App {
                         view,
                         commands,
                     );
+                    if let Some(analysis) = &doc.analysis {
+                        ui.separator();
+                        super::results_view::qc_ui(ui, analysis);
+                    }
                 }
             });
         egui::CentralPanel::default().show(ui, |ui| {

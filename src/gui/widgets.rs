@@ -71,6 +71,19 @@ pub fn curve_color(resistant: bool, index: usize) -> Color32 {
     }
 }
 
+/// A colour per cell line (layout strips); avoids the selection orange and the treated blue.
+#[must_use]
+pub fn line_color(index: usize) -> Color32 {
+    const PALETTE: [Color32; 5] = [
+        Color32::from_rgb(0, 150, 136),
+        Color32::from_rgb(156, 39, 176),
+        Color32::from_rgb(121, 85, 72),
+        Color32::from_rgb(233, 30, 99),
+        Color32::from_rgb(130, 119, 23),
+    ];
+    PALETTE[index % PALETTE.len()]
+}
+
 /// A colour per experiment in overlays.
 #[must_use]
 pub fn experiment_color(index: usize) -> Color32 {
@@ -119,6 +132,9 @@ pub fn text_on(fill: Color32) -> Color32 {
         Color32::WHITE
     }
 }
+
+/// The outline of selected wells (reads on every role colour and the heat map).
+pub const SELECTED: Color32 = Color32::from_rgb(255, 111, 0);
 
 /// Pass/warn colours.
 pub const PASS: Color32 = Color32::from_rgb(46, 125, 50);
@@ -408,7 +424,7 @@ pub fn plate_grid_ui(
             painter.rect_stroke(
                 inner,
                 CornerRadius::same(3),
-                Stroke::new(2.5, visuals.selection.stroke.color),
+                Stroke::new(3.0, SELECTED),
                 StrokeKind::Inside,
             );
         } else if response.hovered() {
