@@ -801,6 +801,30 @@ impl App {
         let mut notes = Vec::new();
         let mut errors = Vec::new();
         let mut first_new = None;
+        // Layout files among the paths (dropped together with their plates) are layouts,
+        // not plates: used for the plates of this batch, or imported into the open plate.
+        let (layouts, paths): (Vec<PathBuf>, Vec<PathBuf>) =
+            paths.into_iter().partition(|p| looks_like_layout(p));
+        let mut given_layout = given_layout;
+        if !layouts.is_empty() {
+            let has_plates = paths.iter().any(|p| {
+                !p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("platefit"))
+            });
+            if has_plates && given_layout.is_none() && layouts.len() == 1 {
+                given_layout = crate::cli::load_layout(&layouts[0]).ok();
+                notes.push(format!("layout from {}", layouts[0].display()));
+            } else if !has_plates && !self.docs.is_empty() {
+                self.import_layout(&layouts[0]);
+            } else if has_plates && given_layout.is_none() {
+                // Several layouts: each plate finds its own beside it.
+            } else {
+                errors.push(format!(
+                    "{} is a layout; open a plate file first, then import it in the Layout tab",
+                    layouts[0].display()
+                ));
+            }
+        }
         for path in paths {
             let is_project = path
                 .extension()
@@ -966,6 +990,16 @@ impl App {
         self.submit(self.active);
         self.say(format!("{} {label}", if undo { "undid" } else { "redid" }));
     }
+}
+
+/// Whether a file is a plater layout (it parses and names at least one role).
+fn looks_like_layout(path: &Path) -> bool {
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    is_csv
+        && crate::cli::load_layout(path)
+            .is_ok_and(|l| l.wells.iter().any(|w| w.role != WellRole::Empty))
 }
 
 fn layout_of(e: &mut Experiment, plate: usize) -> Result<&mut crate::analysis::PlateInput, String> {
@@ -1185,6 +1219,25 @@ mod tests {
             .collect();
         assert_eq!(concs, vec![Some(10.0), Some(5.0), Some(2.5), Some(10.0)]);
         assert_eq!(layout.well(wells[0]).role, WellRole::Treated);
+    }
+
+    #[test]
+    fn layouts_opened_with_plates_are_not_plates() {
+        let (mut app, dir) = app();
+        let plate = dir.path().join("rep1.csv");
+        let layout = dir.path().join("my layout.csv");
+        std::fs::write(&plate, files::SAMPLE_PLATE).expect("write");
+        std::fs::write(&layout, files::SAMPLE_LAYOUT).expect("write");
+        app.apply(Command::OpenPaths {
+            paths: vec![plate, layout],
+            layout: None,
+        });
+        assert_eq!(app.docs.len(), 1);
+        let expected = files::sample_experiment().expect("sample");
+        assert_eq!(
+            app.docs[0].experiment.plates[0].layout,
+            expected.plates[0].layout
+        );
     }
 
     #[test]

@@ -167,6 +167,17 @@ impl Window {
             first.as_secs_f64() * 1000.0
         );
         eprintln!("platefit perf: experiments open: {}", self.app.docs.len());
+        let analysis_ms: Vec<f64> = self
+            .app
+            .docs
+            .iter()
+            .filter_map(|d| d.elapsed)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .collect();
+        eprintln!(
+            "platefit perf: analysis per experiment on the worker: {}",
+            stats(&analysis_ms)
+        );
         eprintln!("platefit perf: App::ui time per frame: {}", stats(&steady));
         eprintln!(
             "platefit perf: frame interval (ui + render + present): {}",

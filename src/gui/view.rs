@@ -278,15 +278,21 @@ impl App {
     }
 
     fn status_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
-        ui.horizontal(|ui| {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if self.is_busy() {
+                ui.spinner();
+                ui.label("analysing…");
+            } else if let Some(elapsed) = self.active_doc().and_then(|d| d.elapsed) {
+                ui.label(
+                    RichText::new(format!(
+                        "analysed in {:.0} ms",
+                        elapsed.as_secs_f64() * 1000.0
+                    ))
+                    .small()
+                    .weak(),
+                );
+            }
             if let Some(status) = &self.status {
-                let color = if status.is_error {
-                    Color32::from_rgb(198, 40, 40)
-                } else {
-                    ui.visuals().text_color()
-                };
-                let prefix = if status.is_error { "⚠ " } else { "" };
-                ui.label(RichText::new(format!("{prefix}{}", status.text)).color(color));
                 if ui
                     .small_button("×")
                     .on_hover_text("Dismiss message")
@@ -294,22 +300,22 @@ impl App {
                 {
                     commands.push(Command::DismissStatus);
                 }
+                let color = if status.is_error {
+                    Color32::from_rgb(198, 40, 40)
+                } else {
+                    ui.visuals().text_color()
+                };
+                let prefix = if status.is_error { "⚠ " } else { "" };
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(format!("{prefix}{}", status.text)).color(color),
+                        )
+                        .truncate(),
+                    )
+                    .on_hover_text(&status.text);
+                });
             }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if self.is_busy() {
-                    ui.spinner();
-                    ui.label("analysing…");
-                } else if let Some(elapsed) = self.active_doc().and_then(|d| d.elapsed) {
-                    ui.label(
-                        RichText::new(format!(
-                            "analysed in {:.0} ms",
-                            elapsed.as_secs_f64() * 1000.0
-                        ))
-                        .small()
-                        .weak(),
-                    );
-                }
-            });
         });
     }
 
@@ -319,6 +325,18 @@ impl App {
             ui.label(RichText::new("platefit").size(40.0).strong());
             ui.label(RichText::new("Cell-viability dose-response: plate-reader file › layout › % viability › 4PL fit › IC50 with 95% CI › resistance index").size(15.0));
             ui.add_space(24.0);
+            if let Some(status) = self.status.as_ref().filter(|s| s.is_error) {
+                egui::Frame::group(ui.style())
+                    .fill(Color32::from_rgb(255, 235, 238))
+                    .show(ui, |ui| {
+                        ui.set_max_width(700.0);
+                        ui.label(
+                            RichText::new(format!("Could not open: {}", status.text))
+                                .color(Color32::from_rgb(183, 28, 28)),
+                        );
+                    });
+                ui.add_space(12.0);
+            }
             if let Some(path) = &self.autosave_offer {
                 egui::Frame::group(ui.style()).fill(Color32::from_rgb(255, 243, 224)).show(ui, |ui| {
                     ui.set_max_width(620.0);
