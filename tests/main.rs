@@ -6,3 +6,6 @@ mod nist;
 mod reference_drc;
 mod reports;
 mod robustness;
+
+#[cfg(feature = "gui")]
+mod gui;

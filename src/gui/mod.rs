@@ -1,6 +1,29 @@
 //! The desktop app (feature `gui`): eframe/egui over the same `analysis` API as the CLI.
+//!
+//! - [`App`] owns the state; widgets emit [`Command`]s; [`App::apply`] is the one place
+//!   state changes ([`app`]).
+//! - Analyses run on a named worker thread with a generation counter ([`jobs`]).
+//! - File dialogs sit behind [`files::FilePicker`] so tests inject paths.
+//! - Views: [`view`] (window, start screen, settings), [`plate_view`], [`layout_editor`],
+//!   [`curve_plot`], [`results_view`], [`experiments`]; shared look in [`widgets`].
+
+pub mod app;
+pub mod command;
+pub mod curve_plot;
+pub mod experiments;
+pub mod files;
+pub mod jobs;
+pub mod layout_editor;
+pub mod plate_view;
+pub mod results_view;
+pub mod view;
+pub mod widgets;
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+pub use app::{App, AppOptions};
+pub use command::{Command, Tab};
 
 /// What the app opens with.
 #[derive(Debug, Clone, Default)]
@@ -13,26 +36,234 @@ pub struct Launch {
     pub screenshot: Option<PathBuf>,
 }
 
+/// Frame timing for `PLATEFIT_PERF=1` (written to stderr at exit).
+#[derive(Debug, Default)]
+struct Perf {
+    enabled: bool,
+    ui_times: Vec<Duration>,
+    frame_starts: Vec<Instant>,
+}
+
+/// The eframe wrapper: the app plus the screenshot and measurement hooks.
+struct Window {
+    app: App,
+    perf: Perf,
+}
+
+impl eframe::App for Window {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let start = Instant::now();
+        self.app.ui(ui);
+        if self.perf.enabled {
+            self.perf.ui_times.push(start.elapsed());
+            self.perf.frame_starts.push(start);
+        }
+        self.screenshot_step(ui.ctx());
+    }
+}
+
+impl Window {
+    /// Takes the screenshot once the window has settled (analyses done, a few frames
+    /// drawn; 120 frames when measuring), saves it and closes the window.
+    fn screenshot_step(&mut self, ctx: &egui::Context) {
+        let perf_frames = if self.perf.enabled { 120 } else { 0 };
+        let busy = self.app.is_busy();
+        let Some(plan) = self.app.screenshot.as_mut() else {
+            if self.perf.enabled && self.perf.ui_times.len() < perf_frames {
+                ctx.request_repaint();
+            }
+            return;
+        };
+        if busy {
+            plan.settled_frames = 0;
+            ctx.request_repaint();
+            return;
+        }
+        plan.settled_frames += 1;
+        let outcome = plan.result.lock().ok().and_then(|mut r| r.take());
+        if let Some(outcome) = outcome {
+            match outcome {
+                Ok(()) => eprintln!(
+                    "platefit: screenshot saved to {} ({:.2} s after start)",
+                    plan.path.display(),
+                    plan.started.elapsed().as_secs_f64()
+                ),
+                Err(e) => eprintln!("platefit: screenshot failed: {e}"),
+            }
+            self.perf_report();
+            self.app.screenshot = None;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
+        }
+        if !plan.requested && plan.settled_frames >= 4 && self.perf.ui_times.len() >= perf_frames {
+            plan.requested = true;
+            let path = plan.path.clone();
+            let result = plan.result.clone();
+            let repaint = ctx.clone();
+            ctx.request_screenshot(move |image: std::sync::Arc<egui::ColorImage>| {
+                let [w, h] = image.size;
+                let saved = u32::try_from(w)
+                    .ok()
+                    .zip(u32::try_from(h).ok())
+                    .ok_or_else(|| "image too large".to_string())
+                    .and_then(|(w, h)| {
+                        image::save_buffer(
+                            &path,
+                            image.as_raw(),
+                            w,
+                            h,
+                            image::ExtendedColorType::Rgba8,
+                        )
+                        .map_err(|e| e.to_string())
+                    });
+                if let Ok(mut slot) = result.lock() {
+                    *slot = Some(saved);
+                }
+                repaint.request_repaint();
+            });
+        }
+        ctx.request_repaint();
+    }
+
+    fn perf_report(&self) {
+        if !self.perf.enabled {
+            return;
+        }
+        let first = self.app.first_frame.unwrap_or_default();
+        // Skip the first frames (start-up, font atlas) for the steady-state numbers.
+        let steady: Vec<f64> = self
+            .perf
+            .ui_times
+            .iter()
+            .skip(10)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .collect();
+        let intervals: Vec<f64> = self
+            .perf
+            .frame_starts
+            .windows(2)
+            .skip(10)
+            .map(|w| (w[1] - w[0]).as_secs_f64() * 1000.0)
+            .collect();
+        let stats = |v: &[f64]| {
+            let mut s = v.to_vec();
+            s.sort_by(f64::total_cmp);
+            let mean = s.iter().sum::<f64>() / s.len().max(1) as f64;
+            let p = |q: f64| {
+                s.get(((s.len() as f64 - 1.0) * q).round() as usize)
+                    .copied()
+                    .unwrap_or(f64::NAN)
+            };
+            format!(
+                "mean {mean:.2} ms, median {:.2} ms, p95 {:.2} ms, max {:.2} ms (n={})",
+                p(0.5),
+                p(0.95),
+                p(1.0),
+                s.len()
+            )
+        };
+        eprintln!(
+            "platefit perf: first frame {:.1} ms after App::new",
+            first.as_secs_f64() * 1000.0
+        );
+        eprintln!("platefit perf: experiments open: {}", self.app.docs.len());
+        let analysis_ms: Vec<f64> = self
+            .app
+            .docs
+            .iter()
+            .filter_map(|d| d.elapsed)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .collect();
+        eprintln!(
+            "platefit perf: analysis per experiment on the worker: {}",
+            stats(&analysis_ms)
+        );
+        eprintln!("platefit perf: App::ui time per frame: {}", stats(&steady));
+        eprintln!(
+            "platefit perf: frame interval (ui + render + present): {}",
+            stats(&intervals)
+        );
+    }
+}
+
+/// Prints warnings and errors (e.g. why a file dialog could not open) to stderr.
+struct StderrLogger;
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Warn
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            eprintln!(
+                "platefit [{}] {}: {}",
+                record.level(),
+                record.target(),
+                record.args()
+            );
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: StderrLogger = StderrLogger;
+
 /// Opens the window.
 ///
 /// # Errors
 /// The window cannot be created.
 pub fn run(launch: Launch) -> anyhow::Result<()> {
-    let _ = launch;
+    let process_start = Instant::now();
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(log::LevelFilter::Warn);
+    }
+    let mut app = App::new(AppOptions::default());
+    app.open_launch(launch.files, launch.layout);
+    match std::env::var("PLATEFIT_TAB").ok().as_deref() {
+        Some("layout") => app.apply(Command::SetTab(Tab::Layout)),
+        Some("compare") => app.apply(Command::SetTab(Tab::Compare)),
+        _ => {}
+    }
+    if std::env::var("PLATEFIT_SELECT").is_ok_and(|v| !v.is_empty()) {
+        // For screenshots of the layout editor: select a well range, e.g. "B3:D6".
+        if let Ok(spec) = std::env::var("PLATEFIT_SELECT")
+            && let Some((a, b)) = spec.split_once(':')
+            && let (Ok(a), Ok(b)) = (a.parse(), b.parse())
+        {
+            app.apply(Command::SelectWells(
+                widgets::wells_between(a, b),
+                command::SelectMode::Replace,
+            ));
+        }
+    }
+    app.screenshot = launch.screenshot.map(|path| app::ScreenshotPlan {
+        path,
+        settled_frames: 0,
+        requested: false,
+        result: std::sync::Arc::default(),
+        started: process_start,
+    });
+    let perf = Perf {
+        enabled: std::env::var("PLATEFIT_PERF").is_ok_and(|v| v == "1"),
+        ..Perf::default()
+    };
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("platefit")
+            .with_inner_size([1400.0, 900.0])
+            .with_min_inner_size([900.0, 600.0])
+            .with_drag_and_drop(true),
+        ..eframe::NativeOptions::default()
+    };
     eframe::run_native(
         "platefit",
-        eframe::NativeOptions::default(),
-        Box::new(|_cc| Ok(Box::new(Placeholder))),
+        options,
+        Box::new(move |cc| {
+            cc.egui_ctx.set_theme(egui::Theme::Light);
+            Ok(Box::new(Window { app, perf }))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
-}
-
-struct Placeholder;
-
-impl eframe::App for Placeholder {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.label("platefit");
-        });
-    }
 }

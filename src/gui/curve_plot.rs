@@ -1,0 +1,461 @@
+//! Dose-response curves: a log10 concentration axis labelled in real units (decades,
+//! minor ticks), the vehicle as its own point group at the left, every replicate point or
+//! mean ± SD, the fitted 4PL curves, IC50 markers with their CI. Clicking a point excludes
+//! it (or includes it again).
+
+use egui::{Color32, Pos2};
+use egui_plot::{
+    GridInput, GridMark, HoverPosition, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoint,
+    PlotPoints, Points,
+};
+
+use crate::analysis::{Analysis, Experiment};
+use crate::fit::{Fit, FitStatus};
+use crate::normalize::Normalization;
+use crate::plate::WellId;
+
+use super::command::Command;
+use super::widgets::{conc_short, curve_color, ic50_ci};
+
+/// A replicate point as drawn in the last frame (for clicks and tests).
+#[derive(Debug, Clone)]
+pub struct PlottedPoint {
+    /// Curve label.
+    pub curve: String,
+    /// Plate index in the experiment.
+    pub plate: usize,
+    /// The well.
+    pub well: WellId,
+    /// Where it was drawn.
+    pub screen: Pos2,
+    /// Concentration (0 for vehicle).
+    pub concentration: f64,
+    /// Response.
+    pub response: f64,
+}
+
+/// The x axis: log10 concentration, with the vehicle one decade left of the lowest dose.
+#[derive(Debug, Clone, Copy)]
+pub struct LogAxis {
+    /// log10 of the lowest tested concentration.
+    pub lo: f64,
+    /// log10 of the highest.
+    pub hi: f64,
+    /// Where the vehicle (dose 0) group sits.
+    pub vehicle_x: f64,
+}
+
+impl LogAxis {
+    /// The axis for these positive concentrations.
+    #[must_use]
+    pub fn new(concentrations: impl Iterator<Item = f64>) -> Self {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for c in concentrations.filter(|c| *c > 0.0 && c.is_finite()) {
+            lo = lo.min(c.log10());
+            hi = hi.max(c.log10());
+        }
+        if !lo.is_finite() {
+            (lo, hi) = (-2.0, 2.0);
+        }
+        if hi - lo < 1.0 {
+            hi = lo + 1.0;
+        }
+        Self {
+            lo,
+            hi,
+            vehicle_x: lo - 1.0,
+        }
+    }
+
+    /// The x of a concentration (vehicle position for 0).
+    #[must_use]
+    pub fn x(&self, concentration: f64) -> f64 {
+        if concentration > 0.0 {
+            concentration.log10()
+        } else {
+            self.vehicle_x
+        }
+    }
+
+    /// Where the log part of the axis starts (ticks left of it would crowd the vehicle).
+    fn log_start(&self) -> f64 {
+        self.vehicle_x + 0.5
+    }
+
+    /// Decade and minor ticks, plus the vehicle mark.
+    #[must_use]
+    pub fn marks(&self, input: &GridInput) -> Vec<GridMark> {
+        let (min, max) = input.bounds;
+        let mut marks = vec![GridMark {
+            value: self.vehicle_x,
+            step_size: 1.0,
+        }];
+        let start = self.log_start().max(min);
+        let first = start.floor() as i32 - 1;
+        let last = max.ceil() as i32 + 1;
+        for decade in first..=last {
+            let d = f64::from(decade);
+            if d >= start && d <= max {
+                marks.push(GridMark {
+                    value: d,
+                    step_size: 1.0,
+                });
+            }
+            for k in 2..10 {
+                let v = d + f64::from(k).log10();
+                if v >= start && v <= max {
+                    marks.push(GridMark {
+                        value: v,
+                        step_size: 0.1,
+                    });
+                }
+            }
+        }
+        marks
+    }
+
+    /// The label of a mark.
+    #[must_use]
+    pub fn label(&self, mark: &GridMark) -> String {
+        if (mark.value - self.vehicle_x).abs() < 1e-9 {
+            "vehicle".into()
+        } else if mark.step_size >= 1.0 {
+            conc_short(10f64.powf(mark.value))
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// What the plot draws for one curve.
+struct CurveStyle {
+    color: Color32,
+    role: &'static str,
+}
+
+fn styles(analysis: &Analysis) -> Vec<CurveStyle> {
+    let resistant: Vec<&str> = analysis
+        .comparisons
+        .iter()
+        .map(|c| c.test.as_str())
+        .collect();
+    let reference: Vec<&str> = analysis
+        .comparisons
+        .iter()
+        .map(|c| c.reference.as_str())
+        .collect();
+    let (mut s, mut r) = (0, 0);
+    analysis
+        .curves
+        .iter()
+        .map(|curve| {
+            let label = curve.dose_response.label.as_str();
+            if resistant.contains(&label) {
+                r += 1;
+                CurveStyle {
+                    color: curve_color(true, r - 1),
+                    role: "resistant",
+                }
+            } else {
+                s += 1;
+                CurveStyle {
+                    color: curve_color(false, s - 1),
+                    role: if reference.contains(&label) {
+                        "parental"
+                    } else {
+                        ""
+                    },
+                }
+            }
+        })
+        .collect()
+}
+
+/// Whether a fit has a curve worth drawing.
+#[must_use]
+pub fn drawable(fit: &Fit) -> bool {
+    !matches!(
+        fit.status,
+        FitStatus::NotConverged | FitStatus::InsufficientData
+    ) && fit.params.to_array().iter().all(|v| v.is_finite())
+}
+
+/// The plate a point came from: the plate whose well has exactly this response.
+fn plate_of(experiment_plates: usize, analysis: &Analysis, well: WellId, response: f64) -> usize {
+    if experiment_plates <= 1 {
+        return 0;
+    }
+    analysis
+        .plates
+        .iter()
+        .position(|p| {
+            p.normalized.wells.iter().any(|v| {
+                v.well == well
+                    && v.viability
+                        .is_some_and(|x| x.to_bits() == response.to_bits())
+            })
+        })
+        .unwrap_or(0)
+}
+
+/// The curve plot of one analysis. Records where points were drawn in `plotted` and pushes
+/// a [`Command::ToggleExclude`] when a point is clicked.
+#[allow(clippy::too_many_lines)]
+pub fn curve_plot_ui(
+    ui: &mut egui::Ui,
+    experiment: &Experiment,
+    analysis: &Analysis,
+    show_means: bool,
+    plotted: &mut Vec<PlottedPoint>,
+    commands: &mut Vec<Command>,
+) {
+    let unit = analysis.unit.symbol();
+    let percent = analysis.settings.normalization != Normalization::None;
+    let ci_method = analysis.settings.ci_method;
+    let axis = LogAxis::new(
+        analysis
+            .curves
+            .iter()
+            .flat_map(|c| c.dose_response.points.iter().map(|p| p.concentration)),
+    );
+    let drug = analysis
+        .curves
+        .iter()
+        .map(|c| c.key.drug.as_str())
+        .find(|d| !d.is_empty())
+        .unwrap_or("Drug");
+    let styles = styles(analysis);
+    let y_label = if percent {
+        "Viability (% of vehicle)"
+    } else {
+        "OD (blank-subtracted)"
+    };
+    let marks_axis = axis;
+    let label_axis = axis;
+    let hover_axis = axis;
+    let hover_unit = unit.to_string();
+    let y_unit = if percent { " %" } else { "" };
+    let plot = Plot::new(("curves", experiment.name.as_str()))
+        .legend(Legend::default().position(egui_plot::Corner::RightTop))
+        .x_axis_label(format!("{drug} concentration ({unit}), log scale"))
+        .y_axis_label(y_label)
+        .x_grid_spacer(move |input| marks_axis.marks(&input))
+        .x_axis_formatter(move |mark, _| label_axis.label(&mark))
+        .label_formatter(move |pos: &HoverPosition<'_>| {
+            let (name, p) = match pos {
+                HoverPosition::NearDataPoint {
+                    plot_name,
+                    position,
+                    ..
+                } => (*plot_name, *position),
+                HoverPosition::Elsewhere { position } => ("", *position),
+            };
+            let x = if (p.x - hover_axis.vehicle_x).abs() < 0.25 {
+                "vehicle (0)".to_string()
+            } else if p.x < hover_axis.vehicle_x + 0.5 {
+                return None;
+            } else {
+                format!("{} {hover_unit}", conc_short(10f64.powf(p.x)))
+            };
+            Some(if name.is_empty() {
+                format!("{x}\n{:.1}{y_unit}", p.y)
+            } else {
+                format!("{name}\n{x}\n{:.1}{y_unit}", p.y)
+            })
+        })
+        .include_x(axis.vehicle_x - 0.4)
+        .include_x(axis.hi + 0.3)
+        .include_y(0.0)
+        .include_y(if percent { 110.0 } else { 0.1 })
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false);
+
+    let mut drawn: Vec<(String, usize, WellId, PlotPoint, f64, f64)> = Vec::new();
+    let response = plot.show(ui, |plot_ui| {
+        // A break between the vehicle group and the log axis.
+        let break_x = axis.vehicle_x + 0.5;
+        plot_ui.vline(
+            egui_plot::VLine::new("", break_x)
+                .color(Color32::from_gray(170))
+                .style(LineStyle::Dashed { length: 4.0 })
+                .allow_hover(false),
+        );
+        for (curve, style) in analysis.curves.iter().zip(&styles) {
+            let label = curve.dose_response.label.clone();
+            let name = if style.role.is_empty() {
+                label.clone()
+            } else {
+                format!("{label} ({})", style.role)
+            };
+            let color = style.color;
+            let fit = &curve.fit;
+            if drawable(fit) {
+                let params = fit.params;
+                let line = PlotPoints::from_explicit_callback(
+                    move |lx| params.response(lx),
+                    (axis.lo - 0.3)..=(axis.hi + 0.3),
+                    200,
+                );
+                plot_ui.line(Line::new(name.clone(), line).color(color).width(2.0));
+                // The fitted Top at the vehicle position, as a short dashed reference.
+                let top = params.response_at_concentration(0.0);
+                if top.is_finite() {
+                    plot_ui.line(
+                        Line::new(
+                            name.clone(),
+                            vec![[axis.vehicle_x - 0.25, top], [axis.vehicle_x + 0.25, top]],
+                        )
+                        .color(color)
+                        .style(LineStyle::Dashed { length: 4.0 })
+                        .allow_hover(false),
+                    );
+                }
+                if let Some(ic50) = fit.reported_ic50() {
+                    let x = ic50.log10();
+                    let y = fit.predict(ic50);
+                    if let Some([lo, hi]) = ic50_ci(fit, ci_method) {
+                        let left = lo.filter(|v| *v > 0.0).map_or(axis.lo - 0.3, f64::log10);
+                        let right = hi.map_or(axis.hi + 0.3, f64::log10);
+                        let cap = if percent { 3.0 } else { 0.02 };
+                        plot_ui.line(
+                            Line::new(name.clone(), vec![[left, y], [right, y]])
+                                .color(color)
+                                .width(2.5)
+                                .allow_hover(false),
+                        );
+                        for end in [left, right] {
+                            plot_ui.line(
+                                Line::new(name.clone(), vec![[end, y - cap], [end, y + cap]])
+                                    .color(color)
+                                    .width(2.0)
+                                    .allow_hover(false),
+                            );
+                        }
+                    }
+                    plot_ui.points(
+                        Points::new(
+                            format!(
+                                "IC50 {label}: {} {unit}",
+                                crate::report::format_number(ic50)
+                            ),
+                            vec![[x, y]],
+                        )
+                        .shape(MarkerShape::Diamond)
+                        .radius(7.0)
+                        .color(color)
+                        .filled(true),
+                    );
+                }
+            }
+            if show_means {
+                let mut means = Vec::new();
+                for level in curve.dose_response.level_summaries() {
+                    let x = axis.x(level.concentration);
+                    means.push([x, level.mean]);
+                    if let Some(sd) = level.sd {
+                        plot_ui.line(
+                            Line::new(
+                                name.clone(),
+                                vec![[x, level.mean - sd], [x, level.mean + sd]],
+                            )
+                            .color(color)
+                            .width(1.5)
+                            .allow_hover(false),
+                        );
+                        for y in [level.mean - sd, level.mean + sd] {
+                            plot_ui.line(
+                                Line::new(name.clone(), vec![[x - 0.04, y], [x + 0.04, y]])
+                                    .color(color)
+                                    .width(1.5)
+                                    .allow_hover(false),
+                            );
+                        }
+                    }
+                }
+                plot_ui.points(
+                    Points::new(name.clone(), means)
+                        .shape(MarkerShape::Square)
+                        .radius(4.5)
+                        .color(color)
+                        .filled(true),
+                );
+            }
+            let mut included = Vec::new();
+            let mut excluded = Vec::new();
+            for point in &curve.dose_response.points {
+                let x = axis.x(point.concentration);
+                if point.excluded {
+                    excluded.push([x, point.response]);
+                } else if !show_means {
+                    included.push([x, point.response]);
+                }
+                if let Some(well) = point.well {
+                    let plate = plate_of(experiment.plates.len(), analysis, well, point.response);
+                    drawn.push((
+                        label.clone(),
+                        plate,
+                        well,
+                        PlotPoint::new(x, point.response),
+                        point.concentration,
+                        point.response,
+                    ));
+                }
+            }
+            if !included.is_empty() {
+                plot_ui.points(
+                    Points::new(name.clone(), included)
+                        .radius(3.5)
+                        .color(color)
+                        .filled(true),
+                );
+            }
+            if !excluded.is_empty() {
+                plot_ui.points(
+                    Points::new("excluded (click to include)", excluded)
+                        .shape(MarkerShape::Cross)
+                        .radius(5.0)
+                        .color(Color32::from_gray(140)),
+                );
+            }
+        }
+    });
+    plotted.clear();
+    for (curve, plate, well, point, concentration, value) in drawn {
+        plotted.push(PlottedPoint {
+            curve,
+            plate,
+            well,
+            screen: response.transform.position_from_point(&point),
+            concentration,
+            response: value,
+        });
+    }
+    let plot_response = response.response;
+    if plot_response.clicked()
+        && let Some(pos) = plot_response.interact_pointer_pos()
+    {
+        let nearest = plotted
+            .iter()
+            .map(|p| (p, p.screen.distance(pos)))
+            .filter(|(_, d)| *d <= 10.0)
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((point, _)) = nearest {
+            let what = if point.concentration > 0.0 {
+                format!("{} {unit}", conc_short(point.concentration))
+            } else {
+                "vehicle".into()
+            };
+            commands.push(Command::ToggleExclude {
+                plate: point.plate,
+                well: point.well,
+                reason: format!(
+                    "excluded by the user in the curve plot ({}, {what}, response {:.1})",
+                    point.curve, point.response
+                ),
+            });
+        }
+    }
+}

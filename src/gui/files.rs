@@ -1,0 +1,294 @@
+//! Files: the file-dialog seam ([`FilePicker`]), loading plate files with their layout, the
+//! bundled sample experiment, recent files and the autosave location.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context as _, Result, bail};
+use sha2::{Digest as _, Sha256};
+
+use crate::analysis::{AnalysisSettings, Experiment, PlateInput};
+use crate::import::{MAX_FILE_BYTES, import_bytes};
+use crate::layout::{ConcentrationUnit, Layout, parse_layout};
+use crate::plate::PlateShape;
+
+use super::command::PickRequest;
+
+/// The sample plate file, embedded so "Open sample experiment" works from any directory.
+pub const SAMPLE_PLATE: &[u8] = include_bytes!("../../sample_plates/flumatinib_K562_72h.csv");
+/// The sample layout.
+pub const SAMPLE_LAYOUT: &[u8] =
+    include_bytes!("../../sample_plates/flumatinib_K562_72h_layout.csv");
+/// The sample's file name as shown.
+pub const SAMPLE_NAME: &str = "flumatinib_K562_72h.csv";
+
+/// Asks the user for files. The app calls it from [`Command`](super::Command)s that need a
+/// path; tests inject paths through [`QueuedPicker`] instead of opening dialogs.
+pub trait FilePicker {
+    /// The chosen paths, or `None` when the user cancelled.
+    fn pick(&mut self, request: &PickRequest) -> Option<Vec<PathBuf>>;
+}
+
+/// Native dialogs through `rfd` (xdg portal, else zenity on Linux).
+#[derive(Debug, Default)]
+pub struct RfdPicker;
+
+impl FilePicker for RfdPicker {
+    fn pick(&mut self, request: &PickRequest) -> Option<Vec<PathBuf>> {
+        let plates = [
+            "csv", "txt", "tsv", "xlsx", "xls", "ods", "asc", "json", "platefit",
+        ];
+        match request {
+            PickRequest::OpenFiles => rfd::FileDialog::new()
+                .set_title("Open plate files or a project")
+                .add_filter("Plate files and projects", &plates)
+                .add_filter("All files", &["*"])
+                .pick_files(),
+            PickRequest::OpenProject => rfd::FileDialog::new()
+                .set_title("Open project")
+                .add_filter("platefit project", &["platefit"])
+                .pick_file()
+                .map(|p| vec![p]),
+            PickRequest::SaveProject { suggested } => rfd::FileDialog::new()
+                .set_title("Save project")
+                .add_filter("platefit project", &["platefit"])
+                .set_file_name(suggested)
+                .save_file()
+                .map(|p| vec![p]),
+            PickRequest::OpenLayout => rfd::FileDialog::new()
+                .set_title("Import layout (plater CSV)")
+                .add_filter("Layout CSV", &["csv"])
+                .pick_file()
+                .map(|p| vec![p]),
+            PickRequest::SaveLayout { suggested } => rfd::FileDialog::new()
+                .set_title("Export layout (plater CSV)")
+                .add_filter("Layout CSV", &["csv"])
+                .set_file_name(suggested)
+                .save_file()
+                .map(|p| vec![p]),
+        }
+    }
+}
+
+/// Answers dialogs from a queue filled by the caller (tests); an empty queue is a cancel.
+#[derive(Debug, Clone, Default)]
+pub struct QueuedPicker {
+    /// The answers, first in first out.
+    pub answers: Arc<Mutex<VecDeque<Vec<PathBuf>>>>,
+}
+
+impl QueuedPicker {
+    /// Queues the answer to the next dialog.
+    pub fn push(&self, paths: Vec<PathBuf>) {
+        if let Ok(mut queue) = self.answers.lock() {
+            queue.push_back(paths);
+        }
+    }
+}
+
+impl FilePicker for QueuedPicker {
+    fn pick(&mut self, _request: &PickRequest) -> Option<Vec<PathBuf>> {
+        self.answers.lock().ok()?.pop_front()
+    }
+}
+
+/// The folder for the autosave and the recent-files list: `$XDG_DATA_HOME/platefit`, else
+/// `~/.local/share/platefit` (`%APPDATA%\platefit` on Windows).
+#[must_use]
+pub fn default_data_dir() -> Option<PathBuf> {
+    let nonempty = |key: &str| {
+        std::env::var_os(key)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(dir) = nonempty("XDG_DATA_HOME") {
+        return Some(dir.join("platefit"));
+    }
+    if cfg!(windows)
+        && let Some(dir) = nonempty("APPDATA")
+    {
+        return Some(dir.join("platefit"));
+    }
+    nonempty("HOME").map(|home| home.join(".local").join("share").join("platefit"))
+}
+
+/// The recent files list, newest first.
+#[must_use]
+pub fn load_recent(data_dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_to_string(data_dir.join("recent.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Vec<PathBuf>>(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Saves the recent files list (best effort).
+pub fn save_recent(data_dir: &Path, recent: &[PathBuf]) {
+    let result = std::fs::create_dir_all(data_dir).and_then(|()| {
+        let text = serde_json::to_string_pretty(recent).map_err(std::io::Error::other)?;
+        crate::project::atomic_write(&data_dir.join("recent.json"), text.as_bytes())
+    });
+    if let Err(e) = result {
+        log::warn!("cannot save the recent files list: {e}");
+    }
+}
+
+/// Puts `path` first in the list (at most 10 entries).
+pub fn remember(recent: &mut Vec<PathBuf>, path: &Path) {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    recent.retain(|p| p != &path);
+    recent.insert(0, path);
+    recent.truncate(10);
+}
+
+/// What opening plate files produced.
+#[derive(Debug)]
+pub struct Loaded {
+    /// One experiment per plate.
+    pub experiments: Vec<Experiment>,
+    /// Things the user should know (template used, importer warnings).
+    pub notes: Vec<String>,
+}
+
+/// The standard template used when no layout is given or found.
+#[must_use]
+pub fn template_layout(shape: PlateShape) -> Layout {
+    if shape == PlateShape::WELLS_96 {
+        Layout::two_line_triplicate(
+            "parental",
+            "parental/resistant",
+            None,
+            50.0,
+            3.0,
+            ConcentrationUnit::Micromolar,
+        )
+    } else {
+        Layout::empty(shape)
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Builds experiments from a reader export's bytes and a layout (or the template).
+///
+/// # Errors
+/// The bytes are not a plate file platefit can read.
+pub fn experiments_from_bytes(
+    name: &str,
+    bytes: &[u8],
+    layout: Option<&Layout>,
+    settings: &AnalysisSettings,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Experiment>> {
+    let imported = import_bytes(bytes).with_context(|| name.to_string())?;
+    notes.extend(imported.warnings.iter().map(|w| format!("{name}: {w}")));
+    let sha256 = format!("{:x}", Sha256::digest(bytes));
+    let count = imported.plates.len();
+    let stem = Path::new(name)
+        .file_stem()
+        .map_or_else(|| name.to_string(), |s| s.to_string_lossy().into_owned());
+    let mut experiments = Vec::new();
+    for plate in imported.plates {
+        let layout = match layout {
+            Some(layout) => layout.clone(),
+            None => {
+                notes.push(format!(
+                    "{name}: no layout given or found beside it; using the standard two-line triplicate template ({}) — check it in the Layout tab",
+                    if plate.shape == PlateShape::WELLS_96 {
+                        "blank col 1, vehicle col 2, 50 µM in 3-fold steps"
+                    } else {
+                        "empty: this plate is not 96-well"
+                    }
+                ));
+                template_layout(plate.shape)
+            }
+        };
+        let experiment_name = if count > 1 {
+            format!("{stem} · {}", plate.name)
+        } else {
+            stem.clone()
+        };
+        experiments.push(Experiment {
+            name: experiment_name,
+            plates: vec![PlateInput {
+                file: name.to_string(),
+                sha256: Some(sha256.clone()),
+                format: imported.format.clone(),
+                plate,
+                layout,
+                excluded: BTreeMap::new(),
+            }],
+            settings: settings.clone(),
+        });
+    }
+    Ok(experiments)
+}
+
+/// Loads a plate file with the given layout, else the one beside it, else the template.
+///
+/// # Errors
+/// The file or layout cannot be read.
+pub fn load_plate_file(
+    path: &Path,
+    layout: Option<&Layout>,
+    settings: &AnalysisSettings,
+) -> Result<Loaded> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot open {}", path.display()))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        bail!(
+            "{}: the file is {size} bytes; platefit reads plate files up to {MAX_FILE_BYTES} bytes",
+            path.display()
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut notes = Vec::new();
+    let beside;
+    let layout = match layout {
+        Some(l) => Some(l),
+        None => match crate::cli::layout_beside(path) {
+            Some(layout_path) => {
+                beside = crate::cli::load_layout(&layout_path)?;
+                notes.push(format!(
+                    "{}: layout from {}",
+                    file_name(path),
+                    file_name(&layout_path)
+                ));
+                Some(&beside)
+            }
+            None => None,
+        },
+    };
+    let experiments =
+        experiments_from_bytes(&file_name(path), &bytes, layout, settings, &mut notes)?;
+    Ok(Loaded { experiments, notes })
+}
+
+/// The bundled sample experiment.
+///
+/// # Errors
+/// Only if the embedded files were damaged at build time.
+pub fn sample_experiment() -> Result<Experiment> {
+    let text = String::from_utf8_lossy(SAMPLE_LAYOUT);
+    let layout = parse_layout(&text).context("the bundled sample layout")?;
+    let mut notes = Vec::new();
+    let mut experiments = experiments_from_bytes(
+        SAMPLE_NAME,
+        SAMPLE_PLATE,
+        Some(&layout),
+        &AnalysisSettings::default(),
+        &mut notes,
+    )?;
+    if experiments.is_empty() {
+        bail!("the bundled sample holds no plate");
+    }
+    let mut experiment = experiments.remove(0);
+    experiment.name = "flumatinib K562 72 h (sample)".into();
+    Ok(experiment)
+}

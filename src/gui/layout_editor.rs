@@ -1,0 +1,445 @@
+//! The layout editor: select wells (click, ctrl-click, drag, row and column headers) and
+//! assign role, line, drug, condition, concentration; a dilution-series helper; the
+//! standard template; plater CSV import/export; undo/redo. Edits go through commands, so
+//! the analysis updates after each one.
+
+use egui::{Color32, RichText};
+
+use crate::analysis::{Analysis, PlateInput};
+use crate::layout::{ConcentrationUnit, DilutionDirection, Layout, WellRole};
+use crate::plate::WellId;
+
+use super::command::{Command, DilutionSpec, LayoutEdit, SelectMode, SeriesAxis};
+use super::widgets::{self, CellLook, conc_short, plate_grid_ui, role_color, role_name};
+
+/// Text fields of the editor (UI-only state).
+#[derive(Debug, Clone)]
+pub struct LayoutForm {
+    line: String,
+    drug: String,
+    condition: String,
+    concentration: String,
+    top: String,
+    fold: String,
+    steps: String,
+    direction: DilutionDirection,
+    axis: SeriesAxis,
+    template_a: String,
+    template_b: String,
+    template_drug: String,
+    template_top: String,
+    template_fold: String,
+    filled_for: Vec<WellId>,
+}
+
+impl Default for LayoutForm {
+    fn default() -> Self {
+        Self {
+            line: String::new(),
+            drug: String::new(),
+            condition: String::new(),
+            concentration: String::new(),
+            top: "50".into(),
+            fold: "3".into(),
+            steps: "10".into(),
+            direction: DilutionDirection::Decreasing,
+            axis: SeriesAxis::AlongRows,
+            template_a: "K562".into(),
+            template_b: "K562/FLM".into(),
+            template_drug: String::new(),
+            template_top: "50".into(),
+            template_fold: "3".into(),
+            filled_for: Vec::new(),
+        }
+    }
+}
+
+fn parse_number(text: &str) -> Option<f64> {
+    let t = text.trim().replace(',', ".");
+    if let Some(rest) = t.strip_prefix("√") {
+        return rest.trim().parse::<f64>().ok().map(f64::sqrt);
+    }
+    if t.eq_ignore_ascii_case("sqrt10") {
+        return Some(10f64.sqrt());
+    }
+    t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+fn nonempty(text: &str) -> Option<String> {
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// The value the selected wells share, if they all share one.
+fn shared<T: PartialEq + Clone>(
+    layout: &Layout,
+    wells: &[WellId],
+    get: impl Fn(&crate::layout::WellInfo) -> T,
+) -> Option<T> {
+    let first = get(layout.well(*wells.first()?));
+    wells
+        .iter()
+        .all(|w| get(layout.well(*w)) == first)
+        .then_some(first)
+}
+
+fn line_index(layout: &Layout, line: &str) -> usize {
+    let mut lines: Vec<&str> = layout
+        .wells
+        .iter()
+        .filter_map(|w| w.line.as_deref())
+        .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    lines.iter().position(|l| *l == line).unwrap_or(0)
+}
+
+fn cell_look(layout: &Layout, well: WellId, unit: &str, excluded: bool) -> CellLook {
+    let info = layout.well(well);
+    let mut fill = role_color(info.role);
+    if info.role == WellRole::Treated
+        && let Some(c) = info.concentration.filter(|c| *c > 0.0)
+    {
+        // Darker for higher concentrations (log scale over 6 decades).
+        let t = ((c.log10() + 3.0) / 6.0).clamp(0.0, 1.0) as f32;
+        let light = Color32::from_rgb(190, 212, 250);
+        let dark = Color32::from_rgb(25, 70, 160);
+        fill = light.lerp_to_gamma(dark, t);
+    }
+    let text = match info.role {
+        WellRole::Treated | WellRole::Background => {
+            info.concentration.map_or_else(|| "?".into(), conc_short)
+        }
+        WellRole::Empty => String::new(),
+        role => widgets::role_tag(role).to_string(),
+    };
+    let strip = info
+        .line
+        .as_deref()
+        .map(|l| widgets::line_color(line_index(layout, l)));
+    let mut tip = vec![format!("{well} — {}", role_name(info.role))];
+    for (k, v) in [
+        ("line", &info.line),
+        ("drug", &info.drug),
+        ("condition", &info.condition),
+    ] {
+        if let Some(v) = v {
+            tip.push(format!("{k}: {v}"));
+        }
+    }
+    if let Some(c) = info.concentration {
+        tip.push(format!("concentration: {} {unit}", conc_short(c)));
+    }
+    if let Some(r) = info.replicate {
+        tip.push(format!("replicate: {r}"));
+    }
+    CellLook {
+        fill,
+        text,
+        strip,
+        crossed: excluded,
+        flagged: info.role == WellRole::Treated && info.concentration.is_none(),
+        tooltip: tip.join("\n"),
+    }
+}
+
+fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str) -> (bool, bool) {
+    let mut apply = false;
+    let mut clear = false;
+    ui.horizontal(|ui| {
+        let l = ui.add_sized([80.0, 20.0], egui::Label::new(label));
+        let edit = ui
+            .add(
+                egui::TextEdit::singleline(value)
+                    .hint_text(hint)
+                    .desired_width(130.0),
+            )
+            .labelled_by(l.id);
+        if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            apply = true;
+        }
+        if ui
+            .button("Set")
+            .on_hover_text(format!("Set {label} on the selected wells"))
+            .clicked()
+        {
+            apply = true;
+        }
+        if ui
+            .button("Clear")
+            .on_hover_text(format!("Clear {label} of the selected wells"))
+            .clicked()
+        {
+            clear = true;
+        }
+    });
+    (apply, clear)
+}
+
+/// The editor of the active plate's layout.
+#[allow(clippy::too_many_lines, clippy::too_many_arguments)]
+pub fn layout_editor_ui(
+    ui: &mut egui::Ui,
+    input: &PlateInput,
+    analysis: Option<&Analysis>,
+    selection: &std::collections::BTreeSet<WellId>,
+    can_undo: Option<&str>,
+    can_redo: Option<&str>,
+    require_blanks: bool,
+    form: &mut LayoutForm,
+    drag: &mut Option<WellId>,
+    commands: &mut Vec<Command>,
+) {
+    let layout = &input.layout;
+    let unit = layout.unit.symbol();
+    let selected: Vec<WellId> = selection.iter().copied().collect();
+    if form.filled_for != selected {
+        form.line = shared(layout, &selected, |w| w.line.clone())
+            .flatten()
+            .unwrap_or_default();
+        form.drug = shared(layout, &selected, |w| w.drug.clone())
+            .flatten()
+            .unwrap_or_default();
+        form.condition = shared(layout, &selected, |w| w.condition.clone())
+            .flatten()
+            .unwrap_or_default();
+        form.concentration = shared(layout, &selected, |w| w.concentration)
+            .flatten()
+            .map(|c| format!("{c}"))
+            .unwrap_or_default();
+        form.filled_for.clone_from(&selected);
+    }
+
+    egui::Panel::right("layout-tools")
+        .resizable(false)
+        .exact_size(370.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    if ui.add_enabled(can_undo.is_some(), egui::Button::new("↺ Undo")).on_hover_text(can_undo.map_or("Nothing to undo".into(), |l| format!("Undo {l} (Ctrl+Z)"))).clicked() {
+                        commands.push(Command::Undo);
+                    }
+                    if ui.add_enabled(can_redo.is_some(), egui::Button::new("↻ Redo")).on_hover_text(can_redo.map_or("Nothing to redo".into(), |l| format!("Redo {l} (Ctrl+Shift+Z)"))).clicked() {
+                        commands.push(Command::Redo);
+                    }
+                    ui.separator();
+                    ui.label(format!("{} well(s) selected", selection.len()));
+                    if !selection.is_empty() && ui.small_button("Clear").on_hover_text("Clear the selection").clicked() {
+                        commands.push(Command::SelectWells(Vec::new(), SelectMode::Replace));
+                    }
+                });
+                ui.separator();
+                ui.label(RichText::new("Role of the selected wells").strong());
+                ui.horizontal_wrapped(|ui| {
+                    for role in WellRole::ALL {
+                        let button = egui::Button::new(RichText::new(role_name(role)).color(widgets::text_on(role_color(role))))
+                            .fill(role_color(role));
+                        if ui.add(button).on_hover_text(format!("Mark the selected wells as {}", role.as_str())).clicked() {
+                            commands.push(Command::EditWells(LayoutEdit::Role(role)));
+                        }
+                    }
+                });
+                ui.add_space(4.0);
+                let (a, c) = text_row(ui, "Cell line", &mut form.line, "e.g. K562");
+                if a {
+                    commands.push(Command::EditWells(LayoutEdit::Line(nonempty(&form.line))));
+                }
+                if c {
+                    commands.push(Command::EditWells(LayoutEdit::Line(None)));
+                }
+                let (a, c) = text_row(ui, "Drug", &mut form.drug, "e.g. flumatinib");
+                if a {
+                    commands.push(Command::EditWells(LayoutEdit::Drug(nonempty(&form.drug))));
+                }
+                if c {
+                    commands.push(Command::EditWells(LayoutEdit::Drug(None)));
+                }
+                let (a, c) = text_row(ui, "Condition", &mut form.condition, "co-treatment");
+                if a {
+                    commands.push(Command::EditWells(LayoutEdit::Condition(nonempty(&form.condition))));
+                }
+                if c {
+                    commands.push(Command::EditWells(LayoutEdit::Condition(None)));
+                }
+                let (a, c) = text_row(ui, &format!("Conc. ({unit})"), &mut form.concentration, "e.g. 5.5");
+                if a {
+                    match parse_number(&form.concentration) {
+                        Some(v) if v >= 0.0 => commands.push(Command::EditWells(LayoutEdit::Concentration(Some(v)))),
+                        _ => commands.push(Command::EditWells(LayoutEdit::Concentration(None))),
+                    }
+                }
+                if c {
+                    commands.push(Command::EditWells(LayoutEdit::Concentration(None)));
+                }
+                ui.horizontal(|ui| {
+                    let l = ui.add_sized([80.0, 20.0], egui::Label::new("Unit"));
+                    let mut unit_value = layout.unit;
+                    egui::ComboBox::from_id_salt("unit")
+                        .selected_text(unit_value.symbol())
+                        .show_ui(ui, |ui| {
+                            for u in ConcentrationUnit::ALL {
+                                ui.selectable_value(&mut unit_value, u, u.symbol());
+                            }
+                        })
+                        .response
+                        .labelled_by(l.id);
+                    if unit_value != layout.unit {
+                        commands.push(Command::SetUnit(unit_value));
+                    }
+                    ui.label(RichText::new("(whole plate)").small().weak());
+                });
+
+                ui.separator();
+                ui.label(RichText::new("Dilution series").strong())
+                    .on_hover_text("Writes the series into the selected wells, row by row (or column by column); the series repeats when a row holds more wells than steps.");
+                egui::Grid::new("dilution").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
+                    for (label, value) in [("Top", &mut form.top), ("Fold", &mut form.fold), ("Steps", &mut form.steps)] {
+                        let l = ui.label(if label == "Top" { format!("Top ({unit})") } else { label.to_string() });
+                        ui.add(egui::TextEdit::singleline(value).desired_width(80.0)).labelled_by(l.id);
+                        ui.end_row();
+                    }
+                    ui.label("Direction");
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(&mut form.direction, DilutionDirection::Decreasing, "highest first");
+                        ui.selectable_value(&mut form.direction, DilutionDirection::Increasing, "lowest first");
+                    });
+                    ui.end_row();
+                    ui.label("Runs");
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(&mut form.axis, SeriesAxis::AlongRows, "along rows");
+                        ui.selectable_value(&mut form.axis, SeriesAxis::AlongColumns, "down columns");
+                    });
+                    ui.end_row();
+                });
+                let spec = match (parse_number(&form.top), parse_number(&form.fold), form.steps.trim().parse::<usize>()) {
+                    (Some(top), Some(fold), Ok(steps)) if top > 0.0 && fold > 1.0 && (1..=48).contains(&steps) => Some(DilutionSpec {
+                        top,
+                        fold,
+                        steps,
+                        direction: form.direction,
+                        axis: form.axis,
+                    }),
+                    _ => None,
+                };
+                match spec {
+                    Some(spec) => {
+                        let series = crate::layout::dilution_series(spec.top, spec.fold, spec.steps, spec.direction);
+                        let preview: Vec<String> = series.iter().map(|c| conc_short(*c)).collect();
+                        ui.label(RichText::new(format!("{} {unit}", preview.join(", "))).small().weak());
+                        if ui.button("Apply series to selection").clicked() {
+                            commands.push(Command::ApplyDilution(spec));
+                        }
+                    }
+                    None => {
+                        ui.label(RichText::new("Top > 0, fold > 1 (e.g. 3 or √10), 1–48 steps").small().color(widgets::WARN));
+                    }
+                }
+
+                ui.separator();
+                ui.label(RichText::new("Template: two lines in triplicate").strong())
+                    .on_hover_text("Rows B–D the parental line, E–G the resistant line; column 1 blank, column 2 vehicle, columns 3–12 a 10-step dilution; rows A and H empty.");
+                egui::Grid::new("template").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
+                    for (label, value) in [
+                        ("Parental line", &mut form.template_a),
+                        ("Resistant line", &mut form.template_b),
+                        ("Drug", &mut form.template_drug),
+                        ("Top", &mut form.template_top),
+                        ("Fold", &mut form.template_fold),
+                    ] {
+                        let l = ui.label(format!("Template {}", label.to_lowercase()));
+                        ui.add(egui::TextEdit::singleline(value).desired_width(120.0)).labelled_by(l.id);
+                        ui.end_row();
+                    }
+                });
+                if ui.button("Apply template to this plate").clicked() {
+                    match (parse_number(&form.template_top), parse_number(&form.template_fold)) {
+                        (Some(top), Some(fold)) if top > 0.0 && fold > 1.0 => commands.push(Command::ApplyTemplate {
+                            line_a: form.template_a.clone(),
+                            line_b: form.template_b.clone(),
+                            drug: nonempty(&form.template_drug),
+                            top,
+                            fold,
+                        }),
+                        _ => {}
+                    }
+                }
+                ui.separator();
+                ui.horizontal(|ui| {
+                    if ui.button("Import layout CSV…").on_hover_text("Read a plater-format layout").clicked() {
+                        commands.push(Command::ImportLayoutDialog);
+                    }
+                    if ui.button("Export layout CSV…").on_hover_text("Write the layout in the plater format").clicked() {
+                        commands.push(Command::ExportLayoutDialog);
+                    }
+                });
+            });
+        });
+
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new("Layout").strong());
+            ui.label(RichText::new("click, ctrl-click or drag to select; click a row/column header for the whole row/column; shift adds").small().weak());
+        });
+        match layout.validate(require_blanks) {
+            Ok(()) => {
+                ui.label(RichText::new("✔ layout is complete").color(widgets::PASS));
+            }
+            Err(e) => {
+                ui.label(RichText::new(format!("⚠ {e}")).color(widgets::WARN));
+            }
+        }
+        let excluded = &input.excluded;
+        let look = |well: WellId| cell_look(layout, well, unit, excluded.contains_key(&well));
+        let size = egui::vec2(ui.available_width(), ui.available_height() - 70.0);
+        let events = plate_grid_ui(ui, "layout", input.plate.shape, size, &look, &|w| selection.contains(&w), drag);
+        let shape = input.plate.shape;
+        if let Some((well, ctrl, shift)) = events.clicked {
+            let mode = if ctrl { SelectMode::Toggle } else if shift { SelectMode::Add } else { SelectMode::Replace };
+            commands.push(Command::SelectWells(vec![well], mode));
+        }
+        if let Some((a, b, add)) = events.dragged {
+            commands.push(Command::SelectWells(widgets::wells_between(a, b), if add { SelectMode::Add } else { SelectMode::Replace }));
+        }
+        if let Some((row, add)) = events.row_header {
+            let wells = (0..shape.cols).map(|c| WellId::new(row, c)).collect();
+            commands.push(Command::SelectWells(wells, if add { SelectMode::Add } else { SelectMode::Replace }));
+        }
+        if let Some((col, add)) = events.col_header {
+            let wells = (0..shape.rows).map(|r| WellId::new(r, col)).collect();
+            commands.push(Command::SelectWells(wells, if add { SelectMode::Add } else { SelectMode::Replace }));
+        }
+        if events.all {
+            commands.push(Command::SelectWells(shape.wells().collect(), SelectMode::Replace));
+        }
+        ui.horizontal_wrapped(|ui| {
+            for role in WellRole::ALL {
+                let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+                ui.painter().rect_filled(rect, 2.0, role_color(role));
+                ui.label(RichText::new(role_name(role)).small());
+            }
+            ui.label(RichText::new("· number = concentration").small().weak());
+        });
+        let mut lines: Vec<&str> = layout.wells.iter().filter_map(|w| w.line.as_deref()).collect();
+        lines.sort_unstable();
+        lines.dedup();
+        if !lines.is_empty() {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new("Left strip = cell line:").small());
+                for line in lines {
+                    let (rect, _) = ui.allocate_exact_size(egui::vec2(5.0, 12.0), egui::Sense::hover());
+                    ui.painter().rect_filled(rect, 1.0, widgets::line_color(line_index(layout, line)));
+                    ui.label(RichText::new(line).small());
+                }
+            });
+        }
+        if let Some(analysis) = analysis {
+            let parts: Vec<String> = analysis
+                .curves
+                .iter()
+                .map(|c| format!("{}: IC50 {}", c.dose_response.label, widgets::ic50_with_ci(&c.fit, analysis.settings.ci_method)))
+                .chain(analysis.comparisons.iter().map(|c| c.ratio.map_or_else(|| format!("RI {}", c.status), |r| format!("RI {}", crate::report::format_number(r)))))
+                .collect();
+            ui.label(RichText::new(format!("Live: {}", parts.join(" · "))).small());
+        }
+    });
+}

@@ -1,0 +1,270 @@
+//! The results: one row per curve (IC50 [95% CI], absolute IC50, Hill slope, Top, Bottom,
+//! R², n, status explained on hover), the resistance index with its CI and F test, and the
+//! QC of each plate with pass/warn colours. The same table as tab-separated text for the
+//! clipboard (pastes into Excel and Prism).
+
+use egui::{Color32, RichText};
+
+use crate::analysis::Analysis;
+use crate::compare::Comparison;
+use crate::normalize::{Normalization, PlateQc, QcVerdict};
+use crate::report::format_number;
+use crate::report::table::format_p;
+
+use super::command::Command;
+use super::widgets::{PASS, WARN, ic50_with_ci, num};
+
+/// The resistance-index sentence: `RI K562/FLM vs K562 = 12.3 [9.9, 15.2]; IC50s differ: p = 1.2e-9`.
+#[must_use]
+pub fn ri_text(comparison: &Comparison) -> String {
+    let ratio = match (comparison.ratio, &comparison.ratio_bound) {
+        (Some(r), _) => {
+            let ci = comparison.ratio_ci95.map_or_else(
+                || " [CI not computable]".to_string(),
+                |[a, b]| format!(" [{}, {}]", format_number(a), format_number(b)),
+            );
+            format!("{}{ci}", format_number(r))
+        }
+        (None, Some(bound)) => bound.clone(),
+        (None, None) => format!("not determined ({})", comparison.status),
+    };
+    let p = comparison.p_value.map_or_else(
+        || "p not computable".to_string(),
+        |p| format!("p {}", format_p(p)),
+    );
+    format!(
+        "RI {} vs {} = {ratio}; IC50s differ: {p}",
+        comparison.test, comparison.reference
+    )
+}
+
+fn percent_scale(analysis: &Analysis) -> bool {
+    analysis.settings.normalization != Normalization::None
+}
+
+/// The QC line of one plate.
+#[must_use]
+pub fn qc_text(qc: &PlateQc) -> String {
+    format!(
+        "Z' {} · vehicle CV {} % · blank CV {} % · S/B {} · blank {}",
+        num(qc.z_prime),
+        num(qc.vehicle_cv_pct),
+        num(qc.blank_cv_pct),
+        num(qc.signal_to_blank),
+        num(qc.blank_mean)
+    )
+}
+
+/// The results as tab-separated text with a header row (Excel, Prism).
+#[must_use]
+pub fn results_tsv(analysis: &Analysis) -> String {
+    let unit = analysis.unit.symbol();
+    let percent = percent_scale(analysis);
+    let method = analysis.settings.ci_method;
+    let f = |v: Option<f64>| {
+        v.filter(|x| x.is_finite())
+            .map_or_else(String::new, format_number)
+    };
+    let mut out = format!(
+        "Experiment\tCurve\tIC50 ({unit})\tIC50 95% CI low\tIC50 95% CI high\tIC50 text\tAbsolute IC50 ({unit})\tHill slope\tTop\tBottom\tR²\tn\tStatus\n"
+    );
+    for curve in &analysis.curves {
+        let fit = &curve.fit;
+        let ci = super::widgets::ic50_ci(fit, method);
+        let params_known = fit.params.log10_ic50.is_finite();
+        let p = |v: f64| {
+            if params_known {
+                f(Some(v))
+            } else {
+                String::new()
+            }
+        };
+        out.push_str(
+            &[
+                analysis.experiment.clone(),
+                curve.dose_response.label.clone(),
+                f(fit.reported_ic50()),
+                f(ci.and_then(|c| c[0])
+                    .filter(|_| fit.reported_ic50().is_some())),
+                f(ci.and_then(|c| c[1])
+                    .filter(|_| fit.reported_ic50().is_some())),
+                ic50_with_ci(fit, method),
+                f(fit.absolute_ic50(percent)),
+                p(fit.params.hill_slope),
+                p(fit.params.top),
+                p(fit.params.bottom),
+                f(fit.r_squared),
+                fit.n.to_string(),
+                fit.status.as_str().to_string(),
+            ]
+            .join("\t"),
+        );
+        out.push('\n');
+    }
+    if !analysis.comparisons.is_empty() {
+        out.push_str("\nTest\tReference\tRI\tRI 95% CI low\tRI 95% CI high\tF\tp\n");
+        for c in &analysis.comparisons {
+            out.push_str(
+                &[
+                    c.test.clone(),
+                    c.reference.clone(),
+                    c.ratio
+                        .map_or_else(|| c.ratio_bound.clone().unwrap_or_default(), format_number),
+                    f(c.ratio_ci95.map(|x| x[0])),
+                    f(c.ratio_ci95.map(|x| x[1])),
+                    f(c.f),
+                    c.p_value.map_or_else(String::new, |p| format!("{p:.3e}")),
+                ]
+                .join("\t"),
+            );
+            out.push('\n');
+        }
+    }
+    out.push_str("\nPlate\tZ'\tVehicle CV %\tBlank CV %\tS/B\tQC\n");
+    for plate in &analysis.plates {
+        let qc = &plate.normalized.qc;
+        out.push_str(
+            &[
+                plate.file.clone(),
+                f(qc.z_prime),
+                f(qc.vehicle_cv_pct),
+                f(qc.blank_cv_pct),
+                f(qc.signal_to_blank),
+                match qc.verdict {
+                    QcVerdict::Pass => "pass".into(),
+                    QcVerdict::Warn => format!("warn: {}", qc.warnings.join("; ")),
+                },
+            ]
+            .join("\t"),
+        );
+        out.push('\n');
+    }
+    out
+}
+
+/// The results table, the comparison and the QC of the active experiment.
+pub fn results_ui(
+    ui: &mut egui::Ui,
+    analysis: &Analysis,
+    stale: bool,
+    commands: &mut Vec<Command>,
+) {
+    let unit = analysis.unit.symbol();
+    let percent = percent_scale(analysis);
+    let method = analysis.settings.ci_method;
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("Results").strong());
+        ui.label(
+            RichText::new(format!("IC50 in {unit}, 95% CI: {}", method.describe()))
+                .small()
+                .weak(),
+        );
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button("📋 Copy table")
+                .on_hover_text("Copy as tab-separated text; pastes into Excel and Prism")
+                .clicked()
+            {
+                commands.push(Command::CopyResults);
+            }
+        });
+    });
+    if stale {
+        ui.label(
+            RichText::new("Updating… (numbers below are from the previous state)").color(WARN),
+        );
+    }
+    for comparison in &analysis.comparisons {
+        let text = ri_text(comparison);
+        ui.label(RichText::new(text).strong().size(15.0))
+            .on_hover_text("Resistance index = IC50(resistant) / IC50(parental); 95% CI from the joint fit of both curves; p from the extra-sum-of-squares F test of a shared IC50.");
+    }
+    egui::ScrollArea::horizontal()
+        .id_salt("results-scroll")
+        .show(ui, |ui| {
+            egui::Grid::new("results-grid")
+                .striped(true)
+                .spacing([14.0, 4.0])
+                .show(ui, |ui| {
+                    for h in [
+                        "Curve".to_string(),
+                        format!("IC50 [95% CI] ({unit})"),
+                        format!("Absolute IC50 ({unit})"),
+                        "Hill slope".into(),
+                        "Top".into(),
+                        "Bottom".into(),
+                        "R²".into(),
+                        "n".into(),
+                        "Status".into(),
+                    ] {
+                        ui.label(RichText::new(h).strong());
+                    }
+                    ui.end_row();
+                    for curve in &analysis.curves {
+                        let fit = &curve.fit;
+                        let known = fit.params.log10_ic50.is_finite();
+                        let p = |v: f64| {
+                            if known {
+                                format_number(v)
+                            } else {
+                                "—".into()
+                            }
+                        };
+                        ui.label(&curve.dose_response.label);
+                        ui.label(RichText::new(ic50_with_ci(fit, method)).strong());
+                        ui.label(num(fit.absolute_ic50(percent)));
+                        ui.label(p(fit.params.hill_slope));
+                        ui.label(p(fit.params.top));
+                        ui.label(p(fit.params.bottom));
+                        ui.label(num(fit.r_squared));
+                        ui.label(fit.n.to_string());
+                        let color = if fit.status == crate::fit::FitStatus::Converged {
+                            PASS
+                        } else {
+                            WARN
+                        };
+                        let mut explain = fit.status.explain().to_string();
+                        for flag in fit.flags.iter().filter(|f| **f != fit.status) {
+                            explain.push_str(&format!("\nAlso: {}", flag.explain()));
+                        }
+                        if let Some(problem) = &curve.problem {
+                            explain.push_str(&format!("\n{problem}"));
+                        }
+                        ui.label(
+                            RichText::new(format!("{} ℹ", fit.status.as_str().replace('_', " ")))
+                                .color(color),
+                        )
+                        .on_hover_text(explain);
+                        ui.end_row();
+                    }
+                });
+        });
+    for warning in &analysis.warnings {
+        ui.label(RichText::new(format!("⚠ {warning}")).color(WARN).small());
+    }
+}
+
+/// The QC of each plate: Z', CVs, S/B with a pass/warn badge and the reasons.
+pub fn qc_ui(ui: &mut egui::Ui, analysis: &Analysis) {
+    ui.label(RichText::new("Plate QC").strong());
+    for plate in &analysis.plates {
+        let qc = &plate.normalized.qc;
+        let (color, verdict) = match qc.verdict {
+            QcVerdict::Pass => (PASS, "PASS"),
+            QcVerdict::Warn => (WARN, "WARN"),
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(verdict).color(Color32::WHITE).background_color(color).strong());
+            ui.label(qc_text(qc))
+                .on_hover_text("Z' ≥ 0.5 and vehicle CV ≤ 15 % are the usual acceptance limits. S/B = mean vehicle / mean blank OD.");
+        });
+        for warning in &qc.warnings {
+            ui.label(RichText::new(format!("⚠ {warning}")).color(WARN).small());
+        }
+        ui.label(
+            RichText::new(format!("{}: {}", plate.file, plate.reads.note))
+                .small()
+                .weak(),
+        );
+    }
+}
