@@ -374,3 +374,43 @@ fn several_experiments_side_by_side() {
     h.get_by_label_contains("Copy table").click();
     h.run();
 }
+
+/// The Export menu writes the report, the workbook, the Prism file and the figures of the
+/// open experiment through the report library.
+#[test]
+fn export_menu_writes_report_workbook_prism_and_figures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    let pdf = dir.path().join("report.pdf");
+    let xlsx = dir.path().join("book.xlsx");
+    let pzfx = dir.path().join("prism.pzfx");
+    let figures = dir.path().join("figures");
+    for (label, path) in [
+        ("PDF report of this experiment…", &pdf),
+        ("Excel workbook…", &xlsx),
+        ("GraphPad Prism file (.pzfx)…", &pzfx),
+        ("Figures (SVG + PNG) to a folder…", &figures),
+    ] {
+        picker.push(vec![path.clone()]);
+        h.get_by_label("Export").click();
+        h.run();
+        h.get_by_label(label).click();
+        h.run();
+        assert!(path.exists(), "{label} wrote nothing");
+    }
+    assert!(std::fs::read(&pdf).expect("pdf").starts_with(b"%PDF"));
+    assert!(std::fs::read(&xlsx).expect("xlsx").starts_with(b"PK"));
+    let prism = std::fs::read_to_string(&pzfx).expect("pzfx");
+    assert!(prism.contains("GraphPadPrismFile") && prism.contains(K562));
+    let pngs = std::fs::read_dir(&figures)
+        .expect("figures")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png"))
+        })
+        .count();
+    assert!(pngs >= 3, "{pngs} PNG figures");
+}

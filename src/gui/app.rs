@@ -11,7 +11,8 @@ use crate::plate::WellId;
 use crate::project::{Project, atomic_write};
 
 use super::command::{
-    Command, DilutionSpec, Guarded, LayoutEdit, PickRequest, SelectMode, SeriesAxis, Tab,
+    Command, DilutionSpec, ExportKind, Guarded, LayoutEdit, PickRequest, SelectMode, SeriesAxis,
+    Tab,
 };
 use super::files::{self, FilePicker, RfdPicker};
 use super::jobs::{Done, Jobs};
@@ -644,6 +645,21 @@ impl App {
                 }
             }
             Command::ExportLayout(path) => self.export_layout(&path),
+            Command::ExportDialog(kind) => {
+                let stem = match kind {
+                    ExportKind::ReportPdf => self
+                        .active_doc()
+                        .map_or_else(|| "report".into(), |d| sanitize(&d.experiment.name)),
+                    _ => "platefit".to_string(),
+                };
+                let suggested = kind
+                    .extension()
+                    .map_or_else(|| stem.clone(), |ext| format!("{stem}.{ext}"));
+                if let Some(mut paths) = self.pick(&PickRequest::SaveExport { kind, suggested }) {
+                    self.apply(Command::Export(kind, paths.remove(0)));
+                }
+            }
+            Command::Export(kind, path) => self.export(kind, &path),
             Command::ToggleExclude {
                 plate,
                 well,
@@ -886,6 +902,30 @@ impl App {
                 }
             }
             Err(e) => self.complain(format!("{e:#}")),
+        }
+    }
+
+    /// The experiments with a current analysis, for exports.
+    fn analysed_items(&self, only_active: bool) -> Vec<(Experiment, Analysis)> {
+        let docs: Vec<&Doc> = if only_active {
+            self.active_doc().into_iter().collect()
+        } else {
+            self.docs.iter().collect()
+        };
+        docs.into_iter()
+            .filter_map(|d| d.analysis.clone().map(|a| (d.experiment.clone(), a)))
+            .collect()
+    }
+
+    fn export(&mut self, kind: ExportKind, path: &Path) {
+        let items = self.analysed_items(kind == ExportKind::ReportPdf);
+        if items.is_empty() {
+            self.complain("nothing to export yet: open an experiment and let it analyse");
+            return;
+        }
+        match write_export(kind, &items, path) {
+            Ok(()) => self.say(format!("exported to {}", path.display())),
+            Err(e) => self.complain(format!("export failed: {e}")),
         }
     }
 
@@ -1319,5 +1359,54 @@ mod tests {
         assert!(!app.close_now);
         app.apply(Command::Confirmed(Guarded::Quit));
         assert!(app.close_now);
+    }
+}
+
+/// Writes an export with the report library; every file goes through `atomic_write`.
+fn write_export(
+    kind: ExportKind,
+    items: &[(Experiment, Analysis)],
+    path: &Path,
+) -> Result<(), String> {
+    use crate::report::{ReportDate, figures, pdf, pzfx, xlsx};
+    let date = ReportDate::today();
+    let write = |bytes: &[u8]| atomic_write(path, bytes).map_err(|e| e.to_string());
+    let options = pdf::PdfOptions {
+        page: pdf::PageSize::A4,
+        date,
+    };
+    match kind {
+        ExportKind::ReportPdf => {
+            let (experiment, analysis) = &items[0];
+            write(
+                &pdf::experiment_report(experiment, analysis, &options)
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+        ExportKind::AllReportsPdf => {
+            write(&pdf::experiments_report(items, &options).map_err(|e| e.to_string())?)
+        }
+        ExportKind::Workbook => write(&xlsx::workbook(items, date).map_err(|e| e.to_string())?),
+        ExportKind::Prism => {
+            let analyses: Vec<Analysis> = items.iter().map(|(_, a)| a.clone()).collect();
+            let text = pzfx::document(&analyses, pzfx::XScale::Concentration, date)
+                .map_err(|e| e.to_string())?;
+            write(text.as_bytes())
+        }
+        ExportKind::Figures => {
+            std::fs::create_dir_all(path)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            for (experiment, analysis) in items {
+                let stem = sanitize(&analysis.experiment);
+                for figure in figures::experiment_figures(experiment, analysis) {
+                    let base = path.join(format!("{stem}_{}", figure.name));
+                    atomic_write(&base.with_extension("svg"), figure.svg.as_bytes())
+                        .map_err(|e| e.to_string())?;
+                    let png = figures::png(&figure.svg, 300.0).map_err(|e| e.to_string())?;
+                    atomic_write(&base.with_extension("png"), &png).map_err(|e| e.to_string())?;
+                }
+            }
+            Ok(())
+        }
     }
 }

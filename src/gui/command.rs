@@ -93,6 +93,53 @@ pub enum PickRequest {
         /// Suggested file name.
         suggested: String,
     },
+    /// Where to write an export (report, workbook, Prism file) or, for figures, which folder.
+    SaveExport {
+        /// What is exported.
+        kind: ExportKind,
+        /// Suggested file name.
+        suggested: String,
+    },
+}
+
+/// What the Export menu writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    /// PDF report of the active experiment.
+    ReportPdf,
+    /// One PDF with every experiment's report and the summary across them.
+    AllReportsPdf,
+    /// Excel workbook of every experiment.
+    Workbook,
+    /// GraphPad Prism file with one XY table per experiment.
+    Prism,
+    /// Every figure of every experiment as SVG and 300-dpi PNG, into a folder.
+    Figures,
+}
+
+impl ExportKind {
+    /// The menu entry (also the accessible label).
+    #[must_use]
+    pub fn menu_label(self) -> &'static str {
+        match self {
+            Self::ReportPdf => "PDF report of this experiment…",
+            Self::AllReportsPdf => "PDF report of all experiments + summary…",
+            Self::Workbook => "Excel workbook…",
+            Self::Prism => "GraphPad Prism file (.pzfx)…",
+            Self::Figures => "Figures (SVG + PNG) to a folder…",
+        }
+    }
+
+    /// File extension (None for a folder).
+    #[must_use]
+    pub fn extension(self) -> Option<&'static str> {
+        match self {
+            Self::ReportPdf | Self::AllReportsPdf => Some("pdf"),
+            Self::Workbook => Some("xlsx"),
+            Self::Prism => Some("pzfx"),
+            Self::Figures => None,
+        }
+    }
 }
 
 /// An action that would discard unsaved changes and waits for the user's answer.
@@ -181,6 +228,10 @@ pub enum Command {
     ExportLayoutDialog,
     /// Export the active layout as plater CSV.
     ExportLayout(PathBuf),
+    /// Ask where, then export.
+    ExportDialog(ExportKind),
+    /// Write an export to this path (a folder for figures).
+    Export(ExportKind, PathBuf),
     /// Exclude a well of a plate of the active experiment, or include it again.
     ToggleExclude {
         /// Plate index in the experiment.

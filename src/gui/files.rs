@@ -67,6 +67,18 @@ impl FilePicker for RfdPicker {
                 .set_file_name(suggested)
                 .save_file()
                 .map(|p| vec![p]),
+            PickRequest::SaveExport { kind, suggested } => match kind.extension() {
+                Some(extension) => rfd::FileDialog::new()
+                    .set_title(kind.menu_label().trim_end_matches('…'))
+                    .add_filter(extension, &[extension])
+                    .set_file_name(suggested)
+                    .save_file()
+                    .map(|p| vec![p]),
+                None => rfd::FileDialog::new()
+                    .set_title("Folder for the figures")
+                    .pick_folder()
+                    .map(|p| vec![p]),
+            },
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::normalize::Normalization;
 use crate::reads::{ReadChoice, ReferenceChoice};
 
 use super::app::{App, Doc};
-use super::command::{Command, Guarded, Tab};
+use super::command::{Command, ExportKind, Guarded, Tab};
 use super::curve_plot::{PlottedPoint, curve_plot_ui};
 use super::layout_editor::{LayoutForm, layout_editor_ui};
 use super::plate_view::{PlateMode, plate_view_ui};
@@ -227,6 +227,23 @@ impl App {
                 }
                 if ui.button("Quit").clicked() {
                     commands.push(Command::CloseRequested);
+                }
+            });
+            ui.menu_button("Export", |ui| {
+                let analysed = self.active_analysis().is_some();
+                for kind in [
+                    ExportKind::ReportPdf,
+                    ExportKind::AllReportsPdf,
+                    ExportKind::Workbook,
+                    ExportKind::Prism,
+                    ExportKind::Figures,
+                ] {
+                    if ui
+                        .add_enabled(analysed, egui::Button::new(kind.menu_label()))
+                        .clicked()
+                    {
+                        commands.push(Command::ExportDialog(kind));
+                    }
                 }
             });
             ui.menu_button("Edit", |ui| {
