@@ -1146,6 +1146,55 @@ fn sanitize(name: &str) -> String {
     }
 }
 
+/// Writes an export with the report library; every file goes through `atomic_write`.
+fn write_export(
+    kind: ExportKind,
+    items: &[(Experiment, Analysis)],
+    path: &Path,
+) -> Result<(), String> {
+    use crate::report::{ReportDate, figures, pdf, pzfx, xlsx};
+    let date = ReportDate::today();
+    let write = |bytes: &[u8]| atomic_write(path, bytes).map_err(|e| e.to_string());
+    let options = pdf::PdfOptions {
+        page: pdf::PageSize::A4,
+        date,
+    };
+    match kind {
+        ExportKind::ReportPdf => {
+            let (experiment, analysis) = &items[0];
+            write(
+                &pdf::experiment_report(experiment, analysis, &options)
+                    .map_err(|e| e.to_string())?,
+            )
+        }
+        ExportKind::AllReportsPdf => {
+            write(&pdf::experiments_report(items, &options).map_err(|e| e.to_string())?)
+        }
+        ExportKind::Workbook => write(&xlsx::workbook(items, date).map_err(|e| e.to_string())?),
+        ExportKind::Prism => {
+            let analyses: Vec<Analysis> = items.iter().map(|(_, a)| a.clone()).collect();
+            let text = pzfx::document(&analyses, pzfx::XScale::Concentration, date)
+                .map_err(|e| e.to_string())?;
+            write(text.as_bytes())
+        }
+        ExportKind::Figures => {
+            std::fs::create_dir_all(path)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            for (experiment, analysis) in items {
+                let stem = sanitize(&analysis.experiment);
+                for figure in figures::experiment_figures(experiment, analysis) {
+                    let base = path.join(format!("{stem}_{}", figure.name));
+                    atomic_write(&base.with_extension("svg"), figure.svg.as_bytes())
+                        .map_err(|e| e.to_string())?;
+                    let png = figures::png(&figure.svg, 300.0).map_err(|e| e.to_string())?;
+                    atomic_write(&base.with_extension("png"), &png).map_err(|e| e.to_string())?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1359,54 +1408,5 @@ mod tests {
         assert!(!app.close_now);
         app.apply(Command::Confirmed(Guarded::Quit));
         assert!(app.close_now);
-    }
-}
-
-/// Writes an export with the report library; every file goes through `atomic_write`.
-fn write_export(
-    kind: ExportKind,
-    items: &[(Experiment, Analysis)],
-    path: &Path,
-) -> Result<(), String> {
-    use crate::report::{ReportDate, figures, pdf, pzfx, xlsx};
-    let date = ReportDate::today();
-    let write = |bytes: &[u8]| atomic_write(path, bytes).map_err(|e| e.to_string());
-    let options = pdf::PdfOptions {
-        page: pdf::PageSize::A4,
-        date,
-    };
-    match kind {
-        ExportKind::ReportPdf => {
-            let (experiment, analysis) = &items[0];
-            write(
-                &pdf::experiment_report(experiment, analysis, &options)
-                    .map_err(|e| e.to_string())?,
-            )
-        }
-        ExportKind::AllReportsPdf => {
-            write(&pdf::experiments_report(items, &options).map_err(|e| e.to_string())?)
-        }
-        ExportKind::Workbook => write(&xlsx::workbook(items, date).map_err(|e| e.to_string())?),
-        ExportKind::Prism => {
-            let analyses: Vec<Analysis> = items.iter().map(|(_, a)| a.clone()).collect();
-            let text = pzfx::document(&analyses, pzfx::XScale::Concentration, date)
-                .map_err(|e| e.to_string())?;
-            write(text.as_bytes())
-        }
-        ExportKind::Figures => {
-            std::fs::create_dir_all(path)
-                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-            for (experiment, analysis) in items {
-                let stem = sanitize(&analysis.experiment);
-                for figure in figures::experiment_figures(experiment, analysis) {
-                    let base = path.join(format!("{stem}_{}", figure.name));
-                    atomic_write(&base.with_extension("svg"), figure.svg.as_bytes())
-                        .map_err(|e| e.to_string())?;
-                    let png = figures::png(&figure.svg, 300.0).map_err(|e| e.to_string())?;
-                    atomic_write(&base.with_extension("png"), &png).map_err(|e| e.to_string())?;
-                }
-            }
-            Ok(())
-        }
     }
 }
