@@ -147,26 +147,11 @@ pub fn num(value: Option<f64>) -> String {
     value.map_or_else(|| "—".into(), format_number)
 }
 
-/// A concentration with few digits for axis labels and wells: `50`, `0.617`, `2.5e-3`.
+/// A concentration with few digits for axis labels and wells: `50`, `0.617`, `2.5e-5`
+/// (the same short form the report figures use).
 #[must_use]
 pub fn conc_short(value: f64) -> String {
-    if !value.is_finite() {
-        return "—".into();
-    }
-    if value == 0.0 {
-        return "0".into();
-    }
-    let magnitude = value.abs().log10().floor() as i32;
-    if !(-3..5).contains(&magnitude) {
-        return format!("{value:.1e}");
-    }
-    let decimals = usize::try_from((2 - magnitude).max(0)).unwrap_or(0);
-    let text = format!("{value:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
+    crate::report::figures::format_number_short(value)
 }
 
 /// The IC50 with the CI of the chosen method: `0.04231 [0.03612, 0.04955]`, or the bound
