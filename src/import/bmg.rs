@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::plate::{Plate, PlateShape, Read, ReadKind, WellId};
+use crate::plate::{PlateShape, Read, ReadKind, WellId};
 
 use super::grid::{
     fill_read, header_in_row, lettered_rows, parse_duration, put_meta, set_cell, wavelength_in,
@@ -312,24 +312,13 @@ fn finish(
     metadata: BTreeMap<String, String>,
     mut warnings: Vec<String>,
 ) -> Result<Imported, ImportError> {
-    let Some(shape) = reads.first().map(|(_, s)| *s) else {
+    let Some(mut plate) = super::grid::single_plate(reads, &mut warnings) else {
         return Err(ImportError::malformed(
             id,
             sheet.row_location(0),
             "no `Raw Data (…)` grid with numbers found (expected a titled section with a 1 … 12 header and rows A-H)",
         ));
     };
-    let mut plate = Plate::new("Plate 1", shape);
-    for (read, s) in reads {
-        if s == shape {
-            plate.reads.push(read);
-        } else {
-            warnings.push(format!(
-                "read {:?} is {s}, the plate {shape}; skipped",
-                read.label
-            ));
-        }
-    }
     plate.metadata = metadata;
     Ok(Imported {
         format: id.into(),

@@ -1,7 +1,7 @@
 //! Structural helpers shared by the format modules: plate-grid headers (`1 … 12`),
 //! lettered rows, filling a [`Read`] from cells, time and wavelength parsing.
 
-use crate::plate::{PlateShape, Read, WellId, row_index_from_label};
+use crate::plate::{Plate, PlateShape, Read, WellId, row_index_from_label};
 
 use super::cell::CellValue;
 use super::workbook::{Cell, Sheet};
@@ -316,6 +316,24 @@ pub fn meta_text(cell: &Cell, is_time: bool) -> String {
         }
         other => other.display(),
     }
+}
+
+/// One plate from reads of (usually) one shape: the first read's shape is the plate's; reads
+/// of another shape are skipped with a warning. `None` when there are no reads.
+pub fn single_plate(reads: Vec<(Read, PlateShape)>, warnings: &mut Vec<String>) -> Option<Plate> {
+    let shape = reads.first().map(|(_, s)| *s)?;
+    let mut plate = Plate::new("Plate 1", shape);
+    for (read, s) in reads {
+        if s == shape {
+            plate.reads.push(read);
+        } else {
+            warnings.push(format!(
+                "read {:?} is {s}, the plate {shape}; skipped",
+                read.label
+            ));
+        }
+    }
+    Some(plate)
 }
 
 #[cfg(test)]

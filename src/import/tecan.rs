@@ -326,24 +326,13 @@ pub(crate) fn parse_icontrol(book: &Workbook) -> Result<Imported, ImportError> {
         }
         row += 1;
     }
-    let Some(shape) = reads.first().map(|(_, s)| *s) else {
+    let Some(mut plate) = super::grid::single_plate(reads, &mut warnings) else {
         return Err(ImportError::malformed(
             ICONTROL_ID,
             sheet.row_location(0),
             "found the Tecan header but no values (expected a `<>` grid or a `Cycle Nr.` block)",
         ));
     };
-    let mut plate = Plate::new("Plate 1", shape);
-    for (read, s) in reads {
-        if s == shape {
-            plate.reads.push(read);
-        } else {
-            warnings.push(format!(
-                "read {:?} is {s}, the plate {shape}; skipped",
-                read.label
-            ));
-        }
-    }
     plate.metadata = meta;
     Ok(Imported {
         format: ICONTROL_ID.into(),
