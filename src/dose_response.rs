@@ -64,14 +64,13 @@ impl DoseResponse {
     /// Lowest positive and highest concentration of the fitted points.
     #[must_use]
     pub fn tested_range(&self) -> Option<(f64, f64)> {
-        let positive: Vec<f64> = self
-            .fitted_points()
+        self.fitted_points()
             .map(|p| p.concentration)
             .filter(|c| *c > 0.0)
-            .collect();
-        let min = positive.iter().copied().reduce(f64::min)?;
-        let max = positive.iter().copied().reduce(f64::max)?;
-        Some((min, max))
+            .fold(None, |range, c| match range {
+                None => Some((c, c)),
+                Some((lo, hi)) => Some((f64::min(lo, c), f64::max(hi, c))),
+            })
     }
 
     /// Mean, SD and count of the fitted responses at each concentration, ascending.

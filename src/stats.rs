@@ -3,6 +3,7 @@
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 use statrs::function::beta::beta_reg;
+use std::sync::OnceLock;
 
 /// The `p` quantile of Student's t with `df` degrees of freedom (`t(0.975, df)` for a 95 %
 /// interval). `None` for `df` ≤ 0 or `p` outside (0, 1).
@@ -16,9 +17,17 @@ pub fn t_quantile(p: f64, df: f64) -> Option<f64> {
     value.is_finite().then_some(value)
 }
 
-/// The two-sided 95 % t multiplier, `t(0.975, df)`.
+/// The two-sided 95 % t multiplier, `t(0.975, df)`. Whole degrees of freedom up to 1024
+/// (every plate's fits) are computed once per process and then looked up.
 #[must_use]
 pub fn t95(df: f64) -> Option<f64> {
+    const CACHED: usize = 1024;
+    static TABLE: [OnceLock<Option<f64>>; CACHED] = [const { OnceLock::new() }; CACHED];
+    if df >= 1.0 && df.fract() == 0.0 && df < CACHED as f64 {
+        // Whole df below CACHED: the cast is exact.
+        let slot = &TABLE[df as usize];
+        return *slot.get_or_init(|| t_quantile(0.975, df));
+    }
     t_quantile(0.975, df)
 }
 

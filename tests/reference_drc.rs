@@ -10,7 +10,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use platefit::fit::{FitOptions, FitStatus, fit_4pl};
+use platefit::fit::lm::{SolverSettings, minimize};
+use platefit::fit::{
+    CurveData, CurveSet, FitOptions, FitStatus, ParamRef, fit_4pl, log10_or_neg_inf,
+};
+use platefit::stats::t95;
 use platefit::{DoseResponse, Fit};
 use serde_json::Value;
 
@@ -78,8 +82,47 @@ fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs().max(1e-300)
 }
 
+/// The RSS minimized over the other parameters with LogIC50 held at `log_ic50`.
+fn profile_rss(points: &[(f64, f64)], options: &FitOptions, fit: &Fit, log_ic50: f64) -> f64 {
+    let data = CurveData::from_points(points.iter().map(|(c, r)| (log10_or_neg_inf(*c), *r)));
+    let mut next = 0;
+    let mut slot = |fixed: Option<f64>| {
+        fixed.map_or_else(
+            || {
+                next += 1;
+                ParamRef::Free(next - 1)
+            },
+            ParamRef::Fixed,
+        )
+    };
+    let refs = [
+        slot(options.fix_bottom),
+        slot(options.fix_top),
+        ParamRef::Fixed(log_ic50),
+        slot(None),
+    ];
+    let start: Vec<f64> = refs
+        .iter()
+        .zip(fit.params.to_array())
+        .filter(|(r, _)| matches!(r, ParamRef::Free(_)))
+        .map(|(_, v)| v)
+        .collect();
+    let set = CurveSet {
+        curves: vec![(data, refs)],
+        n_free: next,
+    };
+    minimize(&set, &start, SolverSettings::default()).rss
+}
+
 /// Checks one well-determined fit; returns the problems found.
-fn check_well_determined(id: &str, fit: &Fit, reference: &Value) -> Vec<String> {
+fn check_well_determined(
+    id: &str,
+    fit: &Fit,
+    reference: &Value,
+    points: &[(f64, f64)],
+    options: &FitOptions,
+    profile_limits: &mut BTreeMap<&'static str, usize>,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let optimum = &reference["optimum"];
     let gauss = &reference["gauss_newton"];
@@ -143,9 +186,27 @@ fn check_well_determined(id: &str, fit: &Fit, reference: &Value) -> Vec<String> 
         "ed50_ci_log",
     ));
     problems.extend(compare_ci("delta", fit.ic50_ci95_delta, "ed50_ci_linear"));
-    // The profile CI lies around the estimate and is of the same order as the Wald CI.
+    // The profile CI lies around the estimate. At each of its limits the RSS minimized with
+    // LogIC50 held there (refitted from the optimum) is RSS_min·(1 + t²/df) where the
+    // profile is continuous; where it jumps (steep curves whose midpoint passes a tested
+    // concentration) the limit is the jump, and the refit there lands above the threshold.
     match fit.ic50_ci95_profile {
-        Some([Some(lo), Some(hi)]) if lo < e && e < hi => {}
+        Some([Some(lo), Some(hi)]) if lo < e && e < hi => {
+            let t = t95(fit.df as f64).expect("df > 0");
+            let threshold = fit.rss * (1.0 + t * t / fit.df as f64);
+            for limit in [lo, hi] {
+                let rss = profile_rss(points, options, fit, limit.log10());
+                if rel(rss, threshold) <= 1e-6 {
+                    *profile_limits.entry("on the threshold").or_default() += 1;
+                } else if rss > threshold {
+                    *profile_limits.entry("at a jump").or_default() += 1;
+                } else {
+                    problems.push(format!(
+                        "{id}: profile limit {limit}: RSS {rss} below threshold {threshold}"
+                    ));
+                }
+            }
+        }
         other => problems.push(format!("{id}: profile CI {other:?} around {e}")),
     }
     problems
@@ -156,6 +217,7 @@ fn fits_match_drc_optimum_or_are_flagged() {
     let reference = reference_json();
     let mut problems = Vec::new();
     let mut checked = BTreeMap::<&str, usize>::new();
+    let mut profile_limits = BTreeMap::<&str, usize>::new();
     for curve in reference["curves"].as_array().expect("curves") {
         let id = curve["id"].as_str().expect("id");
         let percent_scale = curve["source"] == "synthetic";
@@ -170,7 +232,14 @@ fn fits_match_drc_optimum_or_are_flagged() {
             }
             let well_determined = fit_ref["optimum"]["flags"]["well_determined"] == true;
             if well_determined {
-                problems.extend(check_well_determined(&label, &fit, fit_ref));
+                problems.extend(check_well_determined(
+                    &label,
+                    &fit,
+                    fit_ref,
+                    &points,
+                    &options,
+                    &mut profile_limits,
+                ));
                 *checked.entry("well-determined").or_default() += 1;
             } else {
                 if fit.status == FitStatus::Converged {
@@ -193,6 +262,11 @@ fn fits_match_drc_optimum_or_are_flagged() {
     // holds 102 well-determined and 7 other fits; none may be skipped.
     assert_eq!(checked.get("well-determined"), Some(&102), "{checked:?}");
     assert_eq!(checked.get("flagged"), Some(&7), "{checked:?}");
+    // Jumps are the exception (steep or five-concentration curves).
+    let on = profile_limits.get("on the threshold").copied().unwrap_or(0);
+    let jumps = profile_limits.get("at a jump").copied().unwrap_or(0);
+    eprintln!("profile limits: {profile_limits:?}");
+    assert!(on >= 9 * (on + jumps) / 10, "{profile_limits:?}");
 }
 
 #[test]

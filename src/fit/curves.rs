@@ -19,24 +19,88 @@ pub enum ParamRef {
     Fixed(f64),
 }
 
-/// The points of one curve on the log scale.
+/// The points of one curve on the log scale, grouped by concentration.
+///
+/// Replicates at one concentration share the model's value and gradient, so the residual
+/// sum of squares splits exactly into a weighted sum over the level means and a constant:
+/// `Σᵢ (f(xₗ) − yᵢ)² = nₗ·(f(xₗ) − ȳₗ)² + Σᵢ (yᵢ − ȳₗ)²`. The solver therefore sees one
+/// residual `√nₗ·(f(xₗ) − ȳₗ)` per level: the same optimum, the same `JᵀJ` and `Jᵀr`, and
+/// the same Levenberg–Marquardt steps as with every replicate, at a third of the work for
+/// triplicates. [`LeastSquaresModel::rss_offset`] adds the constant back, so every RSS the
+/// fit code sees is the RSS of the individual points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurveData {
-    /// log10 of the concentrations (−∞ for dose-zero points).
+    /// log10 of the distinct concentrations, ascending (−∞ first for dose zero).
     pub log_x: Vec<f64>,
-    /// Responses.
+    /// Mean response at each level.
     pub y: Vec<f64>,
+    /// Number of points at each level.
+    pub count: Vec<usize>,
+    /// `√count`, the weight of each level's residual.
+    sqrt_count: Vec<f64>,
+    /// `Σ (yᵢ − ȳₗ)²` over all points: the pure-error part of the RSS, which no curve
+    /// through the level means can reduce.
+    pub pure_error: f64,
 }
 
 impl CurveData {
+    /// Groups `(log10 concentration, response)` points by concentration.
+    #[must_use]
+    pub fn from_points(points: impl IntoIterator<Item = (f64, f64)>) -> Self {
+        let mut pairs: Vec<(f64, f64)> = points.into_iter().collect();
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let capacity = pairs.len();
+        let mut data = Self {
+            log_x: Vec::with_capacity(capacity),
+            y: Vec::with_capacity(capacity),
+            count: Vec::with_capacity(capacity),
+            sqrt_count: Vec::with_capacity(capacity),
+            pure_error: 0.0,
+        };
+        let mut rest = pairs.as_slice();
+        while let Some(&(x, _)) = rest.first() {
+            let len = rest
+                .iter()
+                .position(|p| p.0.total_cmp(&x).is_ne())
+                .unwrap_or(rest.len());
+            let (group, tail) = rest.split_at(len);
+            let mean = group.iter().map(|p| p.1).sum::<f64>() / len as f64;
+            data.pure_error += group
+                .iter()
+                .map(|p| (p.1 - mean) * (p.1 - mean))
+                .sum::<f64>();
+            data.log_x.push(x);
+            data.y.push(mean);
+            data.count.push(len);
+            data.sqrt_count.push((len as f64).sqrt());
+            rest = tail;
+        }
+        data
+    }
+
     /// The fitted (not excluded) points of a dose-response.
     #[must_use]
     pub fn from_dose_response(dose_response: &DoseResponse, _options: &FitOptions) -> Self {
-        let (log_x, y) = dose_response
-            .fitted_points()
-            .map(|p| (log10_or_neg_inf(p.concentration), p.response))
-            .unzip();
-        Self { log_x, y }
+        Self::from_points(
+            dose_response
+                .fitted_points()
+                .map(|p| (log10_or_neg_inf(p.concentration), p.response)),
+        )
+    }
+
+    /// Number of points (replicates counted).
+    #[must_use]
+    pub fn n_points(&self) -> usize {
+        self.count.iter().sum()
+    }
+
+    /// `(log10 concentration, mean response, √count)` per level.
+    fn levels(&self) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
+        self.log_x
+            .iter()
+            .zip(&self.y)
+            .zip(&self.sqrt_count)
+            .map(|((x, y), w)| (*x, *y, *w))
     }
 }
 
@@ -135,9 +199,15 @@ impl CurveSet {
         out
     }
 
-    /// Total number of points.
+    /// Total number of points (replicates counted).
     #[must_use]
     pub fn n_points(&self) -> usize {
+        self.curves.iter().map(|(d, _)| d.n_points()).sum()
+    }
+
+    /// Total number of concentration levels: the residuals the solver sees.
+    #[must_use]
+    pub fn n_levels(&self) -> usize {
         self.curves.iter().map(|(d, _)| d.y.len()).sum()
     }
 }
@@ -148,18 +218,22 @@ impl LeastSquaresModel for CurveSet {
     }
 
     fn n_residuals(&self) -> usize {
-        self.n_points()
+        self.n_levels()
+    }
+
+    fn rss_offset(&self) -> f64 {
+        self.curves.iter().map(|(d, _)| d.pure_error).sum()
     }
 
     fn residuals(&self, params: &[f64], out: &mut [f64]) -> bool {
         let mut row = 0;
         for (curve_idx, (data, _)) in self.curves.iter().enumerate() {
             let full = self.curve_params(curve_idx, params);
-            for (x, y) in data.log_x.iter().zip(&data.y) {
+            for (x, y, w) in data.levels() {
                 let Some(slot) = out.get_mut(row) else {
                     return false;
                 };
-                *slot = response_and_gradient(full, *x).0 - y;
+                *slot = w * (response_and_gradient(full, x).0 - y);
                 row += 1;
             }
         }
@@ -168,17 +242,17 @@ impl LeastSquaresModel for CurveSet {
 
     fn jacobian(&self, params: &[f64], out: &mut [f64]) -> bool {
         out.fill(0.0);
-        let rows = self.n_points();
+        let rows = self.n_levels();
         let mut row = 0;
         for (curve_idx, (data, refs)) in self.curves.iter().enumerate() {
             let full = self.curve_params(curve_idx, params);
-            for x in &data.log_x {
-                let (_, gradient) = response_and_gradient(full, *x);
+            for (x, _, w) in data.levels() {
+                let (_, gradient) = response_and_gradient(full, x);
                 for (k, r) in refs.iter().enumerate() {
                     if let ParamRef::Free(i) = r
                         && let Some(slot) = out.get_mut(i * rows + row)
                     {
-                        *slot += gradient[k];
+                        *slot += w * gradient[k];
                     }
                 }
                 row += 1;
@@ -227,9 +301,10 @@ mod tests {
 
     #[test]
     fn jacobian_matches_numerical_differentiation() {
-        let data = |shift: f64| CurveData {
-            log_x: vec![f64::NEG_INFINITY, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.7],
-            y: vec![100.0, 98.0, 90.0, 70.0, 45.0, 20.0, 8.0, 3.0 + shift],
+        let data = |shift: f64| {
+            let log_x = [f64::NEG_INFINITY, -2.0, -1.0, -1.0, 0.0, 0.5, 1.0, 1.7];
+            let y = [100.0, 98.0, 90.0, 86.0, 45.0, 20.0, 8.0, 3.0 + shift];
+            CurveData::from_points(log_x.into_iter().zip(y))
         };
         let set = CurveSet {
             curves: vec![

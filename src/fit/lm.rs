@@ -5,7 +5,7 @@
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt, TerminationReason};
 use nalgebra::allocator::{Allocator, Reallocator};
 use nalgebra::{
-    DMatrix, DVector, DefaultAllocator, Dim, DimMaximum, Dyn, OMatrix, OVector, Owned, U4,
+    Const, DMatrix, DefaultAllocator, Dim, DimMaximum, Dyn, OMatrix, OVector, Owned, U4,
 };
 
 /// A least-squares model: residuals `r(p)` and their Jacobian `∂r/∂p`.
@@ -19,6 +19,11 @@ pub trait LeastSquaresModel {
     /// Writes the Jacobian, column-major (`out[col * n_residuals + row]` = ∂r_row/∂p_col);
     /// false if not computable.
     fn jacobian(&self, params: &[f64], out: &mut [f64]) -> bool;
+    /// A constant part of the residual sum of squares that the residuals do not carry
+    /// (e.g. the pure error of replicates grouped into one residual per level).
+    fn rss_offset(&self) -> f64 {
+        0.0
+    }
 }
 
 /// How the solver stopped.
@@ -58,21 +63,22 @@ impl Default for SolverSettings {
 /// millions of points is still finite.
 const OVERFLOW_RESIDUAL: f64 = 1e100;
 
-struct Adapter<'a, M: LeastSquaresModel, N: Dim>
+struct Adapter<'a, M: LeastSquaresModel, R: Dim, N: Dim>
 where
     DefaultAllocator: Allocator<N>,
 {
     model: &'a M,
     params: OVector<f64, N>,
+    rows: R,
     n: N,
 }
 
-impl<M: LeastSquaresModel, N: Dim> LeastSquaresProblem<f64, Dyn, N> for Adapter<'_, M, N>
+impl<M: LeastSquaresModel, R: Dim, N: Dim> LeastSquaresProblem<f64, R, N> for Adapter<'_, M, R, N>
 where
-    DefaultAllocator: Allocator<N> + Allocator<Dyn, N> + Allocator<Dyn>,
+    DefaultAllocator: Allocator<N> + Allocator<R, N> + Allocator<R>,
 {
-    type ResidualStorage = Owned<f64, Dyn>;
-    type JacobianStorage = Owned<f64, Dyn, N>;
+    type ResidualStorage = Owned<f64, R>;
+    type JacobianStorage = Owned<f64, R, N>;
     type ParameterStorage = Owned<f64, N>;
 
     fn set_params(&mut self, x: &OVector<f64, N>) {
@@ -83,8 +89,8 @@ where
         self.params.clone()
     }
 
-    fn residuals(&self) -> Option<DVector<f64>> {
-        let mut out = DVector::<f64>::zeros_generic(Dyn(self.model.n_residuals()), nalgebra::U1);
+    fn residuals(&self) -> Option<OVector<f64, R>> {
+        let mut out = OVector::<f64, R>::zeros_generic(self.rows, nalgebra::U1);
         let computed = self
             .model
             .residuals(self.params.as_slice(), out.as_mut_slice());
@@ -97,8 +103,8 @@ where
         Some(out)
     }
 
-    fn jacobian(&self) -> Option<OMatrix<f64, Dyn, N>> {
-        let mut out = OMatrix::<f64, Dyn, N>::zeros_generic(Dyn(self.model.n_residuals()), self.n);
+    fn jacobian(&self) -> Option<OMatrix<f64, R, N>> {
+        let mut out = OMatrix::<f64, R, N>::zeros_generic(self.rows, self.n);
         self.model
             .jacobian(self.params.as_slice(), out.as_mut_slice())
             .then_some(out)
@@ -106,22 +112,22 @@ where
     }
 }
 
-fn run<M: LeastSquaresModel, N: Dim>(
+fn run<M: LeastSquaresModel, R, N: Dim>(
     model: &M,
     start: &[f64],
     settings: SolverSettings,
+    rows: R,
     n: N,
 ) -> Minimum
 where
-    DefaultAllocator: Allocator<N>
-        + Allocator<Dyn, N>
-        + Allocator<Dyn>
-        + Reallocator<f64, Dyn, N, DimMaximum<Dyn, N>, N>,
-    Dyn: nalgebra::DimMin<N> + nalgebra::DimMax<N>,
+    DefaultAllocator:
+        Allocator<N> + Allocator<R, N> + Allocator<R> + Reallocator<f64, R, N, DimMaximum<R, N>, N>,
+    R: Dim + nalgebra::DimMin<N> + nalgebra::DimMax<N>,
 {
     let adapter = Adapter {
         model,
         params: OVector::<f64, N>::from_iterator_generic(n, nalgebra::U1, start.iter().copied()),
+        rows,
         n,
     };
     let (adapter, report) = LevenbergMarquardt::new()
@@ -146,20 +152,30 @@ where
     }
 }
 
-/// Minimizes the model's residual sum of squares from `start`. Four-parameter problems (the
-/// plain 4PL fit) run with fixed-size parameter storage, which lets nalgebra unroll the
-/// small linear algebra; everything else uses dynamic storage.
+/// Minimizes the model's residual sum of squares from `start`.
+///
+/// The plain 4PL fit of one curve (four parameters, 4–16 concentration levels) runs with
+/// fixed-size storage for both dimensions: nalgebra then keeps the solver's small matrices
+/// on the stack and unrolls their loops. Everything else uses dynamic storage.
 #[must_use]
 pub fn minimize<M: LeastSquaresModel>(
     model: &M,
     start: &[f64],
     settings: SolverSettings,
 ) -> Minimum {
-    if model.n_params() == 4 && start.len() == 4 {
-        run(model, start, settings, U4)
-    } else {
-        run(model, start, settings, Dyn(start.len()))
+    let rows = model.n_residuals();
+    if model.n_params() != 4 || start.len() != 4 {
+        return run(model, start, settings, Dyn(rows), Dyn(start.len()));
     }
+    macro_rules! fixed_rows {
+        ($($m:literal)*) => {
+            match rows {
+                $($m => run(model, start, settings, Const::<$m>, U4),)*
+                _ => run(model, start, settings, Dyn(rows), U4),
+            }
+        };
+    }
+    fixed_rows!(4 5 6 7 8 9 10 11 12 13 14 15 16)
 }
 
 /// The residual sum of squares of the model at `params`.
@@ -167,7 +183,7 @@ pub fn minimize<M: LeastSquaresModel>(
 pub fn rss<M: LeastSquaresModel>(model: &M, params: &[f64]) -> Option<f64> {
     let mut out = vec![0.0; model.n_residuals()];
     model.residuals(params, &mut out).then_some(())?;
-    let sum: f64 = out.iter().map(|r| r * r).sum();
+    let sum: f64 = out.iter().map(|r| r * r).sum::<f64>() + model.rss_offset();
     sum.is_finite().then_some(sum)
 }
 
@@ -178,28 +194,32 @@ pub fn unscaled_covariance<M: LeastSquaresModel>(
     model: &M,
     params: &[f64],
 ) -> Option<DMatrix<f64>> {
-    let mut jacobian = DMatrix::zeros(model.n_residuals(), model.n_params());
-    if !model.jacobian(params, jacobian.as_mut_slice()) {
+    let (rows, n) = (model.n_residuals(), model.n_params());
+    let mut jacobian = vec![0.0; rows * n];
+    if !model.jacobian(params, &mut jacobian) {
         return None;
     }
-    let n = model.n_params();
+    let columns: Vec<&[f64]> = jacobian.chunks_exact(rows.max(1)).collect();
     // Scale columns to unit norm before inverting, so the condition check is about the
     // geometry of the problem, not about the units of the parameters.
-    let norms: Vec<f64> = (0..n).map(|k| jacobian.column(k).norm()).collect();
-    if norms.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+    let norms: Vec<f64> = columns
+        .iter()
+        .map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt())
+        .collect();
+    if norms.len() != n || norms.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
         return None;
     }
-    for (k, norm) in norms.iter().enumerate() {
-        jacobian.column_mut(k).scale_mut(1.0 / norm);
-    }
-    let jtj = jacobian.transpose() * &jacobian;
-    let eigen = jtj.clone().symmetric_eigen();
-    let max = eigen.eigenvalues.max();
-    let min = eigen.eigenvalues.min();
-    if !(min > 0.0 && max.is_finite() && min / max > 1e-14) {
-        return None;
-    }
+    let jtj = DMatrix::from_fn(n, n, |i, j| {
+        let dot: f64 = columns[i].iter().zip(columns[j]).map(|(a, b)| a * b).sum();
+        dot / (norms[i] * norms[j])
+    });
     let inverse = jtj.cholesky()?.inverse();
+    // With a unit diagonal, λ_max ≤ n and λ_min ≥ 1/trace((JᵀJ)⁻¹): refuse matrices whose
+    // condition number may exceed 1e14 (the parameters are then not determined).
+    let trace = inverse.trace();
+    if !(trace.is_finite() && trace > 0.0 && trace * n as f64 <= 1e14) {
+        return None;
+    }
     let mut covariance = inverse;
     for i in 0..n {
         for j in 0..n {

@@ -345,7 +345,7 @@ fn fit_curve_data(
     dose_response: &DoseResponse,
     options: &FitOptions,
 ) -> Fit {
-    let n = data.y.len();
+    let n = data.n_points();
     let fixed = [
         options.fix_bottom.is_some(),
         options.fix_top.is_some(),
@@ -354,12 +354,9 @@ fn fit_curve_data(
     ];
     let n_free = fixed.iter().filter(|f| !**f).count();
     let tested_range = dose_response.tested_range();
-    let n_levels = dose_response.distinct_concentrations().len();
-    let positive_levels = dose_response
-        .distinct_concentrations()
-        .iter()
-        .filter(|c| **c > 0.0)
-        .count();
+    let distinct = dose_response.distinct_concentrations();
+    let n_levels = distinct.len();
+    let positive_levels = distinct.iter().filter(|c| **c > 0.0).count();
     let empty_fit = |status: FitStatus| Fit {
         label: label.to_string(),
         status,
@@ -414,14 +411,19 @@ fn fit_curve_data(
                 .filter(|v| v.is_finite())
         })
     });
-    let mean_y = data.y.iter().sum::<f64>() / n as f64;
-    let tss: f64 = data.y.iter().map(|y| (y - mean_y) * (y - mean_y)).sum();
+    let mean_y = dose_response
+        .fitted_points()
+        .map(|p| p.response)
+        .sum::<f64>()
+        / n as f64;
+    let tss: f64 = dose_response
+        .fitted_points()
+        .map(|p| (p.response - mean_y) * (p.response - mean_y))
+        .sum();
     let r_squared = (tss > 0.0).then(|| 1.0 - rss / tss);
-    let residuals: Vec<f64> = data
-        .log_x
-        .iter()
-        .zip(&data.y)
-        .map(|(x, y)| y - canonical.response(*x))
+    let residuals: Vec<f64> = dose_response
+        .fitted_points()
+        .map(|p| p.response - canonical.response(log10_or_neg_inf(p.concentration)))
         .collect();
     // F test against a horizontal line (1 parameter).
     let p_no_effect = if n > n_free && n_free > 1 && rss > 0.0 {

@@ -9,12 +9,18 @@
 use super::curves::{CurveSet, ParamRef};
 use super::lm::{SolverSettings, minimize};
 
-/// Number of outward steps and refinement iterations allowed per side.
-const MAX_STEPS: usize = 40;
-const MAX_REFINE: usize = 60;
+/// Refits allowed per side.
+const MAX_REFITS: usize = 60;
 
 /// The profile-likelihood 95 % interval of curve 0's LogIC50 (log10 units); `None` when the
 /// profile cannot be computed at all.
+///
+/// Each side solves `z(v) = z*` with `z(v) = √(RSS_profile(v) − RSS_min)` and
+/// `z* = √(threshold − RSS_min)`. Near the optimum `z` is almost linear in `v` (exactly so
+/// for a quadratic RSS surface, where the root is the Wald limit), so the search starts at
+/// the Wald limit and takes secant steps on `z`: two or three refits per side for a
+/// well-determined curve. Steps are safeguarded by the bracket once the threshold has been
+/// crossed, and grow geometrically while the profile is flat.
 #[must_use]
 pub fn log_ic50_interval(
     set: &CurveSet,
@@ -34,24 +40,26 @@ pub fn log_ic50_interval(
     }
     let log_hat = *free_at_optimum.get(log_idx)?;
     let threshold = rss_min * (1.0 + t * t / df as f64);
+    let target = (threshold - rss_min).sqrt();
     let (lo_limit, hi_limit) = tested_range.map_or((log_hat - 6.0, log_hat + 6.0), |(lo, hi)| {
         (lo.log10() - 3.0, hi.log10() + 3.0)
     });
     // The reduced set: LogIC50 fixed, the other free parameters renumbered.
-    let reduced_refs = |value: f64| -> CurveSet {
-        let mut reduced = set.clone();
-        for (_, refs) in &mut reduced.curves {
-            for r in refs.iter_mut() {
-                *r = match *r {
-                    ParamRef::Free(i) if i == log_idx => ParamRef::Fixed(value),
-                    ParamRef::Free(i) if i > log_idx => ParamRef::Free(i - 1),
-                    other => other,
-                };
-            }
+    let mut reduced = set.clone();
+    let mut fixed_slots = Vec::new();
+    for (curve, (_, refs)) in reduced.curves.iter_mut().enumerate() {
+        for (slot, r) in refs.iter_mut().enumerate() {
+            *r = match *r {
+                ParamRef::Free(i) if i == log_idx => {
+                    fixed_slots.push((curve, slot));
+                    ParamRef::Fixed(log_hat)
+                }
+                ParamRef::Free(i) if i > log_idx => ParamRef::Free(i - 1),
+                other => other,
+            };
         }
-        reduced.n_free -= 1;
-        reduced
-    };
+    }
+    reduced.n_free -= 1;
     let others: Vec<f64> = free_at_optimum
         .iter()
         .enumerate()
@@ -62,82 +70,115 @@ pub fn log_ic50_interval(
         tolerance: 1e-10,
         patience: 50,
     };
-    let profile = |value: f64, warm: &[f64]| -> Option<(f64, Vec<f64>)> {
-        let reduced = reduced_refs(value);
+    // z(v) and the refitted other parameters at LogIC50 = v.
+    let mut profile = |value: f64, warm: &[f64]| -> Option<(f64, Vec<f64>)> {
+        for &(curve, slot) in &fixed_slots {
+            reduced.curves[curve].1[slot] = ParamRef::Fixed(value);
+        }
         let minimum = minimize(&reduced, warm, settings);
         minimum
             .rss
             .is_finite()
-            .then_some((minimum.rss.min(f64::MAX), minimum.params))
+            .then(|| ((minimum.rss - rss_min).max(0.0).sqrt(), minimum.params))
     };
-    // Initial step: a fraction of a decade, scaled by the curvature at the optimum when the
-    // Wald half-width is unknown.
+    let initial_step = wald_half_width
+        .filter(|w| w.is_finite() && *w > 1e-6)
+        .map_or(0.05, |w| w.min(2.0));
     let mut bounds = [None, None];
     for (side, direction) in [(0usize, -1.0f64), (1, 1.0)] {
-        // The Wald half-width is usually close to the profile limit: start just inside it
-        // so that one or two refits bracket the limit.
-        let mut step = wald_half_width
-            .filter(|w| w.is_finite() && *w > 1e-6)
-            .map_or(0.05, |w| (0.9 * w).min(2.0));
-        let mut inside = (log_hat, others.clone(), rss_min - threshold);
-        let mut outside = None;
-        for _ in 0..MAX_STEPS {
-            let value = inside.0 + direction * step;
-            if (direction < 0.0 && value < lo_limit) || (direction > 0.0 && value > hi_limit) {
-                break;
-            }
-            let Some((rss, params)) = profile(value, &inside.1) else {
-                break;
-            };
-            if rss >= threshold {
-                outside = Some((value, rss - threshold));
-                break;
-            }
-            inside = (value, params, rss - threshold);
-            step *= 1.6;
-        }
-        let Some(mut out) = outside else {
-            continue;
+        let limit = if direction < 0.0 {
+            log_hat - lo_limit
+        } else {
+            hi_limit - log_hat
         };
-        // Illinois false position between inside (f < 0) and outside (f ≥ 0).
-        let mut inn = (inside.0, inside.2);
-        let mut warm = inside.1.clone();
-        let mut last_side = 0i8;
-        for _ in 0..MAX_REFINE {
-            if (out.0 - inn.0).abs() < 1e-9 {
-                break;
-            }
-            let value = inn.0 - inn.1 * (out.0 - inn.0) / (out.1 - inn.1);
-            let value = if value.is_finite() {
-                value
-            } else {
-                0.5 * (inn.0 + out.0)
-            };
-            let Some((rss, params)) = profile(value, &warm) else {
-                break;
-            };
-            let f = rss - threshold;
-            if f.abs() <= 1e-12 * threshold {
-                out = (value, f);
-                inn = (value, f);
-                break;
-            }
-            if f < 0.0 {
-                inn = (value, f);
-                warm = params;
-                if last_side == -1 {
-                    out.1 *= 0.5;
+        // Distances from the estimate. `inside`: the farthest point with z < z* (and the
+        // parameters there, the warm start of the next refit); `outside`: the nearest point
+        // with z ≥ z*, once one is found; `older`/`latest`: the last two points, for the
+        // secant.
+        let mut inside = (0.0f64, 0.0f64, others.clone());
+        let mut outside: Option<(f64, f64)> = None;
+        let mut older = (0.0f64, 0.0f64);
+        let mut distance = initial_step;
+        let mut reference_width = f64::INFINITY;
+        let mut slow_steps = 0;
+        let mut flat_profile = false;
+        let mut found = None;
+        for _ in 0..MAX_REFITS {
+            if distance >= limit {
+                if outside.is_none() && inside.0 >= limit {
+                    break;
                 }
-                last_side = -1;
-            } else {
-                out = (value, f);
-                if last_side == 1 {
-                    inn.1 *= 0.5;
-                }
-                last_side = 1;
+                distance = limit;
             }
+            let value = log_hat + direction * distance;
+            let mut refit = profile(value, &inside.2);
+            // A refit far above the threshold may have followed the warm start into a worse
+            // local minimum (a jump in the profile): try again from the optimum's values.
+            if refit.as_ref().is_none_or(|(z, _)| *z > 1.5 * target)
+                && let Some(again) = profile(value, &others)
+                && refit.as_ref().is_none_or(|(z, _)| again.0 < *z)
+            {
+                refit = Some(again);
+            }
+            let Some((z, params)) = refit else {
+                break;
+            };
+            if (z - target).abs() <= 1e-8 * target {
+                found = Some(distance);
+                break;
+            }
+            // A refit inside the threshold with the same RSS as the previous inside point:
+            // the profile is flat here (it will jump, as for very steep curves).
+            flat_profile |= z < target && inside.0 > 0.0 && (z - inside.1).abs() <= 1e-9 * target;
+            if z < target {
+                inside = (distance, z, params);
+            } else if outside.is_none_or(|o| distance < o.0) {
+                outside = Some((distance, z));
+            }
+            let latest = (distance, z);
+            let secant =
+                latest.0 + (target - latest.1) * (latest.0 - older.0) / (latest.1 - older.1);
+            older = latest;
+            distance = match outside {
+                Some((d_out, z_out)) => {
+                    let width = d_out - inside.0;
+                    if width <= 1e-8 {
+                        // The first point known to reach the threshold (at a jump, the
+                        // profile is below it just inside).
+                        found = Some(d_out);
+                        break;
+                    }
+                    // Secant steps shrink the bracket fast where z is close to linear. Where
+                    // it is not (flat, then a jump where the refit changes branch), bisect:
+                    // from then on once the profile was flat, and whenever three steps have
+                    // not halved the bracket.
+                    if width <= 0.5 * reference_width {
+                        reference_width = width;
+                        slow_steps = 0;
+                    } else {
+                        slow_steps += 1;
+                    }
+                    let bisecting = flat_profile || slow_steps >= 3;
+                    let within = |d: f64| d.is_finite() && d > inside.0 && d < d_out;
+                    let false_position =
+                        inside.0 + (target - inside.1) * (d_out - inside.0) / (z_out - inside.1);
+                    if bisecting {
+                        0.5 * (inside.0 + d_out)
+                    } else if within(secant) {
+                        secant
+                    } else if within(false_position) {
+                        false_position
+                    } else {
+                        0.5 * (inside.0 + d_out)
+                    }
+                }
+                // Not bracketed yet: extrapolate along z, by at most 4× the distance so far;
+                // where the profile is flat, step out geometrically.
+                None if secant.is_finite() && secant > 1.1 * inside.0 => secant.min(4.0 * inside.0),
+                None => 1.6 * inside.0.max(initial_step),
+            };
         }
-        bounds[side] = Some(0.5 * (inn.0 + out.0));
+        bounds[side] = found.map(|d| log_hat + direction * d);
     }
     Some(bounds)
 }
