@@ -3,17 +3,20 @@
 //! concentration, save and reopen, undo and redo. The numbers on screen are compared with
 //! what `analyze()` computes for the same experiment.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use egui::accesskit::Role;
 use egui_kittest::{Harness, kittest::Queryable};
+use platefit::WellRole;
 use platefit::analysis::{Analysis, Experiment, analyze};
 use platefit::fit::CiMethod;
 use platefit::gui::files::{QueuedPicker, sample_experiment};
 use platefit::gui::results_view::{qc_text, ri_text};
 use platefit::gui::widgets::ic50_with_ci;
 use platefit::gui::{App, AppOptions};
+use platefit::layout::{ConcentrationUnit, DilutionDirection, Layout};
 use platefit::plate::WellId;
 
 const K562: &str = "K562 · flumatinib";
@@ -45,10 +48,11 @@ fn experiment(h: &Harness<'static, App>) -> Experiment {
         .clone()
 }
 
-/// The IC50 and RI texts on screen are the ones `analyze()` gives for `experiment`.
+/// The IC50 and RI texts on screen are the ones `analyze()` gives for `experiment` (with
+/// the CI of the method its settings choose).
 fn assert_shows(h: &Harness<'static, App>, expected: &Analysis) {
     for curve in &expected.curves {
-        let text = ic50_with_ci(&curve.fit, CiMethod::WaldLog);
+        let text = ic50_with_ci(&curve.fit, expected.settings.ci_method);
         assert!(
             !h.query_all_by_label(&text).collect::<Vec<_>>().is_empty(),
             "IC50 label {text:?} of {} not on screen",
@@ -66,6 +70,70 @@ fn leading_number(text: &str) -> f64 {
         .next()
         .and_then(|t| t.parse().ok())
         .unwrap_or(f64::NAN)
+}
+
+/// The centre of a well of the plate grid on screen.
+fn well_center(h: &Harness<'static, App>, well: &str) -> egui::Pos2 {
+    h.get_by_label(&format!("Well {well}")).rect().center()
+}
+
+/// Presses the primary button on one well, moves over the grid and releases it on another,
+/// one pointer event per frame as a mouse would.
+fn drag_wells(h: &mut Harness<'static, App>, from: &str, to: &str) {
+    let (a, b) = (well_center(h, from), well_center(h, to));
+    h.event(egui::Event::PointerMoved(a));
+    h.event(egui::Event::PointerButton {
+        pos: a,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    for step in 1..=4 {
+        h.event(egui::Event::PointerMoved(a.lerp(b, step as f32 / 4.0)));
+    }
+    h.event(egui::Event::PointerButton {
+        pos: b,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run();
+}
+
+/// Replaces the text of the field labelled `label` (focus, select all, type).
+fn type_into(h: &mut Harness<'static, App>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label(label).type_text(text);
+    h.run();
+}
+
+/// Opens the combo box labelled `combo` and picks `option`.
+fn choose(h: &mut Harness<'static, App>, combo: &str, option: &str) {
+    h.get_by_label(combo).click();
+    h.run();
+    h.get_by_label(option).click();
+    h.run();
+}
+
+fn wells(spec: &[&str]) -> BTreeSet<WellId> {
+    spec.iter()
+        .map(|w| WellId::parse(w).expect("well"))
+        .collect()
+}
+
+/// The wells whose layout annotation differs between `a` and `b`.
+fn changed_wells(a: &Layout, b: &Layout) -> BTreeSet<WellId> {
+    a.iter()
+        .filter(|(well, info)| b.well(*well) != *info)
+        .map(|(well, _)| well)
+        .collect()
+}
+
+fn open_layout_tab(h: &mut Harness<'static, App>) {
+    h.get_by_label("⊞ Layout").click();
+    h.run();
 }
 
 fn click_at(h: &mut Harness<'static, App>, pos: egui::Pos2) {
@@ -413,4 +481,312 @@ fn export_menu_writes_report_workbook_prism_and_figures() {
         })
         .count();
     assert!(pngs >= 3, "{pngs} PNG figures");
+}
+
+/// Press on B3, drag to D5, release: the 3×3 rectangle is selected (and nothing else), and
+/// a role given through the window lands on exactly those wells. Column and row headers
+/// select whole columns and rows; shift on a header adds to the selection.
+#[test]
+fn dragging_over_wells_selects_a_rectangle_and_edits_apply_to_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    open_layout_tab(&mut h);
+    let sample = experiment(&h);
+
+    drag_wells(&mut h, "B3", "D5");
+    let rectangle = wells(&["B3", "B4", "B5", "C3", "C4", "C5", "D3", "D4", "D5"]);
+    assert_eq!(h.state().selection(), &rectangle);
+    h.get_by_label_contains("9 well(s) selected");
+
+    h.get_by_role_and_label(Role::Button, "Positive ctrl")
+        .click();
+    h.run();
+    let painted = experiment(&h);
+    let (before, after) = (&sample.plates[0].layout, &painted.plates[0].layout);
+    assert_eq!(changed_wells(before, after), rectangle);
+    for well in &rectangle {
+        let info = after.well(*well);
+        assert_eq!(info.role, WellRole::Positive, "{well}");
+        assert_eq!(info.concentration, None, "{well}");
+        assert_eq!(info.line, before.well(*well).line, "{well} keeps its line");
+    }
+    let expected = analyze(&painted).expect("analysis");
+    assert_ne!(
+        expected.curve(K562).and_then(|c| c.fit.reported_ic50()),
+        analyze(&sample)
+            .expect("analysis")
+            .curve(K562)
+            .and_then(|c| c.fit.reported_ic50())
+    );
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    assert_shows(&h, &expected);
+
+    // A drag the other way round (bottom-right to top-left) selects the same kind of box.
+    open_layout_tab(&mut h);
+    drag_wells(&mut h, "G12", "F11");
+    assert_eq!(h.state().selection(), &wells(&["F11", "F12", "G11", "G12"]));
+
+    // Column header, then shift + row header adds the row.
+    h.get_by_label("Column 12").click();
+    h.run();
+    let column: BTreeSet<WellId> = (0..8).map(|r| WellId::new(r, 11)).collect();
+    assert_eq!(h.state().selection(), &column);
+    h.get_by_label("Row H")
+        .click_modifiers(egui::Modifiers::SHIFT);
+    h.run();
+    let mut both = column.clone();
+    both.extend((0..12).map(|c| WellId::new(7, c)));
+    assert_eq!(h.state().selection(), &both);
+    assert_eq!(both.len(), 19);
+
+    // A cell line typed into the form goes to those 19 wells only.
+    type_into(&mut h, "Cell line", "K562");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    let relined = experiment(&h);
+    assert_eq!(
+        changed_wells(&painted.plates[0].layout, &relined.plates[0].layout),
+        // Wells that already were K562 (B12–D12) do not change.
+        both.iter()
+            .copied()
+            .filter(|w| !wells(&["B12", "C12", "D12"]).contains(w))
+            .collect()
+    );
+    assert!(
+        both.iter()
+            .all(|w| { relined.plates[0].layout.well(*w).line.as_deref() == Some("K562") })
+    );
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    assert_shows(&h, &analyze(&relined).expect("analysis"));
+
+    // The "select all" corner.
+    open_layout_tab(&mut h);
+    h.get_by_label("Select all wells").click();
+    h.run();
+    assert_eq!(h.state().selection().len(), 96);
+}
+
+/// The dilution-series helper writes top / fold / steps / direction into the selected
+/// wells along rows or down columns; the unit combo box changes the layout's unit.
+#[test]
+fn dilution_series_helper_fills_the_selection_and_the_fit_follows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    open_layout_tab(&mut h);
+    let sample = experiment(&h);
+
+    choose(&mut h, "Unit", "nM");
+    assert_eq!(
+        experiment(&h).plates[0].layout.unit,
+        ConcentrationUnit::Nanomolar
+    );
+    h.get_by_label("Top (nM)");
+
+    drag_wells(&mut h, "B3", "G12");
+    assert_eq!(h.state().selection().len(), 60);
+    type_into(&mut h, "Top (nM)", "10");
+    type_into(&mut h, "Fold", "2");
+    type_into(&mut h, "Steps", "10");
+    h.get_by_label("lowest first").click();
+    h.run();
+    // The preview shows the series.
+    h.get_by_label_contains("0.0195, 0.0391");
+    h.get_by_label("Apply series to selection").click();
+    h.run();
+    let diluted = experiment(&h);
+    let series = platefit::layout::dilution_series(10.0, 2.0, 10, DilutionDirection::Increasing);
+    assert!((series[0] - 10.0 / 512.0).abs() < 1e-15);
+    for row in 1..7 {
+        for col in 2..12 {
+            assert_eq!(
+                diluted.plates[0]
+                    .layout
+                    .well(WellId::new(row, col))
+                    .concentration,
+                Some(series[col - 2]),
+                "{}",
+                WellId::new(row, col)
+            );
+        }
+    }
+    let changed = changed_wells(&sample.plates[0].layout, &diluted.plates[0].layout);
+    assert_eq!(changed.len(), 60);
+    let expected = analyze(&diluted).expect("analysis");
+    assert_eq!(expected.unit, ConcentrationUnit::Nanomolar);
+    // The live line under the grid and the analysis view show the new fit.
+    let k562 = expected.curve(K562).expect("curve");
+    h.get_by_label_contains(&format!(
+        "{K562}: IC50 {}",
+        ic50_with_ci(&k562.fit, CiMethod::WaldLog)
+    ));
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    assert_shows(&h, &expected);
+    h.get_by_label_contains("IC50 in nM");
+
+    // Down columns: a 3-step series over rows B–G of column 3 repeats twice.
+    open_layout_tab(&mut h);
+    h.get_by_label("down columns").click();
+    h.get_by_label("highest first").click();
+    h.run();
+    type_into(&mut h, "Top (nM)", "√10");
+    type_into(&mut h, "Steps", "3");
+    drag_wells(&mut h, "B3", "G3");
+    h.get_by_label("Apply series to selection").click();
+    h.run();
+    let down = experiment(&h);
+    let series =
+        platefit::layout::dilution_series(10f64.sqrt(), 2.0, 3, DilutionDirection::Decreasing);
+    let got: Vec<Option<f64>> = (1..7)
+        .map(|r| down.plates[0].layout.well(WellId::new(r, 2)).concentration)
+        .collect();
+    let want: Vec<Option<f64>> = (0..6).map(|i| Some(series[i % 3])).collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        changed_wells(&diluted.plates[0].layout, &down.plates[0].layout).len(),
+        6
+    );
+    // An invalid fold disables the button and says why.
+    type_into(&mut h, "Fold", "1");
+    h.get_by_label_contains("Top > 0, fold > 1");
+    assert!(h.query_by_label("Apply series to selection").is_none());
+}
+
+/// "Apply template to this plate" with the template fields filled in replaces the layout
+/// with `Layout::two_line_triplicate` of those values, and the curves are renamed.
+#[test]
+fn template_button_lays_out_two_lines_in_triplicate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    open_layout_tab(&mut h);
+    type_into(&mut h, "Template parental line", "HL-60");
+    type_into(&mut h, "Template resistant line", "HL-60/ADR");
+    type_into(&mut h, "Template drug", "doxorubicin");
+    type_into(&mut h, "Template top", "20");
+    type_into(&mut h, "Template fold", "4");
+    h.get_by_label("Apply template to this plate").click();
+    h.run();
+    let templated = experiment(&h);
+    assert_eq!(
+        templated.plates[0].layout,
+        Layout::two_line_triplicate(
+            "HL-60",
+            "HL-60/ADR",
+            Some("doxorubicin"),
+            20.0,
+            4.0,
+            ConcentrationUnit::Micromolar
+        )
+    );
+    let expected = analyze(&templated).expect("analysis");
+    let labels: Vec<&str> = expected
+        .curves
+        .iter()
+        .map(|c| c.dose_response.label.as_str())
+        .collect();
+    assert_eq!(labels, ["HL-60 · doxorubicin", "HL-60/ADR · doxorubicin"]);
+    assert_eq!(expected.comparisons.len(), 1);
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    assert_shows(&h, &expected);
+    h.get_by_label_contains("RI HL-60/ADR · doxorubicin vs HL-60 · doxorubicin");
+    // Undo puts the sample layout back.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(experiment(&h), sample_experiment().expect("sample"));
+}
+
+/// Export writes a plater CSV that `platefit::layout` reads back to the same layout;
+/// import (the file dialog answered by the test) replaces the layout and the analysis.
+#[test]
+fn layout_csv_export_and_import_through_the_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    open_layout_tab(&mut h);
+    // Give the layout something the sample file does not have: a condition on row B.
+    h.get_by_label("Row B").click();
+    h.run();
+    type_into(&mut h, "Condition", "+ verapamil, 5 µM");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    let edited = experiment(&h);
+    assert_eq!(
+        edited.plates[0]
+            .layout
+            .well(WellId::parse("B7").expect("well"))
+            .condition
+            .as_deref(),
+        Some("+ verapamil, 5 µM")
+    );
+
+    let exported = dir.path().join("exported layout.csv");
+    picker.push(vec![exported.clone()]);
+    h.get_by_label("Export layout CSV…").click();
+    h.run();
+    let text = std::fs::read_to_string(&exported).expect("exported");
+    assert!(text.starts_with("role,1,2,3"), "{text}");
+    assert!(text.contains("conc_uM"), "{text}");
+    let parsed = platefit::layout::parse_layout(&text).expect("parses");
+    assert_eq!(parsed, edited.plates[0].layout);
+    h.get_by_label_contains("layout exported to");
+
+    // Import a different layout: the template with other names, in nM.
+    let other = Layout::two_line_triplicate(
+        "MCF7",
+        "MCF7/TAM",
+        Some("tamoxifen"),
+        1000.0,
+        3.0,
+        ConcentrationUnit::Nanomolar,
+    );
+    let mut bytes = Vec::new();
+    platefit::layout::write_layout(&other, &mut bytes).expect("write");
+    let imported = dir.path().join("other_layout.csv");
+    std::fs::write(&imported, bytes).expect("write");
+    picker.push(vec![imported.clone()]);
+    h.get_by_label("Import layout CSV…").click();
+    h.run();
+    let now = experiment(&h);
+    assert_eq!(now.plates[0].layout, other);
+    h.get_by_label_contains("layout imported from");
+    let expected = analyze(&now).expect("analysis");
+    assert_eq!(expected.unit, ConcentrationUnit::Nanomolar);
+    assert!(expected.curve("MCF7 · tamoxifen").is_some());
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    assert_shows(&h, &expected);
+
+    // A 384-well layout does not fit the 96-well plate: refused, nothing changes.
+    let mut bytes = Vec::new();
+    platefit::layout::write_layout(
+        &Layout::empty(platefit::plate::PlateShape::from_well_count(384).expect("384")),
+        &mut bytes,
+    )
+    .expect("write");
+    let wrong = dir.path().join("wrong.csv");
+    std::fs::write(&wrong, bytes).expect("write");
+    open_layout_tab(&mut h);
+    picker.push(vec![wrong]);
+    h.get_by_label("Import layout CSV…").click();
+    h.run();
+    assert_eq!(experiment(&h), now);
+    h.get_by_label_contains("but the plate is");
+    // A cancelled dialog does nothing.
+    h.get_by_label("Import layout CSV…").click();
+    h.run();
+    assert_eq!(experiment(&h), now);
 }
