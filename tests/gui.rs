@@ -8,16 +8,21 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use egui::accesskit::Role;
-use egui_kittest::{Harness, kittest::Queryable};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{By, Queryable};
 use platefit::WellRole;
-use platefit::analysis::{Analysis, Experiment, analyze};
+use platefit::analysis::{Analysis, AnalysisSettings, Experiment, analyze};
 use platefit::fit::CiMethod;
 use platefit::gui::files::{QueuedPicker, sample_experiment};
 use platefit::gui::results_view::{qc_text, ri_text};
 use platefit::gui::widgets::ic50_with_ci;
 use platefit::gui::{App, AppOptions};
 use platefit::layout::{ConcentrationUnit, DilutionDirection, Layout};
+use platefit::normalize::Normalization;
 use platefit::plate::WellId;
+use platefit::project::Project;
+use platefit::reads::{ReadChoice, ReferenceChoice};
+use platefit::report::format_number;
 
 const K562: &str = "K562 · flumatinib";
 
@@ -129,6 +134,34 @@ fn changed_wells(a: &Layout, b: &Layout) -> BTreeSet<WellId> {
         .filter(|(well, info)| b.well(*well) != *info)
         .map(|(well, _)| well)
         .collect()
+}
+
+/// The text a combo box shows (its selected value).
+fn combo_value(h: &Harness<'static, App>, label: &str) -> String {
+    h.get_by_label(label).value().unwrap_or_default()
+}
+
+/// Clicks the checkbox named `label` (also when it labels a text field beside it).
+fn tick(h: &mut Harness<'static, App>, label: &str) {
+    h.get(By::new().role(Role::CheckBox).label(label).include_labels())
+        .click();
+    h.run();
+}
+
+/// The IC50 of the K562 curve in `analysis`.
+fn k562_ic50(analysis: &Analysis) -> Option<f64> {
+    analysis.curve(K562).and_then(|c| c.fit.reported_ic50())
+}
+
+/// Saves the project through File › Save project as… and reads the file back.
+fn save_and_load(h: &mut Harness<'static, App>, picker: &QueuedPicker, path: &Path) -> Project {
+    picker.push(vec![path.to_path_buf()]);
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Save project as…").click();
+    h.run();
+    assert!(!h.state().is_dirty());
+    Project::load(path).expect("saved project")
 }
 
 fn open_layout_tab(h: &mut Harness<'static, App>) {
@@ -789,4 +822,305 @@ fn layout_csv_export_and_import_through_the_window() {
     h.get_by_label("Import layout CSV…").click();
     h.run();
     assert_eq!(experiment(&h), now);
+}
+
+/// The sample plate with a third read at 570 nm whose values are the 450 nm ones to the
+/// power 1.5 (so a different read gives different % viability and IC50s).
+fn three_read_experiment() -> Experiment {
+    let mut experiment = sample_experiment().expect("sample");
+    let plate = &mut experiment.plates[0].plate;
+    let mut extra = plate.reads[0].clone();
+    extra.label = "570".into();
+    extra.wavelength_nm = Some(570.0);
+    for value in extra.values.iter_mut().flatten() {
+        *value = value.powf(1.5);
+    }
+    plate.reads.insert(1, extra);
+    experiment
+}
+
+/// Read and reference choice through the combo boxes: each choice is the experiment's
+/// setting, the numbers shown are `analyze()`'s with it, and it is saved in the project.
+#[test]
+fn read_and_reference_choice_change_the_numbers_and_are_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let start = three_read_experiment();
+    let labels: Vec<String> = start.plates[0]
+        .plate
+        .reads
+        .iter()
+        .map(|r| r.label.clone())
+        .collect();
+    assert_eq!(labels.len(), 3);
+    let (read_450, read_570, read_630) = (&labels[0], &labels[1], &labels[2]);
+    let project_path = dir.path().join("three reads.platefit");
+    Project {
+        experiments: vec![start.clone()],
+        ..Project::default()
+    }
+    .save(&project_path)
+    .expect("save");
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    picker.push(vec![project_path]);
+    h.get_by_label_contains("Open project").click();
+    h.run();
+    let auto = analyze(&start).expect("analysis");
+    assert_eq!(&auto.plates[0].read_label, read_450);
+    assert_eq!(auto.plates[0].reference_label.as_ref(), Some(read_630));
+    assert_shows(&h, &auto);
+    assert_eq!(combo_value(&h, "Read"), format!("auto ({read_450})"));
+    assert_eq!(combo_value(&h, "Reference"), format!("auto ({read_630})"));
+
+    choose(&mut h, "Reference", "none");
+    let unreferenced = experiment(&h);
+    assert_eq!(unreferenced.settings.reference_read, ReferenceChoice::None);
+    assert_eq!(combo_value(&h, "Reference"), "none");
+    let expected = analyze(&unreferenced).expect("analysis");
+    assert_eq!(expected.plates[0].reference_label, None);
+    assert_ne!(k562_ic50(&expected), k562_ic50(&auto));
+    assert_shows(&h, &expected);
+
+    choose(&mut h, "Read", read_570);
+    let chosen = experiment(&h);
+    assert_eq!(chosen.settings.read, ReadChoice::Label(read_570.clone()));
+    assert_eq!(&combo_value(&h, "Read"), read_570);
+    let expected = analyze(&chosen).expect("analysis");
+    assert_eq!(&expected.plates[0].read_label, read_570);
+    assert_ne!(k562_ic50(&expected), k562_ic50(&auto));
+    assert_shows(&h, &expected);
+    h.get_by_label_contains(&format!("read {read_570:?} as chosen"));
+
+    // An explicit reference read.
+    choose(&mut h, "Reference", read_630);
+    let referenced = experiment(&h);
+    assert_eq!(
+        referenced.settings.reference_read,
+        ReferenceChoice::Label(read_630.clone())
+    );
+    let expected = analyze(&referenced).expect("analysis");
+    assert_eq!(expected.plates[0].reference_label.as_ref(), Some(read_630));
+    assert_shows(&h, &expected);
+
+    // Saved with the experiment: File › Save project (the project it was opened from).
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Save project  (Ctrl+S)").click();
+    h.run();
+    let saved = Project::load(&dir.path().join("three reads.platefit")).expect("load");
+    assert_eq!(saved.experiments[0].settings, referenced.settings);
+    assert_eq!(
+        saved.experiments[0].settings,
+        AnalysisSettings {
+            read: ReadChoice::Label(read_570.clone()),
+            reference_read: ReferenceChoice::Label(read_630.clone()),
+            ..AnalysisSettings::default()
+        }
+    );
+}
+
+/// The normalization combo box: no normalization, then two controls (with the top
+/// concentration's wells marked as positive controls by dragging over them).
+#[test]
+fn normalization_modes_follow_analyze_and_are_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    let default = analyze(&experiment(&h)).expect("analysis");
+
+    choose(
+        &mut h,
+        "Normalize",
+        "blank-subtracted OD (no normalization)",
+    );
+    let raw = experiment(&h);
+    assert_eq!(raw.settings.normalization, Normalization::None);
+    let expected = analyze(&raw).expect("analysis");
+    assert_eq!(combo_value(&h, "Normalize"), "none (OD)");
+    // A linear rescaling: the same relative IC50, but the plateaus are in OD now.
+    assert_eq!(k562_ic50(&expected), k562_ic50(&default));
+    for curve in &expected.curves {
+        let top = curve.fit.params.top;
+        assert!(top < 5.0, "an OD plateau, not a percentage: {top}");
+        h.get_by_label(&format_number(top));
+        h.get_by_label(&format_number(curve.fit.params.bottom));
+    }
+    for curve in &default.curves {
+        assert!(
+            h.query_by_label(&format_number(curve.fit.params.top))
+                .is_none()
+        );
+    }
+    assert_shows(&h, &expected);
+
+    // Two controls without positive-control wells: every curve says why it has no fit.
+    let two = "% between vehicle (100) and positive control (0)";
+    choose(&mut h, "Normalize", two);
+    let expected = analyze(&experiment(&h)).expect("analysis");
+    assert!(
+        expected
+            .curves
+            .iter()
+            .all(|c| c.fit.reported_ic50().is_none())
+    );
+    assert_shows(&h, &expected);
+
+    // Mark the 50 µM wells of both lines as positive controls.
+    open_layout_tab(&mut h);
+    drag_wells(&mut h, "B3", "G3");
+    h.get_by_role_and_label(Role::Button, "Positive ctrl")
+        .click();
+    h.run();
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    let two_control = experiment(&h);
+    assert_eq!(
+        two_control.settings.normalization,
+        Normalization::TwoControl
+    );
+    let expected = analyze(&two_control).expect("analysis");
+    assert!(k562_ic50(&expected).is_some());
+    assert_ne!(k562_ic50(&expected), k562_ic50(&default));
+    assert_eq!(combo_value(&h, "Normalize"), "two controls");
+    assert_shows(&h, &expected);
+
+    let saved = save_and_load(&mut h, &picker, &dir.path().join("norm.platefit"));
+    assert_eq!(saved.experiments[0], two_control);
+    assert_eq!(
+        saved.experiments[0].settings,
+        AnalysisSettings {
+            normalization: Normalization::TwoControl,
+            ..AnalysisSettings::default()
+        }
+    );
+}
+
+/// The CI method combo box changes the interval shown next to each IC50 (the fit itself
+/// is the same).
+#[test]
+fn ci_method_choice_changes_the_interval_shown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    let wald = analyze(&experiment(&h)).expect("analysis");
+    let wald_text = ic50_with_ci(&wald.curves[0].fit, CiMethod::WaldLog);
+    for (option, method) in [
+        ("delta method, linear scale (drc)", CiMethod::Delta),
+        ("profile likelihood", CiMethod::Profile),
+    ] {
+        choose(&mut h, "IC50 CI", option);
+        let chosen = experiment(&h);
+        assert_eq!(chosen.settings.ci_method, method);
+        let expected = analyze(&chosen).expect("analysis");
+        assert_eq!(
+            expected.curves[0].fit.reported_ic50(),
+            wald.curves[0].fit.reported_ic50()
+        );
+        let text = ic50_with_ci(&expected.curves[0].fit, method);
+        assert_ne!(text, wald_text);
+        assert_shows(&h, &expected);
+        assert!(
+            h.query_by_label(&wald_text).is_none(),
+            "{wald_text} still shown"
+        );
+        h.get_by_label_contains(&format!("95% CI: {option}"));
+    }
+    let saved = save_and_load(&mut h, &picker, &dir.path().join("ci.platefit"));
+    assert_eq!(saved.experiments[0].settings.ci_method, CiMethod::Profile);
+}
+
+/// Fix Top at 100 / Bottom at 0 (and another Top typed in), vehicle wells as dose-zero
+/// points off, no blanks: each is the experiment's setting and the shown IC50s are
+/// `analyze()`'s; the project saves them and Undo steps back through them.
+#[test]
+fn fixing_top_and_bottom_and_vehicle_points_follow_analyze() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    let free = analyze(&experiment(&h)).expect("analysis");
+
+    tick(&mut h, "Fix Top at");
+    let fixed_top = experiment(&h);
+    assert_eq!(fixed_top.settings.fix_top, Some(100.0));
+    let expected = analyze(&fixed_top).expect("analysis");
+    assert_ne!(k562_ic50(&expected), k562_ic50(&free));
+    assert!((expected.curve(K562).expect("curve").fit.params.top - 100.0).abs() < 1e-9);
+    assert_shows(&h, &expected);
+
+    tick(&mut h, "Fix Bottom at");
+    let fixed_both = experiment(&h);
+    assert_eq!(fixed_both.settings.fix_bottom, Some(0.0));
+    let expected = analyze(&fixed_both).expect("analysis");
+    assert!(expected.curve(K562).expect("curve").fit.params.bottom.abs() < 1e-9);
+    assert_shows(&h, &expected);
+
+    // Another Top typed into the field beside the checkbox.
+    let field = By::new().role(Role::TextInput).label("Fix Top at");
+    h.get(field.clone()).focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get(field).type_text("95");
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    let top_95 = experiment(&h);
+    assert_eq!(top_95.settings.fix_top, Some(95.0));
+    let expected = analyze(&top_95).expect("analysis");
+    assert!((expected.curve(K562).expect("curve").fit.params.top - 95.0).abs() < 1e-9);
+    assert_shows(&h, &expected);
+
+    // Vehicle wells no longer enter the fit as dose-zero points: fewer points per curve.
+    tick(&mut h, "Vehicle wells as dose-zero points");
+    let no_vehicle = experiment(&h);
+    assert!(!no_vehicle.settings.vehicle_as_dose_zero);
+    let expected = analyze(&no_vehicle).expect("analysis");
+    let with = analyze(&top_95).expect("analysis");
+    assert_eq!(
+        expected.curve(K562).expect("curve").fit.n + 3,
+        with.curve(K562).expect("curve").fit.n
+    );
+    assert_shows(&h, &expected);
+
+    // The explicit "no blank" choice.
+    tick(&mut h, "Plate has blank wells");
+    let no_blank = experiment(&h);
+    assert!(!no_blank.settings.require_blanks);
+    assert_shows(&h, &analyze(&no_blank).expect("analysis"));
+
+    let saved = save_and_load(&mut h, &picker, &dir.path().join("fixed.platefit"));
+    assert_eq!(
+        saved.experiments[0].settings,
+        AnalysisSettings {
+            fix_top: Some(95.0),
+            fix_bottom: Some(0.0),
+            vehicle_as_dose_zero: false,
+            require_blanks: false,
+            ..AnalysisSettings::default()
+        }
+    );
+
+    // Settings changes are undo steps, and the Top field shows the value in use.
+    let top_field = By::new().role(Role::TextInput).label("Fix Top at");
+    for state in [&no_vehicle, &top_95, &fixed_both] {
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+        h.run();
+        assert_eq!(&experiment(&h), state);
+        assert_shows(&h, &analyze(state).expect("analysis"));
+        let shown = h.get(top_field.clone()).value().unwrap_or_default();
+        assert_eq!(
+            shown.parse::<f64>().ok(),
+            state.settings.fix_top,
+            "the field shows {shown:?}"
+        );
+    }
+    // Unticking Fix Top frees it again.
+    tick(&mut h, "Fix Top at");
+    assert_eq!(experiment(&h).settings.fix_top, None);
 }
