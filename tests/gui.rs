@@ -1124,3 +1124,74 @@ fn fixing_top_and_bottom_and_vehicle_points_follow_analyze() {
     tick(&mut h, "Fix Top at");
     assert_eq!(experiment(&h).settings.fix_top, None);
 }
+
+/// A press on a well that moves a little but stays inside it (a drag in egui's eyes, not
+/// a click) selects that well.
+#[test]
+fn a_short_drag_inside_one_well_selects_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    open_layout_tab(&mut h);
+    h.get_by_label("Row A").click();
+    h.run();
+    let rect = h.get_by_label("Well C4").rect();
+    assert!(rect.width() > 20.0, "{rect:?}");
+    let (a, b) = (
+        rect.center() - egui::vec2(8.0, 8.0),
+        rect.center() + egui::vec2(8.0, 8.0),
+    );
+    h.event(egui::Event::PointerMoved(a));
+    h.event(egui::Event::PointerButton {
+        pos: a,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.event(egui::Event::PointerMoved(b));
+    h.event(egui::Event::PointerButton {
+        pos: b,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run();
+    assert_eq!(h.state().selection(), &wells(&["C4"]));
+    // Ctrl-click adds and removes single wells (a click is never also a drag).
+    h.get_by_label("Well C5")
+        .click_modifiers(egui::Modifiers::COMMAND);
+    h.run();
+    assert_eq!(h.state().selection(), &wells(&["C4", "C5"]));
+    h.get_by_label("Well C4")
+        .click_modifiers(egui::Modifiers::COMMAND);
+    h.run();
+    assert_eq!(h.state().selection(), &wells(&["C5"]));
+}
+
+/// The heat map on the Analysis tab selects like the layout editor: drag a rectangle,
+/// click a row or column header, the corner for all wells.
+#[test]
+fn heat_map_drag_and_headers_select_wells() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    drag_wells(&mut h, "B3", "C4");
+    assert_eq!(h.state().selection(), &wells(&["B3", "B4", "C3", "C4"]));
+    h.get_by_label("Row E").click();
+    h.run();
+    assert_eq!(h.state().selection().len(), 12);
+    h.get_by_label("Column 2")
+        .click_modifiers(egui::Modifiers::SHIFT);
+    h.run();
+    assert_eq!(h.state().selection().len(), 19);
+    h.get_by_label("Select all wells").click();
+    h.run();
+    assert_eq!(h.state().selection().len(), 96);
+    // The selection carries over to the layout editor.
+    open_layout_tab(&mut h);
+    h.get_by_label_contains("96 well(s) selected");
+}
