@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use egui::accesskit::Role;
@@ -13,7 +14,7 @@ use egui_kittest::kittest::{By, Queryable};
 use platefit::WellRole;
 use platefit::analysis::{Analysis, AnalysisSettings, Experiment, analyze};
 use platefit::fit::CiMethod;
-use platefit::gui::files::{QueuedPicker, sample_experiment};
+use platefit::gui::files::{QueuedPicker, SAMPLE_LAYOUT, SAMPLE_PLATE, sample_experiment};
 use platefit::gui::results_view::{qc_text, ri_text};
 use platefit::gui::widgets::ic50_with_ci;
 use platefit::gui::{App, AppOptions};
@@ -1194,4 +1195,132 @@ fn heat_map_drag_and_headers_select_wells() {
     // The selection carries over to the layout editor.
     open_layout_tab(&mut h);
     h.get_by_label_contains("96 well(s) selected");
+}
+
+/// A file dropped onto the window, as eframe's winit integration hands it to egui.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// Drops files onto the window: the next frame's raw input carries them (egui keeps them
+/// for that one frame).
+fn drop_files(h: &mut Harness<'static, App>, paths: &[&Path]) {
+    h.input_mut().dropped_files = paths
+        .iter()
+        .map(|p| Arc::new(Dropped(p.to_path_buf())) as egui::DroppedFileHandle)
+        .collect();
+    h.run();
+}
+
+/// Dropping a plate file on the start screen opens it with the layout beside it; dropping
+/// a layout CSV onto an open experiment imports it; dropping a project opens it; a damaged
+/// file gives a message.
+#[test]
+fn dropping_files_onto_the_window_opens_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let plate = dir.path().join("flumatinib_K562_72h.csv");
+    std::fs::write(&plate, SAMPLE_PLATE).expect("write");
+    std::fs::write(
+        dir.path().join("flumatinib_K562_72h_layout.csv"),
+        SAMPLE_LAYOUT,
+    )
+    .expect("write");
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&plate]);
+    assert_eq!(h.state().experiments().len(), 1);
+    let opened = experiment(&h);
+    let sample = sample_experiment().expect("sample");
+    assert_eq!(opened.name, "flumatinib_K562_72h");
+    assert_eq!(opened.plates[0].plate, sample.plates[0].plate);
+    assert_eq!(opened.plates[0].layout, sample.plates[0].layout);
+    let expected = analyze(&opened).expect("analysis");
+    assert_eq!(
+        expected.curves.iter().map(|c| &c.fit).collect::<Vec<_>>(),
+        analyze(&sample)
+            .expect("analysis")
+            .curves
+            .iter()
+            .map(|c| &c.fit)
+            .collect::<Vec<_>>()
+    );
+    assert_shows(&h, &expected);
+    h.get_by_label_contains("layout from flumatinib_K562_72h_layout.csv");
+    // Nothing is opened twice: the drop was one frame's input.
+    h.run();
+    assert_eq!(h.state().experiments().len(), 1);
+
+    // A layout CSV dropped onto the open experiment replaces its layout.
+    let other = Layout::two_line_triplicate(
+        "K562",
+        "K562/FLM",
+        Some("flumatinib"),
+        10.0,
+        2.0,
+        ConcentrationUnit::Micromolar,
+    );
+    let mut bytes = Vec::new();
+    platefit::layout::write_layout(&other, &mut bytes).expect("write");
+    let layout_path = dir.path().join("two-fold.csv");
+    std::fs::write(&layout_path, bytes).expect("write");
+    drop_files(&mut h, &[&layout_path]);
+    assert_eq!(h.state().experiments().len(), 1);
+    let relaid = experiment(&h);
+    assert_eq!(relaid.plates[0].layout, other);
+    assert_shows(&h, &analyze(&relaid).expect("analysis"));
+
+    // Save, then drop the project: it replaces the open one (nothing unsaved).
+    let project = dir.path().join("dropped.platefit");
+    save_and_load(&mut h, &picker, &project);
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("New project").click();
+    h.run();
+    assert!(h.state().experiments().is_empty());
+    drop_files(&mut h, &[&project]);
+    assert_eq!(h.state().project_path(), Some(project.as_path()));
+    assert_eq!(experiment(&h), relaid);
+    assert_shows(&h, &analyze(&relaid).expect("analysis"));
+
+    // A damaged file: a message, and the open project stays as it was.
+    let broken = dir.path().join("broken.xlsx");
+    std::fs::write(&broken, b"PK\x03\x04 not a workbook").expect("write");
+    drop_files(&mut h, &[&broken]);
+    assert_eq!(h.state().experiments().len(), 1);
+    let status = h.state().status().expect("a message").clone();
+    assert!(
+        status.is_error && status.text.contains("broken.xlsx"),
+        "{status:?}"
+    );
+    h.get_by_label(&format!("⚠ {}", status.text));
+}
+
+/// A plate and a layout with an unrelated name dropped together: the layout is used for
+/// the plate (not opened as a plate).
+#[test]
+fn dropping_a_plate_with_its_layout_uses_the_layout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let plate = dir.path().join("rep 2.csv");
+    let layout = dir.path().join("plate map.csv");
+    std::fs::write(&plate, SAMPLE_PLATE).expect("write");
+    std::fs::write(&layout, SAMPLE_LAYOUT).expect("write");
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&layout, &plate]);
+    assert_eq!(h.state().experiments().len(), 1);
+    let opened = experiment(&h);
+    let sample = sample_experiment().expect("sample");
+    assert_eq!(opened.plates[0].layout, sample.plates[0].layout);
+    assert_shows(&h, &analyze(&sample).expect("analysis"));
 }
