@@ -709,6 +709,14 @@ fn template_button_lays_out_two_lines_in_triplicate() {
     type_into(&mut h, "Template drug", "doxorubicin");
     type_into(&mut h, "Template top", "20");
     type_into(&mut h, "Template fold", "4");
+    // Without a resistant line name (or with the same name twice) there is no button,
+    // and a hint says what is missing.
+    type_into(&mut h, "Template resistant line", " ");
+    h.get_by_label_contains("Two different line names");
+    assert!(h.query_by_label("Apply template to this plate").is_none());
+    type_into(&mut h, "Template resistant line", "HL-60");
+    assert!(h.query_by_label("Apply template to this plate").is_none());
+    type_into(&mut h, "Template resistant line", "HL-60/ADR");
     h.get_by_label("Apply template to this plate").click();
     h.run();
     let templated = experiment(&h);

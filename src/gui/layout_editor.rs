@@ -351,16 +351,25 @@ pub fn layout_editor_ui(
                         ui.end_row();
                     }
                 });
-                if ui.button("Apply template to this plate").clicked() {
-                    match (parse_number(&form.template_top), parse_number(&form.template_fold)) {
-                        (Some(top), Some(fold)) if top > 0.0 && fold > 1.0 => commands.push(Command::ApplyTemplate {
-                            line_a: form.template_a.clone(),
-                            line_b: form.template_b.clone(),
-                            drug: nonempty(&form.template_drug),
-                            top,
-                            fold,
-                        }),
-                        _ => {}
+                let (line_a, line_b) = (form.template_a.trim(), form.template_b.trim());
+                let template = match (parse_number(&form.template_top), parse_number(&form.template_fold)) {
+                    (Some(top), Some(fold)) if top > 0.0 && fold > 1.0 && !line_a.is_empty() && !line_b.is_empty() && line_a != line_b => Some(Command::ApplyTemplate {
+                        line_a: line_a.to_string(),
+                        line_b: line_b.to_string(),
+                        drug: nonempty(&form.template_drug),
+                        top,
+                        fold,
+                    }),
+                    _ => None,
+                };
+                match template {
+                    Some(command) => {
+                        if ui.button("Apply template to this plate").clicked() {
+                            commands.push(command);
+                        }
+                    }
+                    None => {
+                        ui.label(RichText::new("Two different line names, top > 0, fold > 1").small().color(widgets::WARN));
                     }
                 }
                 ui.separator();
