@@ -490,13 +490,22 @@ fn export_menu_writes_report_workbook_prism_and_figures() {
     let xlsx = dir.path().join("book.xlsx");
     let pzfx = dir.path().join("prism.pzfx");
     let figures = dir.path().join("figures");
-    for (label, path) in [
-        ("PDF report of this experiment…", &pdf),
-        ("Excel workbook…", &xlsx),
-        ("GraphPad Prism file (.pzfx)…", &pzfx),
-        ("Figures (SVG + PNG) to a folder…", &figures),
+    for (label, typed, path) in [
+        // A bare name typed into the save dialog gets the format's extension.
+        (
+            "PDF report of this experiment…",
+            dir.path().join("report"),
+            &pdf,
+        ),
+        ("Excel workbook…", xlsx.clone(), &xlsx),
+        ("GraphPad Prism file (.pzfx)…", pzfx.clone(), &pzfx),
+        (
+            "Figures (SVG + PNG) to a folder…",
+            figures.clone(),
+            &figures,
+        ),
     ] {
-        picker.push(vec![path.clone()]);
+        picker.push(vec![typed]);
         h.get_by_label("Export").click();
         h.run();
         h.get_by_label(label).click();
@@ -775,8 +784,9 @@ fn layout_csv_export_and_import_through_the_window() {
         Some("+ verapamil, 5 µM")
     );
 
+    // The name typed without an extension gets ".csv".
     let exported = dir.path().join("exported layout.csv");
-    picker.push(vec![exported.clone()]);
+    picker.push(vec![dir.path().join("exported layout")]);
     h.get_by_label("Export layout CSV…").click();
     h.run();
     let text = std::fs::read_to_string(&exported).expect("exported");
