@@ -1,7 +1,9 @@
 //! The desktop app driven as a user would, through its accessibility tree (egui_kittest):
 //! open the sample, read the IC50 and RI labels, paint wells, exclude a point, change a
-//! concentration, save and reopen, undo and redo. The numbers on screen are compared with
-//! what `analyze()` computes for the same experiment.
+//! concentration, save and reopen, undo and redo; select wells by dragging and by headers;
+//! the dilution helper and the template; layout CSV import/export; the settings that change
+//! results; files dropped onto the window. The numbers on screen are compared with what
+//! `analyze()` computes for the same experiment.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -1341,4 +1343,39 @@ fn dropping_a_plate_with_its_layout_uses_the_layout() {
     let sample = sample_experiment().expect("sample");
     assert_eq!(opened.plates[0].layout, sample.plates[0].layout);
     assert_shows(&h, &analyze(&sample).expect("analysis"));
+}
+
+/// Whether the last frame painted a text containing `needle` (for painted-only text that
+/// is not in the accessibility tree).
+fn painted_text(h: &Harness<'static, App>, needle: &str) -> bool {
+    fn find(shape: &egui::Shape, needle: &str) -> bool {
+        match shape {
+            egui::Shape::Text(text) => text.galley.text().contains(needle),
+            egui::Shape::Vec(shapes) => shapes.iter().any(|s| find(s, needle)),
+            _ => false,
+        }
+    }
+    h.output().shapes.iter().any(|c| find(&c.shape, needle))
+}
+
+/// Files dragged over the window (not yet dropped) darken it with a hint and open nothing.
+#[test]
+fn files_hovering_over_the_window_show_the_drop_hint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    let hint = "Drop plate files, a layout CSV or a .platefit project";
+    assert!(!painted_text(&h, hint));
+    h.input_mut().hovered_files = vec![egui::HoveredFile {
+        path: Some(dir.path().join("plate.csv")),
+        mime: String::new(),
+    }];
+    // egui repaints continuously while files hover, so step frames instead of `run`.
+    h.run_steps(2);
+    assert!(painted_text(&h, hint));
+    assert!(h.state().experiments().is_empty());
+    h.input_mut().hovered_files.clear();
+    h.run();
+    assert!(!painted_text(&h, hint));
 }
