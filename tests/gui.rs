@@ -1,20 +1,31 @@
 //! The desktop app driven as a user would, through its accessibility tree (egui_kittest):
 //! open the sample, read the IC50 and RI labels, paint wells, exclude a point, change a
-//! concentration, save and reopen, undo and redo. The numbers on screen are compared with
-//! what `analyze()` computes for the same experiment.
+//! concentration, save and reopen, undo and redo; select wells by dragging and by headers;
+//! the dilution helper and the template; layout CSV import/export; the settings that change
+//! results; files dropped onto the window. The numbers on screen are compared with what
+//! `analyze()` computes for the same experiment.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use egui::accesskit::Role;
-use egui_kittest::{Harness, kittest::Queryable};
-use platefit::analysis::{Analysis, Experiment, analyze};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{By, Queryable};
+use platefit::WellRole;
+use platefit::analysis::{Analysis, AnalysisSettings, Experiment, analyze};
 use platefit::fit::CiMethod;
-use platefit::gui::files::{QueuedPicker, sample_experiment};
+use platefit::gui::files::{QueuedPicker, SAMPLE_LAYOUT, SAMPLE_PLATE, sample_experiment};
 use platefit::gui::results_view::{qc_text, ri_text};
 use platefit::gui::widgets::ic50_with_ci;
 use platefit::gui::{App, AppOptions};
+use platefit::layout::{ConcentrationUnit, DilutionDirection, Layout};
+use platefit::normalize::Normalization;
 use platefit::plate::WellId;
+use platefit::project::Project;
+use platefit::reads::{ReadChoice, ReferenceChoice};
+use platefit::report::format_number;
 
 const K562: &str = "K562 · flumatinib";
 
@@ -45,10 +56,11 @@ fn experiment(h: &Harness<'static, App>) -> Experiment {
         .clone()
 }
 
-/// The IC50 and RI texts on screen are the ones `analyze()` gives for `experiment`.
+/// The IC50 and RI texts on screen are the ones `analyze()` gives for `experiment` (with
+/// the CI of the method its settings choose).
 fn assert_shows(h: &Harness<'static, App>, expected: &Analysis) {
     for curve in &expected.curves {
-        let text = ic50_with_ci(&curve.fit, CiMethod::WaldLog);
+        let text = ic50_with_ci(&curve.fit, expected.settings.ci_method);
         assert!(
             !h.query_all_by_label(&text).collect::<Vec<_>>().is_empty(),
             "IC50 label {text:?} of {} not on screen",
@@ -66,6 +78,98 @@ fn leading_number(text: &str) -> f64 {
         .next()
         .and_then(|t| t.parse().ok())
         .unwrap_or(f64::NAN)
+}
+
+/// The centre of a well of the plate grid on screen.
+fn well_center(h: &Harness<'static, App>, well: &str) -> egui::Pos2 {
+    h.get_by_label(&format!("Well {well}")).rect().center()
+}
+
+/// Presses the primary button on one well, moves over the grid and releases it on another,
+/// one pointer event per frame as a mouse would.
+fn drag_wells(h: &mut Harness<'static, App>, from: &str, to: &str) {
+    let (a, b) = (well_center(h, from), well_center(h, to));
+    h.event(egui::Event::PointerMoved(a));
+    h.event(egui::Event::PointerButton {
+        pos: a,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    for step in 1..=4 {
+        h.event(egui::Event::PointerMoved(a.lerp(b, step as f32 / 4.0)));
+    }
+    h.event(egui::Event::PointerButton {
+        pos: b,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run();
+}
+
+/// Replaces the text of the field labelled `label` (focus, select all, type).
+fn type_into(h: &mut Harness<'static, App>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get_by_label(label).type_text(text);
+    h.run();
+}
+
+/// Opens the combo box labelled `combo` and picks `option`.
+fn choose(h: &mut Harness<'static, App>, combo: &str, option: &str) {
+    h.get_by_label(combo).click();
+    h.run();
+    h.get_by_label(option).click();
+    h.run();
+}
+
+fn wells(spec: &[&str]) -> BTreeSet<WellId> {
+    spec.iter()
+        .map(|w| WellId::parse(w).expect("well"))
+        .collect()
+}
+
+/// The wells whose layout annotation differs between `a` and `b`.
+fn changed_wells(a: &Layout, b: &Layout) -> BTreeSet<WellId> {
+    a.iter()
+        .filter(|(well, info)| b.well(*well) != *info)
+        .map(|(well, _)| well)
+        .collect()
+}
+
+/// The text a combo box shows (its selected value).
+fn combo_value(h: &Harness<'static, App>, label: &str) -> String {
+    h.get_by_label(label).value().unwrap_or_default()
+}
+
+/// Clicks the checkbox named `label` (also when it labels a text field beside it).
+fn tick(h: &mut Harness<'static, App>, label: &str) {
+    h.get(By::new().role(Role::CheckBox).label(label).include_labels())
+        .click();
+    h.run();
+}
+
+/// The IC50 of the K562 curve in `analysis`.
+fn k562_ic50(analysis: &Analysis) -> Option<f64> {
+    analysis.curve(K562).and_then(|c| c.fit.reported_ic50())
+}
+
+/// Saves the project through File › Save project as… and reads the file back.
+fn save_and_load(h: &mut Harness<'static, App>, picker: &QueuedPicker, path: &Path) -> Project {
+    picker.push(vec![path.to_path_buf()]);
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Save project as…").click();
+    h.run();
+    assert!(!h.state().is_dirty());
+    Project::load(path).expect("saved project")
+}
+
+fn open_layout_tab(h: &mut Harness<'static, App>) {
+    h.get_by_label("⊞ Layout").click();
+    h.run();
 }
 
 fn click_at(h: &mut Harness<'static, App>, pos: egui::Pos2) {
@@ -388,13 +492,22 @@ fn export_menu_writes_report_workbook_prism_and_figures() {
     let xlsx = dir.path().join("book.xlsx");
     let pzfx = dir.path().join("prism.pzfx");
     let figures = dir.path().join("figures");
-    for (label, path) in [
-        ("PDF report of this experiment…", &pdf),
-        ("Excel workbook…", &xlsx),
-        ("GraphPad Prism file (.pzfx)…", &pzfx),
-        ("Figures (SVG + PNG) to a folder…", &figures),
+    for (label, typed, path) in [
+        // A bare name typed into the save dialog gets the format's extension.
+        (
+            "PDF report of this experiment…",
+            dir.path().join("report"),
+            &pdf,
+        ),
+        ("Excel workbook…", xlsx.clone(), &xlsx),
+        ("GraphPad Prism file (.pzfx)…", pzfx.clone(), &pzfx),
+        (
+            "Figures (SVG + PNG) to a folder…",
+            figures.clone(),
+            &figures,
+        ),
     ] {
-        picker.push(vec![path.clone()]);
+        picker.push(vec![typed]);
         h.get_by_label("Export").click();
         h.run();
         h.get_by_label(label).click();
@@ -413,4 +526,856 @@ fn export_menu_writes_report_workbook_prism_and_figures() {
         })
         .count();
     assert!(pngs >= 3, "{pngs} PNG figures");
+}
+
+/// Press on B3, drag to D5, release: the 3×3 rectangle is selected (and nothing else), and
+/// a role given through the window lands on exactly those wells. Column and row headers
+/// select whole columns and rows; shift on a header adds to the selection.
+#[test]
+fn dragging_over_wells_selects_a_rectangle_and_edits_apply_to_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    open_layout_tab(&mut h);
+    let sample = experiment(&h);
+
+    drag_wells(&mut h, "B3", "D5");
+    let rectangle = wells(&["B3", "B4", "B5", "C3", "C4", "C5", "D3", "D4", "D5"]);
+    assert_eq!(h.state().selection(), &rectangle);
+    h.get_by_label_contains("9 well(s) selected");
+
+    h.get_by_role_and_label(Role::Button, "Positive ctrl")
+        .click();
+    h.run();
+    let painted = experiment(&h);
+    let (before, after) = (&sample.plates[0].layout, &painted.plates[0].layout);
+    assert_eq!(changed_wells(before, after), rectangle);
+    for well in &rectangle {
+        let info = after.well(*well);
+        assert_eq!(info.role, WellRole::Positive, "{well}");
+        assert_eq!(info.concentration, None, "{well}");
+        assert_eq!(info.line, before.well(*well).line, "{well} keeps its line");
+    }
+    let expected = analyze(&painted).expect("analysis");
+    assert_ne!(
+        expected.curve(K562).and_then(|c| c.fit.reported_ic50()),
+        analyze(&sample)
+            .expect("analysis")
+            .curve(K562)
+            .and_then(|c| c.fit.reported_ic50())
+    );
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    assert_shows(&h, &expected);
+
+    // A drag the other way round (bottom-right to top-left) selects the same kind of box.
+    open_layout_tab(&mut h);
+    drag_wells(&mut h, "G12", "F11");
+    assert_eq!(h.state().selection(), &wells(&["F11", "F12", "G11", "G12"]));
+
+    // Column header, then shift + row header adds the row.
+    h.get_by_label("Column 12").click();
+    h.run();
+    let column: BTreeSet<WellId> = (0..8).map(|r| WellId::new(r, 11)).collect();
+    assert_eq!(h.state().selection(), &column);
+    h.get_by_label("Row H")
+        .click_modifiers(egui::Modifiers::SHIFT);
+    h.run();
+    let mut both = column.clone();
+    both.extend((0..12).map(|c| WellId::new(7, c)));
+    assert_eq!(h.state().selection(), &both);
+    assert_eq!(both.len(), 19);
+
+    // A cell line typed into the form goes to those 19 wells only.
+    type_into(&mut h, "Cell line", "K562");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    let relined = experiment(&h);
+    assert_eq!(
+        changed_wells(&painted.plates[0].layout, &relined.plates[0].layout),
+        // Wells that already were K562 (B12–D12) do not change.
+        both.iter()
+            .copied()
+            .filter(|w| !wells(&["B12", "C12", "D12"]).contains(w))
+            .collect()
+    );
+    assert!(
+        both.iter()
+            .all(|w| { relined.plates[0].layout.well(*w).line.as_deref() == Some("K562") })
+    );
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    assert_shows(&h, &analyze(&relined).expect("analysis"));
+
+    // The "select all" corner.
+    open_layout_tab(&mut h);
+    h.get_by_label("Select all wells").click();
+    h.run();
+    assert_eq!(h.state().selection().len(), 96);
+}
+
+/// The dilution-series helper writes top / fold / steps / direction into the selected
+/// wells along rows or down columns; the unit combo box changes the layout's unit.
+#[test]
+fn dilution_series_helper_fills_the_selection_and_the_fit_follows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    open_layout_tab(&mut h);
+    let sample = experiment(&h);
+
+    choose(&mut h, "Unit", "nM");
+    assert_eq!(
+        experiment(&h).plates[0].layout.unit,
+        ConcentrationUnit::Nanomolar
+    );
+    h.get_by_label("Top (nM)");
+
+    drag_wells(&mut h, "B3", "G12");
+    assert_eq!(h.state().selection().len(), 60);
+    type_into(&mut h, "Top (nM)", "10");
+    type_into(&mut h, "Fold", "2");
+    type_into(&mut h, "Steps", "10");
+    h.get_by_label("lowest first").click();
+    h.run();
+    // The preview shows the series.
+    h.get_by_label_contains("0.0195, 0.0391");
+    h.get_by_label("Apply series to selection").click();
+    h.run();
+    let diluted = experiment(&h);
+    let series = platefit::layout::dilution_series(10.0, 2.0, 10, DilutionDirection::Increasing);
+    assert!((series[0] - 10.0 / 512.0).abs() < 1e-15);
+    for row in 1..7 {
+        for col in 2..12 {
+            assert_eq!(
+                diluted.plates[0]
+                    .layout
+                    .well(WellId::new(row, col))
+                    .concentration,
+                Some(series[col - 2]),
+                "{}",
+                WellId::new(row, col)
+            );
+        }
+    }
+    let changed = changed_wells(&sample.plates[0].layout, &diluted.plates[0].layout);
+    assert_eq!(changed.len(), 60);
+    let expected = analyze(&diluted).expect("analysis");
+    assert_eq!(expected.unit, ConcentrationUnit::Nanomolar);
+    // The live line under the grid and the analysis view show the new fit.
+    let k562 = expected.curve(K562).expect("curve");
+    h.get_by_label_contains(&format!(
+        "{K562}: IC50 {}",
+        ic50_with_ci(&k562.fit, CiMethod::WaldLog)
+    ));
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    assert_shows(&h, &expected);
+    h.get_by_label_contains("IC50 in nM");
+
+    // Down columns: a 3-step series over rows B–G of column 3 repeats twice.
+    open_layout_tab(&mut h);
+    h.get_by_label("down columns").click();
+    h.get_by_label("highest first").click();
+    h.run();
+    type_into(&mut h, "Top (nM)", "√10");
+    type_into(&mut h, "Steps", "3");
+    drag_wells(&mut h, "B3", "G3");
+    h.get_by_label("Apply series to selection").click();
+    h.run();
+    let down = experiment(&h);
+    let series =
+        platefit::layout::dilution_series(10f64.sqrt(), 2.0, 3, DilutionDirection::Decreasing);
+    let got: Vec<Option<f64>> = (1..7)
+        .map(|r| down.plates[0].layout.well(WellId::new(r, 2)).concentration)
+        .collect();
+    let want: Vec<Option<f64>> = (0..6).map(|i| Some(series[i % 3])).collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        changed_wells(&diluted.plates[0].layout, &down.plates[0].layout).len(),
+        6
+    );
+    // An invalid fold disables the button and says why.
+    type_into(&mut h, "Fold", "1");
+    h.get_by_label_contains("Top > 0, fold > 1");
+    assert!(h.query_by_label("Apply series to selection").is_none());
+}
+
+/// "Apply template to this plate" with the template fields filled in replaces the layout
+/// with `Layout::two_line_triplicate` of those values, and the curves are renamed.
+#[test]
+fn template_button_lays_out_two_lines_in_triplicate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    open_layout_tab(&mut h);
+    type_into(&mut h, "Template parental line", "HL-60");
+    type_into(&mut h, "Template resistant line", "HL-60/ADR");
+    type_into(&mut h, "Template drug", "doxorubicin");
+    type_into(&mut h, "Template top", "20");
+    type_into(&mut h, "Template fold", "4");
+    // Without a resistant line name (or with the same name twice) there is no button,
+    // and a hint says what is missing.
+    type_into(&mut h, "Template resistant line", " ");
+    h.get_by_label_contains("Two different line names");
+    assert!(h.query_by_label("Apply template to this plate").is_none());
+    type_into(&mut h, "Template resistant line", "HL-60");
+    assert!(h.query_by_label("Apply template to this plate").is_none());
+    type_into(&mut h, "Template resistant line", "HL-60/ADR");
+    h.get_by_label("Apply template to this plate").click();
+    h.run();
+    let templated = experiment(&h);
+    assert_eq!(
+        templated.plates[0].layout,
+        Layout::two_line_triplicate(
+            "HL-60",
+            "HL-60/ADR",
+            Some("doxorubicin"),
+            20.0,
+            4.0,
+            ConcentrationUnit::Micromolar
+        )
+    );
+    let expected = analyze(&templated).expect("analysis");
+    let labels: Vec<&str> = expected
+        .curves
+        .iter()
+        .map(|c| c.dose_response.label.as_str())
+        .collect();
+    assert_eq!(labels, ["HL-60 · doxorubicin", "HL-60/ADR · doxorubicin"]);
+    assert_eq!(expected.comparisons.len(), 1);
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    assert_shows(&h, &expected);
+    h.get_by_label_contains("RI HL-60/ADR · doxorubicin vs HL-60 · doxorubicin");
+    // Undo puts the sample layout back.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(experiment(&h), sample_experiment().expect("sample"));
+}
+
+/// Export writes a plater CSV that `platefit::layout` reads back to the same layout;
+/// import (the file dialog answered by the test) replaces the layout and the analysis.
+#[test]
+fn layout_csv_export_and_import_through_the_window() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    open_layout_tab(&mut h);
+    // Give the layout something the sample file does not have: a condition on row B.
+    h.get_by_label("Row B").click();
+    h.run();
+    type_into(&mut h, "Condition", "+ verapamil, 5 µM");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    let edited = experiment(&h);
+    assert_eq!(
+        edited.plates[0]
+            .layout
+            .well(WellId::parse("B7").expect("well"))
+            .condition
+            .as_deref(),
+        Some("+ verapamil, 5 µM")
+    );
+
+    // The name typed without an extension gets ".csv".
+    let exported = dir.path().join("exported layout.csv");
+    picker.push(vec![dir.path().join("exported layout")]);
+    h.get_by_label("Export layout CSV…").click();
+    h.run();
+    let text = std::fs::read_to_string(&exported).expect("exported");
+    assert!(text.starts_with("role,1,2,3"), "{text}");
+    assert!(text.contains("conc_uM"), "{text}");
+    let parsed = platefit::layout::parse_layout(&text).expect("parses");
+    assert_eq!(parsed, edited.plates[0].layout);
+    h.get_by_label_contains("layout exported to");
+
+    // Import a different layout: the template with other names, in nM.
+    let other = Layout::two_line_triplicate(
+        "MCF7",
+        "MCF7/TAM",
+        Some("tamoxifen"),
+        1000.0,
+        3.0,
+        ConcentrationUnit::Nanomolar,
+    );
+    let mut bytes = Vec::new();
+    platefit::layout::write_layout(&other, &mut bytes).expect("write");
+    let imported = dir.path().join("other_layout.csv");
+    std::fs::write(&imported, bytes).expect("write");
+    picker.push(vec![imported.clone()]);
+    h.get_by_label("Import layout CSV…").click();
+    h.run();
+    let now = experiment(&h);
+    assert_eq!(now.plates[0].layout, other);
+    h.get_by_label_contains("layout imported from");
+    let expected = analyze(&now).expect("analysis");
+    assert_eq!(expected.unit, ConcentrationUnit::Nanomolar);
+    assert!(expected.curve("MCF7 · tamoxifen").is_some());
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    assert_shows(&h, &expected);
+
+    // A 384-well layout does not fit the 96-well plate: refused, nothing changes.
+    let mut bytes = Vec::new();
+    platefit::layout::write_layout(
+        &Layout::empty(platefit::plate::PlateShape::from_well_count(384).expect("384")),
+        &mut bytes,
+    )
+    .expect("write");
+    let wrong = dir.path().join("wrong.csv");
+    std::fs::write(&wrong, bytes).expect("write");
+    open_layout_tab(&mut h);
+    picker.push(vec![wrong]);
+    h.get_by_label("Import layout CSV…").click();
+    h.run();
+    assert_eq!(experiment(&h), now);
+    h.get_by_label_contains("but the plate is");
+    // A cancelled dialog does nothing.
+    h.get_by_label("Import layout CSV…").click();
+    h.run();
+    assert_eq!(experiment(&h), now);
+}
+
+/// The sample plate with a third read at 570 nm whose values are the 450 nm ones to the
+/// power 1.5 (so a different read gives different % viability and IC50s).
+fn three_read_experiment() -> Experiment {
+    let mut experiment = sample_experiment().expect("sample");
+    let plate = &mut experiment.plates[0].plate;
+    let mut extra = plate.reads[0].clone();
+    extra.label = "570".into();
+    extra.wavelength_nm = Some(570.0);
+    for value in extra.values.iter_mut().flatten() {
+        *value = value.powf(1.5);
+    }
+    plate.reads.insert(1, extra);
+    experiment
+}
+
+/// Read and reference choice through the combo boxes: each choice is the experiment's
+/// setting, the numbers shown are `analyze()`'s with it, and it is saved in the project.
+#[test]
+fn read_and_reference_choice_change_the_numbers_and_are_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let start = three_read_experiment();
+    let labels: Vec<String> = start.plates[0]
+        .plate
+        .reads
+        .iter()
+        .map(|r| r.label.clone())
+        .collect();
+    assert_eq!(labels.len(), 3);
+    let (read_450, read_570, read_630) = (&labels[0], &labels[1], &labels[2]);
+    let project_path = dir.path().join("three reads.platefit");
+    Project {
+        experiments: vec![start.clone()],
+        ..Project::default()
+    }
+    .save(&project_path)
+    .expect("save");
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    picker.push(vec![project_path]);
+    h.get_by_label_contains("Open project").click();
+    h.run();
+    let auto = analyze(&start).expect("analysis");
+    assert_eq!(&auto.plates[0].read_label, read_450);
+    assert_eq!(auto.plates[0].reference_label.as_ref(), Some(read_630));
+    assert_shows(&h, &auto);
+    assert_eq!(combo_value(&h, "Read"), format!("auto ({read_450})"));
+    assert_eq!(combo_value(&h, "Reference"), format!("auto ({read_630})"));
+
+    choose(&mut h, "Reference", "none");
+    let unreferenced = experiment(&h);
+    assert_eq!(unreferenced.settings.reference_read, ReferenceChoice::None);
+    assert_eq!(combo_value(&h, "Reference"), "none");
+    let expected = analyze(&unreferenced).expect("analysis");
+    assert_eq!(expected.plates[0].reference_label, None);
+    assert_ne!(k562_ic50(&expected), k562_ic50(&auto));
+    assert_shows(&h, &expected);
+
+    choose(&mut h, "Read", read_570);
+    let chosen = experiment(&h);
+    assert_eq!(chosen.settings.read, ReadChoice::Label(read_570.clone()));
+    assert_eq!(&combo_value(&h, "Read"), read_570);
+    let expected = analyze(&chosen).expect("analysis");
+    assert_eq!(&expected.plates[0].read_label, read_570);
+    assert_ne!(k562_ic50(&expected), k562_ic50(&auto));
+    assert_shows(&h, &expected);
+    h.get_by_label_contains(&format!("read {read_570:?} as chosen"));
+
+    // An explicit reference read.
+    choose(&mut h, "Reference", read_630);
+    let referenced = experiment(&h);
+    assert_eq!(
+        referenced.settings.reference_read,
+        ReferenceChoice::Label(read_630.clone())
+    );
+    let expected = analyze(&referenced).expect("analysis");
+    assert_eq!(expected.plates[0].reference_label.as_ref(), Some(read_630));
+    assert_shows(&h, &expected);
+
+    // Saved with the experiment: File › Save project (the project it was opened from).
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Save project  (Ctrl+S)").click();
+    h.run();
+    let saved = Project::load(&dir.path().join("three reads.platefit")).expect("load");
+    assert_eq!(saved.experiments[0].settings, referenced.settings);
+    assert_eq!(
+        saved.experiments[0].settings,
+        AnalysisSettings {
+            read: ReadChoice::Label(read_570.clone()),
+            reference_read: ReferenceChoice::Label(read_630.clone()),
+            ..AnalysisSettings::default()
+        }
+    );
+}
+
+/// The normalization combo box: no normalization, then two controls (with the top
+/// concentration's wells marked as positive controls by dragging over them).
+#[test]
+fn normalization_modes_follow_analyze_and_are_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    let default = analyze(&experiment(&h)).expect("analysis");
+
+    choose(
+        &mut h,
+        "Normalize",
+        "blank-subtracted OD (no normalization)",
+    );
+    let raw = experiment(&h);
+    assert_eq!(raw.settings.normalization, Normalization::None);
+    let expected = analyze(&raw).expect("analysis");
+    assert_eq!(combo_value(&h, "Normalize"), "none (OD)");
+    // A linear rescaling: the same relative IC50, but the plateaus are in OD now.
+    assert_eq!(k562_ic50(&expected), k562_ic50(&default));
+    for curve in &expected.curves {
+        let top = curve.fit.params.top;
+        assert!(top < 5.0, "an OD plateau, not a percentage: {top}");
+        h.get_by_label(&format_number(top));
+        h.get_by_label(&format_number(curve.fit.params.bottom));
+    }
+    for curve in &default.curves {
+        assert!(
+            h.query_by_label(&format_number(curve.fit.params.top))
+                .is_none()
+        );
+    }
+    assert_shows(&h, &expected);
+
+    // Two controls without positive-control wells: every curve says why it has no fit.
+    let two = "% between vehicle (100) and positive control (0)";
+    choose(&mut h, "Normalize", two);
+    let expected = analyze(&experiment(&h)).expect("analysis");
+    assert!(
+        expected
+            .curves
+            .iter()
+            .all(|c| c.fit.reported_ic50().is_none())
+    );
+    assert_shows(&h, &expected);
+
+    // Mark the 50 µM wells of both lines as positive controls.
+    open_layout_tab(&mut h);
+    drag_wells(&mut h, "B3", "G3");
+    h.get_by_role_and_label(Role::Button, "Positive ctrl")
+        .click();
+    h.run();
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    let two_control = experiment(&h);
+    assert_eq!(
+        two_control.settings.normalization,
+        Normalization::TwoControl
+    );
+    let expected = analyze(&two_control).expect("analysis");
+    assert!(k562_ic50(&expected).is_some());
+    assert_ne!(k562_ic50(&expected), k562_ic50(&default));
+    assert_eq!(combo_value(&h, "Normalize"), "two controls");
+    assert_shows(&h, &expected);
+
+    let saved = save_and_load(&mut h, &picker, &dir.path().join("norm.platefit"));
+    assert_eq!(saved.experiments[0], two_control);
+    assert_eq!(
+        saved.experiments[0].settings,
+        AnalysisSettings {
+            normalization: Normalization::TwoControl,
+            ..AnalysisSettings::default()
+        }
+    );
+}
+
+/// The CI method combo box changes the interval shown next to each IC50 (the fit itself
+/// is the same).
+#[test]
+fn ci_method_choice_changes_the_interval_shown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    let wald = analyze(&experiment(&h)).expect("analysis");
+    let wald_text = ic50_with_ci(&wald.curves[0].fit, CiMethod::WaldLog);
+    for (option, method) in [
+        ("delta method, linear scale (drc)", CiMethod::Delta),
+        ("profile likelihood", CiMethod::Profile),
+    ] {
+        choose(&mut h, "IC50 CI", option);
+        let chosen = experiment(&h);
+        assert_eq!(chosen.settings.ci_method, method);
+        let expected = analyze(&chosen).expect("analysis");
+        assert_eq!(
+            expected.curves[0].fit.reported_ic50(),
+            wald.curves[0].fit.reported_ic50()
+        );
+        let text = ic50_with_ci(&expected.curves[0].fit, method);
+        assert_ne!(text, wald_text);
+        assert_shows(&h, &expected);
+        assert!(
+            h.query_by_label(&wald_text).is_none(),
+            "{wald_text} still shown"
+        );
+        h.get_by_label_contains(&format!("95% CI: {option}"));
+    }
+    let saved = save_and_load(&mut h, &picker, &dir.path().join("ci.platefit"));
+    assert_eq!(saved.experiments[0].settings.ci_method, CiMethod::Profile);
+}
+
+/// Fix Top at 100 / Bottom at 0 (and another Top typed in), vehicle wells as dose-zero
+/// points off, no blanks: each is the experiment's setting and the shown IC50s are
+/// `analyze()`'s; the project saves them and Undo steps back through them.
+#[test]
+fn fixing_top_and_bottom_and_vehicle_points_follow_analyze() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    let free = analyze(&experiment(&h)).expect("analysis");
+
+    tick(&mut h, "Fix Top at");
+    let fixed_top = experiment(&h);
+    assert_eq!(fixed_top.settings.fix_top, Some(100.0));
+    let expected = analyze(&fixed_top).expect("analysis");
+    assert_ne!(k562_ic50(&expected), k562_ic50(&free));
+    assert!((expected.curve(K562).expect("curve").fit.params.top - 100.0).abs() < 1e-9);
+    assert_shows(&h, &expected);
+
+    tick(&mut h, "Fix Bottom at");
+    let fixed_both = experiment(&h);
+    assert_eq!(fixed_both.settings.fix_bottom, Some(0.0));
+    let expected = analyze(&fixed_both).expect("analysis");
+    assert!(expected.curve(K562).expect("curve").fit.params.bottom.abs() < 1e-9);
+    assert_shows(&h, &expected);
+
+    // Another Top typed into the field beside the checkbox.
+    let field = By::new().role(Role::TextInput).label("Fix Top at");
+    h.get(field.clone()).focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get(field).type_text("95");
+    h.run();
+    h.key_press(egui::Key::Enter);
+    h.run();
+    let top_95 = experiment(&h);
+    assert_eq!(top_95.settings.fix_top, Some(95.0));
+    let expected = analyze(&top_95).expect("analysis");
+    assert!((expected.curve(K562).expect("curve").fit.params.top - 95.0).abs() < 1e-9);
+    assert_shows(&h, &expected);
+
+    // Vehicle wells no longer enter the fit as dose-zero points: fewer points per curve.
+    tick(&mut h, "Vehicle wells as dose-zero points");
+    let no_vehicle = experiment(&h);
+    assert!(!no_vehicle.settings.vehicle_as_dose_zero);
+    let expected = analyze(&no_vehicle).expect("analysis");
+    let with = analyze(&top_95).expect("analysis");
+    assert_eq!(
+        expected.curve(K562).expect("curve").fit.n + 3,
+        with.curve(K562).expect("curve").fit.n
+    );
+    assert_shows(&h, &expected);
+
+    // The explicit "no blank" choice.
+    tick(&mut h, "Plate has blank wells");
+    let no_blank = experiment(&h);
+    assert!(!no_blank.settings.require_blanks);
+    assert_shows(&h, &analyze(&no_blank).expect("analysis"));
+
+    let saved = save_and_load(&mut h, &picker, &dir.path().join("fixed.platefit"));
+    assert_eq!(
+        saved.experiments[0].settings,
+        AnalysisSettings {
+            fix_top: Some(95.0),
+            fix_bottom: Some(0.0),
+            vehicle_as_dose_zero: false,
+            require_blanks: false,
+            ..AnalysisSettings::default()
+        }
+    );
+
+    // Settings changes are undo steps, and the Top field shows the value in use.
+    let top_field = By::new().role(Role::TextInput).label("Fix Top at");
+    for state in [&no_vehicle, &top_95, &fixed_both] {
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+        h.run();
+        assert_eq!(&experiment(&h), state);
+        assert_shows(&h, &analyze(state).expect("analysis"));
+        let shown = h.get(top_field.clone()).value().unwrap_or_default();
+        assert_eq!(
+            shown.parse::<f64>().ok(),
+            state.settings.fix_top,
+            "the field shows {shown:?}"
+        );
+    }
+    // Unticking Fix Top frees it again.
+    tick(&mut h, "Fix Top at");
+    assert_eq!(experiment(&h).settings.fix_top, None);
+}
+
+/// A press on a well that moves a little but stays inside it (a drag in egui's eyes, not
+/// a click) selects that well.
+#[test]
+fn a_short_drag_inside_one_well_selects_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    open_layout_tab(&mut h);
+    h.get_by_label("Row A").click();
+    h.run();
+    let rect = h.get_by_label("Well C4").rect();
+    assert!(rect.width() > 20.0, "{rect:?}");
+    let (a, b) = (
+        rect.center() - egui::vec2(8.0, 8.0),
+        rect.center() + egui::vec2(8.0, 8.0),
+    );
+    h.event(egui::Event::PointerMoved(a));
+    h.event(egui::Event::PointerButton {
+        pos: a,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.event(egui::Event::PointerMoved(b));
+    h.event(egui::Event::PointerButton {
+        pos: b,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run();
+    assert_eq!(h.state().selection(), &wells(&["C4"]));
+    // Ctrl-click adds and removes single wells (a click is never also a drag).
+    h.get_by_label("Well C5")
+        .click_modifiers(egui::Modifiers::COMMAND);
+    h.run();
+    assert_eq!(h.state().selection(), &wells(&["C4", "C5"]));
+    h.get_by_label("Well C4")
+        .click_modifiers(egui::Modifiers::COMMAND);
+    h.run();
+    assert_eq!(h.state().selection(), &wells(&["C5"]));
+}
+
+/// The heat map on the Analysis tab selects like the layout editor: drag a rectangle,
+/// click a row or column header, the corner for all wells.
+#[test]
+fn heat_map_drag_and_headers_select_wells() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    drag_wells(&mut h, "B3", "C4");
+    assert_eq!(h.state().selection(), &wells(&["B3", "B4", "C3", "C4"]));
+    h.get_by_label("Row E").click();
+    h.run();
+    assert_eq!(h.state().selection().len(), 12);
+    h.get_by_label("Column 2")
+        .click_modifiers(egui::Modifiers::SHIFT);
+    h.run();
+    assert_eq!(h.state().selection().len(), 19);
+    h.get_by_label("Select all wells").click();
+    h.run();
+    assert_eq!(h.state().selection().len(), 96);
+    // The selection carries over to the layout editor.
+    open_layout_tab(&mut h);
+    h.get_by_label_contains("96 well(s) selected");
+}
+
+/// A file dropped onto the window, as eframe's winit integration hands it to egui.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+/// Drops files onto the window: the next frame's raw input carries them (egui keeps them
+/// for that one frame).
+fn drop_files(h: &mut Harness<'static, App>, paths: &[&Path]) {
+    h.input_mut().dropped_files = paths
+        .iter()
+        .map(|p| Arc::new(Dropped(p.to_path_buf())) as egui::DroppedFileHandle)
+        .collect();
+    h.run();
+}
+
+/// Dropping a plate file on the start screen opens it with the layout beside it; dropping
+/// a layout CSV onto an open experiment imports it; dropping a project opens it; a damaged
+/// file gives a message.
+#[test]
+fn dropping_files_onto_the_window_opens_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let plate = dir.path().join("flumatinib_K562_72h.csv");
+    std::fs::write(&plate, SAMPLE_PLATE).expect("write");
+    std::fs::write(
+        dir.path().join("flumatinib_K562_72h_layout.csv"),
+        SAMPLE_LAYOUT,
+    )
+    .expect("write");
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&plate]);
+    assert_eq!(h.state().experiments().len(), 1);
+    let opened = experiment(&h);
+    let sample = sample_experiment().expect("sample");
+    assert_eq!(opened.name, "flumatinib_K562_72h");
+    assert_eq!(opened.plates[0].plate, sample.plates[0].plate);
+    assert_eq!(opened.plates[0].layout, sample.plates[0].layout);
+    let expected = analyze(&opened).expect("analysis");
+    assert_eq!(
+        expected.curves.iter().map(|c| &c.fit).collect::<Vec<_>>(),
+        analyze(&sample)
+            .expect("analysis")
+            .curves
+            .iter()
+            .map(|c| &c.fit)
+            .collect::<Vec<_>>()
+    );
+    assert_shows(&h, &expected);
+    h.get_by_label_contains("layout from flumatinib_K562_72h_layout.csv");
+    // Nothing is opened twice: the drop was one frame's input.
+    h.run();
+    assert_eq!(h.state().experiments().len(), 1);
+
+    // A layout CSV dropped onto the open experiment replaces its layout.
+    let other = Layout::two_line_triplicate(
+        "K562",
+        "K562/FLM",
+        Some("flumatinib"),
+        10.0,
+        2.0,
+        ConcentrationUnit::Micromolar,
+    );
+    let mut bytes = Vec::new();
+    platefit::layout::write_layout(&other, &mut bytes).expect("write");
+    let layout_path = dir.path().join("two-fold.csv");
+    std::fs::write(&layout_path, bytes).expect("write");
+    drop_files(&mut h, &[&layout_path]);
+    assert_eq!(h.state().experiments().len(), 1);
+    let relaid = experiment(&h);
+    assert_eq!(relaid.plates[0].layout, other);
+    assert_shows(&h, &analyze(&relaid).expect("analysis"));
+
+    // Save, then drop the project: it replaces the open one (nothing unsaved).
+    let project = dir.path().join("dropped.platefit");
+    save_and_load(&mut h, &picker, &project);
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("New project").click();
+    h.run();
+    assert!(h.state().experiments().is_empty());
+    drop_files(&mut h, &[&project]);
+    assert_eq!(h.state().project_path(), Some(project.as_path()));
+    assert_eq!(experiment(&h), relaid);
+    assert_shows(&h, &analyze(&relaid).expect("analysis"));
+
+    // A damaged file: a message, and the open project stays as it was.
+    let broken = dir.path().join("broken.xlsx");
+    std::fs::write(&broken, b"PK\x03\x04 not a workbook").expect("write");
+    drop_files(&mut h, &[&broken]);
+    assert_eq!(h.state().experiments().len(), 1);
+    let status = h.state().status().expect("a message").clone();
+    assert!(
+        status.is_error && status.text.contains("broken.xlsx"),
+        "{status:?}"
+    );
+    h.get_by_label(&format!("⚠ {}", status.text));
+}
+
+/// A plate and a layout with an unrelated name dropped together: the layout is used for
+/// the plate (not opened as a plate).
+#[test]
+fn dropping_a_plate_with_its_layout_uses_the_layout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let plate = dir.path().join("rep 2.csv");
+    let layout = dir.path().join("plate map.csv");
+    std::fs::write(&plate, SAMPLE_PLATE).expect("write");
+    std::fs::write(&layout, SAMPLE_LAYOUT).expect("write");
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&layout, &plate]);
+    assert_eq!(h.state().experiments().len(), 1);
+    let opened = experiment(&h);
+    let sample = sample_experiment().expect("sample");
+    assert_eq!(opened.plates[0].layout, sample.plates[0].layout);
+    assert_shows(&h, &analyze(&sample).expect("analysis"));
+}
+
+/// Whether the last frame painted a text containing `needle` (for painted-only text that
+/// is not in the accessibility tree).
+fn painted_text(h: &Harness<'static, App>, needle: &str) -> bool {
+    fn find(shape: &egui::Shape, needle: &str) -> bool {
+        match shape {
+            egui::Shape::Text(text) => text.galley.text().contains(needle),
+            egui::Shape::Vec(shapes) => shapes.iter().any(|s| find(s, needle)),
+            _ => false,
+        }
+    }
+    h.output().shapes.iter().any(|c| find(&c.shape, needle))
+}
+
+/// Files dragged over the window (not yet dropped) darken it with a hint and open nothing.
+#[test]
+fn files_hovering_over_the_window_show_the_drop_hint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    let hint = "Drop plate files, a layout CSV or a .platefit project";
+    assert!(!painted_text(&h, hint));
+    h.input_mut().hovered_files = vec![egui::HoveredFile {
+        path: Some(dir.path().join("plate.csv")),
+        mime: String::new(),
+    }];
+    // egui repaints continuously while files hover, so step frames instead of `run`.
+    h.run_steps(2);
+    assert!(painted_text(&h, hint));
+    assert!(h.state().experiments().is_empty());
+    h.input_mut().hovered_files.clear();
+    h.run();
+    assert!(!painted_text(&h, hint));
 }

@@ -474,10 +474,7 @@ impl App {
                     suggested: format!("{}.platefit", sanitize(&suggested)),
                 };
                 if let Some(mut paths) = self.pick(&request) {
-                    let mut path = paths.remove(0);
-                    if path.extension().is_none() {
-                        path.set_extension("platefit");
-                    }
+                    let path = with_default_extension(paths.remove(0), "platefit");
                     self.apply(Command::SaveTo(path));
                 }
             }
@@ -641,7 +638,8 @@ impl App {
                 if let Some(mut paths) = self.pick(&PickRequest::SaveLayout {
                     suggested: format!("{suggested}_layout.csv"),
                 }) {
-                    self.apply(Command::ExportLayout(paths.remove(0)));
+                    let path = with_default_extension(paths.remove(0), "csv");
+                    self.apply(Command::ExportLayout(path));
                 }
             }
             Command::ExportLayout(path) => self.export_layout(&path),
@@ -656,7 +654,11 @@ impl App {
                     .extension()
                     .map_or_else(|| stem.clone(), |ext| format!("{stem}.{ext}"));
                 if let Some(mut paths) = self.pick(&PickRequest::SaveExport { kind, suggested }) {
-                    self.apply(Command::Export(kind, paths.remove(0)));
+                    let mut path = paths.remove(0);
+                    if let Some(extension) = kind.extension() {
+                        path = with_default_extension(path, extension);
+                    }
+                    self.apply(Command::Export(kind, path));
                 }
             }
             Command::Export(kind, path) => self.export(kind, &path),
@@ -1125,6 +1127,15 @@ fn write_series(layout: &mut Layout, wells: &[WellId], spec: DilutionSpec) {
             }
         }
     }
+}
+
+/// `path` with `extension` added when the name has none (save dialogs on Linux do not add
+/// the filter's extension when the user types a bare name).
+fn with_default_extension(mut path: PathBuf, extension: &str) -> PathBuf {
+    if path.extension().is_none() {
+        path.set_extension(extension);
+    }
+    path
 }
 
 fn sanitize(name: &str) -> String {

@@ -351,16 +351,25 @@ pub fn layout_editor_ui(
                         ui.end_row();
                     }
                 });
-                if ui.button("Apply template to this plate").clicked() {
-                    match (parse_number(&form.template_top), parse_number(&form.template_fold)) {
-                        (Some(top), Some(fold)) if top > 0.0 && fold > 1.0 => commands.push(Command::ApplyTemplate {
-                            line_a: form.template_a.clone(),
-                            line_b: form.template_b.clone(),
-                            drug: nonempty(&form.template_drug),
-                            top,
-                            fold,
-                        }),
-                        _ => {}
+                let (line_a, line_b) = (form.template_a.trim(), form.template_b.trim());
+                let template = match (parse_number(&form.template_top), parse_number(&form.template_fold)) {
+                    (Some(top), Some(fold)) if top > 0.0 && fold > 1.0 && !line_a.is_empty() && !line_b.is_empty() && line_a != line_b => Some(Command::ApplyTemplate {
+                        line_a: line_a.to_string(),
+                        line_b: line_b.to_string(),
+                        drug: nonempty(&form.template_drug),
+                        top,
+                        fold,
+                    }),
+                    _ => None,
+                };
+                match template {
+                    Some(command) => {
+                        if ui.button("Apply template to this plate").clicked() {
+                            commands.push(command);
+                        }
+                    }
+                    None => {
+                        ui.label(RichText::new("Two different line names, top > 0, fold > 1").small().color(widgets::WARN));
                     }
                 }
                 ui.separator();
@@ -392,24 +401,8 @@ pub fn layout_editor_ui(
         let look = |well: WellId| cell_look(layout, well, unit, excluded.contains_key(&well));
         let size = egui::vec2(ui.available_width(), ui.available_height() - 70.0);
         let events = plate_grid_ui(ui, "layout", input.plate.shape, size, &look, &|w| selection.contains(&w), drag);
-        let shape = input.plate.shape;
-        if let Some((well, ctrl, shift)) = events.clicked {
-            let mode = if ctrl { SelectMode::Toggle } else if shift { SelectMode::Add } else { SelectMode::Replace };
-            commands.push(Command::SelectWells(vec![well], mode));
-        }
-        if let Some((a, b, add)) = events.dragged {
-            commands.push(Command::SelectWells(widgets::wells_between(a, b), if add { SelectMode::Add } else { SelectMode::Replace }));
-        }
-        if let Some((row, add)) = events.row_header {
-            let wells = (0..shape.cols).map(|c| WellId::new(row, c)).collect();
-            commands.push(Command::SelectWells(wells, if add { SelectMode::Add } else { SelectMode::Replace }));
-        }
-        if let Some((col, add)) = events.col_header {
-            let wells = (0..shape.rows).map(|r| WellId::new(r, col)).collect();
-            commands.push(Command::SelectWells(wells, if add { SelectMode::Add } else { SelectMode::Replace }));
-        }
-        if events.all {
-            commands.push(Command::SelectWells(shape.wells().collect(), SelectMode::Replace));
+        for (wells, mode) in events.selection_changes(input.plate.shape) {
+            commands.push(Command::SelectWells(wells, mode));
         }
         ui.horizontal_wrapped(|ui| {
             for role in WellRole::ALL {

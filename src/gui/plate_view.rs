@@ -1,5 +1,6 @@
 //! The plate heat map: absorbance, corrected OD or % viability per well, with role strips,
-//! excluded and flagged wells marked and every number on hover. Right-click excludes or
+//! excluded and flagged wells marked and every number on hover. Wells are selected as in
+//! the layout editor (click, ctrl-click, drag, row/column headers); right-click excludes or
 //! includes a well.
 
 use egui::{Color32, RichText, vec2};
@@ -9,7 +10,7 @@ use crate::layout::WellRole;
 use crate::normalize::{SATURATION_OD, WellValues};
 use crate::plate::WellId;
 
-use super::command::{Command, SelectMode};
+use super::command::Command;
 use super::view::ViewState;
 use super::widgets::{self, CellLook, heat_color, num, plate_grid_ui, role_color, role_name};
 
@@ -166,13 +167,8 @@ pub fn plate_view_ui(
         &|w| selection.contains(&w),
         &mut view.heatmap_drag,
     );
-    if let Some((well, ctrl, _)) = events.clicked {
-        let mode = if ctrl {
-            SelectMode::Toggle
-        } else {
-            SelectMode::Replace
-        };
-        commands.push(Command::SelectWells(vec![well], mode));
+    for (wells, mode) in events.selection_changes(input.plate.shape) {
+        commands.push(Command::SelectWells(wells, mode));
     }
     if let Some(well) = events.secondary {
         commands.push(Command::ToggleExclude {

@@ -844,7 +844,12 @@ fn fix_row(
     text: &mut String,
     default: f64,
 ) {
-    if text.is_empty() {
+    // The field shows the value in use unless the user is typing in it: the value can
+    // change under it (undo, another experiment, an opened project).
+    let id = ui.make_persistent_id(("fix", label));
+    let typing = ui.memory(|m| m.has_focus(id));
+    let shown = text.trim().parse::<f64>().ok();
+    if text.is_empty() || (!typing && value.is_some() && shown != *value) {
         *text = format!("{}", value.unwrap_or(default));
     }
     ui.horizontal(|ui| {
@@ -860,7 +865,10 @@ fn fix_row(
             });
         }
         let edit = ui
-            .add_enabled(on, egui::TextEdit::singleline(text).desired_width(60.0))
+            .add_enabled(
+                on,
+                egui::TextEdit::singleline(text).id(id).desired_width(60.0),
+            )
             .labelled_by(checkbox.id);
         if on && edit.lost_focus() {
             if let Ok(v) = text.trim().parse::<f64>()

@@ -10,6 +10,8 @@ use crate::layout::WellRole;
 use crate::plate::{PlateShape, WellId, row_label};
 use crate::report::format_number;
 
+use super::command::SelectMode;
+
 /// Colour of a well role (fills in the layout editor, strips in the heat map).
 #[must_use]
 pub fn role_color(role: WellRole) -> Color32 {
@@ -219,6 +221,46 @@ pub struct GridEvents {
     pub col_header: Option<(usize, bool)>,
     /// The "all" corner was clicked.
     pub all: bool,
+}
+
+impl GridEvents {
+    /// The selection changes these events ask for, in order: a click replaces the
+    /// selection (ctrl/cmd toggles, shift adds), a drag selects the rectangle it spanned,
+    /// a header its row or column, the corner every well.
+    #[must_use]
+    pub fn selection_changes(&self, shape: PlateShape) -> Vec<(Vec<WellId>, SelectMode)> {
+        let add_or_replace = |add: bool| {
+            if add {
+                SelectMode::Add
+            } else {
+                SelectMode::Replace
+            }
+        };
+        let mut changes = Vec::new();
+        if let Some((well, ctrl, shift)) = self.clicked {
+            let mode = if ctrl {
+                SelectMode::Toggle
+            } else {
+                add_or_replace(shift)
+            };
+            changes.push((vec![well], mode));
+        }
+        if let Some((a, b, add)) = self.dragged {
+            changes.push((wells_between(a, b), add_or_replace(add)));
+        }
+        if let Some((row, add)) = self.row_header {
+            let wells = (0..shape.cols).map(|c| WellId::new(row, c)).collect();
+            changes.push((wells, add_or_replace(add)));
+        }
+        if let Some((col, add)) = self.col_header {
+            let wells = (0..shape.rows).map(|r| WellId::new(r, col)).collect();
+            changes.push((wells, add_or_replace(add)));
+        }
+        if self.all {
+            changes.push((shape.wells().collect(), SelectMode::Replace));
+        }
+        changes
+    }
 }
 
 /// Wells in the rectangle spanned by two wells.
@@ -433,11 +475,13 @@ pub fn plate_grid_ui(
             response.on_hover_text(cell_look.tooltip);
         }
     }
+    // A drag that ends on the well it started from (a press that moved a little) selects
+    // that well, as a click would.
     let released = ui.input(|i| i.pointer.any_released());
     if released
         && let Some(start) = drag.take()
         && let Some(end) = pointer.and_then(well_at)
-        && end != start
+        && events.clicked.is_none()
     {
         events.dragged = Some((start, end, modifiers.shift || modifiers.command));
     }
