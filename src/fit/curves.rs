@@ -47,8 +47,14 @@ impl CurveData {
     /// Groups `(log10 concentration, response)` points by concentration.
     #[must_use]
     pub fn from_points(points: impl IntoIterator<Item = (f64, f64)>) -> Self {
-        let mut pairs: Vec<(f64, f64)> = points.into_iter().collect();
-        pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Self::grouped(points.into_iter().collect()).0
+    }
+
+    /// Groups points by concentration; also returns each point's level index, in the
+    /// points' order.
+    fn grouped(pairs: Vec<(f64, f64)>) -> (Self, Vec<usize>) {
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        order.sort_by(|a, b| pairs[*a].0.total_cmp(&pairs[*b].0));
         let capacity = pairs.len();
         let mut data = Self {
             log_x: Vec::with_capacity(capacity),
@@ -57,35 +63,52 @@ impl CurveData {
             sqrt_count: Vec::with_capacity(capacity),
             pure_error: 0.0,
         };
-        let mut rest = pairs.as_slice();
-        while let Some(&(x, _)) = rest.first() {
+        let mut level_of = vec![0; pairs.len()];
+        let mut rest = order.as_slice();
+        while let Some(&first) = rest.first() {
+            let x = pairs[first].0;
             let len = rest
                 .iter()
-                .position(|p| p.0.total_cmp(&x).is_ne())
+                .position(|i| pairs[*i].0.total_cmp(&x).is_ne())
                 .unwrap_or(rest.len());
             let (group, tail) = rest.split_at(len);
-            let mean = group.iter().map(|p| p.1).sum::<f64>() / len as f64;
+            let mean = group.iter().map(|i| pairs[*i].1).sum::<f64>() / len as f64;
             data.pure_error += group
                 .iter()
-                .map(|p| (p.1 - mean) * (p.1 - mean))
+                .map(|i| (pairs[*i].1 - mean) * (pairs[*i].1 - mean))
                 .sum::<f64>();
+            for i in group {
+                level_of[*i] = data.log_x.len();
+            }
             data.log_x.push(x);
             data.y.push(mean);
             data.count.push(len);
             data.sqrt_count.push((len as f64).sqrt());
             rest = tail;
         }
-        data
+        (data, level_of)
+    }
+
+    /// The fitted (not excluded) points of a dose-response, grouped, and the level of each
+    /// fitted point (in [`DoseResponse::fitted_points`] order).
+    #[must_use]
+    pub fn from_dose_response_with_levels(
+        dose_response: &DoseResponse,
+        _options: &FitOptions,
+    ) -> (Self, Vec<usize>) {
+        let mut pairs = Vec::with_capacity(dose_response.points.len());
+        pairs.extend(
+            dose_response
+                .fitted_points()
+                .map(|p| (log10_or_neg_inf(p.concentration), p.response)),
+        );
+        Self::grouped(pairs)
     }
 
     /// The fitted (not excluded) points of a dose-response.
     #[must_use]
-    pub fn from_dose_response(dose_response: &DoseResponse, _options: &FitOptions) -> Self {
-        Self::from_points(
-            dose_response
-                .fitted_points()
-                .map(|p| (log10_or_neg_inf(p.concentration), p.response)),
-        )
+    pub fn from_dose_response(dose_response: &DoseResponse, options: &FitOptions) -> Self {
+        Self::from_dose_response_with_levels(dose_response, options).0
     }
 
     /// Number of points (replicates counted).

@@ -155,14 +155,13 @@ pub fn fit_with_restarts(
 ) -> Option<Minimum> {
     let settings = SolverSettings::default();
     let start = start_values(data, options);
-    let finite: Vec<f64> = data
+    let (lo, hi) = data
         .log_x
         .iter()
-        .copied()
         .filter(|x| x.is_finite())
-        .collect();
-    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(*x), hi.max(*x))
+        });
     let first = minimize(set, &set.free_from_full(&start), settings);
     let mut evaluations = first.evaluations;
     if plausible(&first, set, lo, hi) {

@@ -37,8 +37,9 @@ pub struct Minimum {
     pub evaluations: usize,
     /// Whether the solver reports success (converged, orthogonal or zero residuals).
     pub success: bool,
-    /// The solver's termination reason, as text.
-    pub termination: String,
+    /// The solver's termination reason (the variant name of the crate's
+    /// `TerminationReason`, e.g. `Converged`, `LostPatience`).
+    pub termination: &'static str,
 }
 
 /// Solver settings.
@@ -148,7 +149,22 @@ where
         rss,
         evaluations: report.number_of_evaluations,
         success,
-        termination: format!("{:?}", report.termination),
+        termination: termination_name(&report.termination),
+    }
+}
+
+fn termination_name(reason: &TerminationReason) -> &'static str {
+    match reason {
+        TerminationReason::User(_) => "User",
+        TerminationReason::Numerical(_) => "Numerical",
+        TerminationReason::ResidualsZero => "ResidualsZero",
+        TerminationReason::Orthogonal => "Orthogonal",
+        TerminationReason::Converged { .. } => "Converged",
+        TerminationReason::NoImprovementPossible(_) => "NoImprovementPossible",
+        TerminationReason::LostPatience => "LostPatience",
+        TerminationReason::NoParameters => "NoParameters",
+        TerminationReason::NoResiduals => "NoResiduals",
+        TerminationReason::WrongDimensions(_) => "WrongDimensions",
     }
 }
 

@@ -330,10 +330,11 @@ pub fn fit_4pl(dose_response: &DoseResponse, options: &FitOptions) -> Result<Fit
             });
         }
     }
-    let data = CurveData::from_dose_response(dose_response, options);
+    let (data, level_of) = CurveData::from_dose_response_with_levels(dose_response, options);
     Ok(fit_curve_data(
         &dose_response.label,
         &data,
+        &level_of,
         dose_response,
         options,
     ))
@@ -342,6 +343,7 @@ pub fn fit_4pl(dose_response: &DoseResponse, options: &FitOptions) -> Result<Fit
 fn fit_curve_data(
     label: &str,
     data: &CurveData,
+    level_of: &[usize],
     dose_response: &DoseResponse,
     options: &FitOptions,
 ) -> Fit {
@@ -354,9 +356,16 @@ fn fit_curve_data(
     ];
     let n_free = fixed.iter().filter(|f| !**f).count();
     let tested_range = dose_response.tested_range();
-    let distinct = dose_response.distinct_concentrations();
-    let n_levels = distinct.len();
-    let positive_levels = distinct.iter().filter(|c| **c > 0.0).count();
+    // Concentrations equal to 1e-12 (relative) count as one level.
+    let mut n_levels = 0;
+    let mut positive_levels = 0;
+    for (k, x) in data.log_x.iter().enumerate() {
+        let repeated = k > 0 && (x - data.log_x[k - 1]).abs() <= 5e-13;
+        if !repeated {
+            n_levels += 1;
+            positive_levels += usize::from(x.is_finite());
+        }
+    }
     let empty_fit = |status: FitStatus| Fit {
         label: label.to_string(),
         status,
@@ -421,9 +430,11 @@ fn fit_curve_data(
         .map(|p| (p.response - mean_y) * (p.response - mean_y))
         .sum();
     let r_squared = (tss > 0.0).then(|| 1.0 - rss / tss);
+    let level_fitted: Vec<f64> = data.log_x.iter().map(|x| canonical.response(*x)).collect();
     let residuals: Vec<f64> = dose_response
         .fitted_points()
-        .map(|p| p.response - canonical.response(log10_or_neg_inf(p.concentration)))
+        .zip(level_of)
+        .map(|(p, level)| p.response - level_fitted.get(*level).copied().unwrap_or(f64::NAN))
         .collect();
     // F test against a horizontal line (1 parameter).
     let p_no_effect = if n > n_free && n_free > 1 && rss > 0.0 {
