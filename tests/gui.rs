@@ -961,8 +961,16 @@ fn normalization_modes_follow_analyze_and_are_saved() {
     assert_eq!(raw.settings.normalization, Normalization::None);
     let expected = analyze(&raw).expect("analysis");
     assert_eq!(combo_value(&h, "Normalize"), "none (OD)");
-    // A linear rescaling: the same relative IC50, but the plateaus are in OD now.
-    assert_eq!(k562_ic50(&expected), k562_ic50(&default));
+    // A linear rescaling: the same relative IC50 (to the solver's precision), but the
+    // plateaus are in OD now.
+    let (raw_ic50, percent_ic50) = (
+        k562_ic50(&expected).expect("IC50 in OD"),
+        k562_ic50(&default).expect("IC50 in %"),
+    );
+    assert!(
+        (raw_ic50 / percent_ic50 - 1.0).abs() < 1e-7,
+        "{raw_ic50} vs {percent_ic50}"
+    );
     for curve in &expected.curves {
         let top = curve.fit.params.top;
         assert!(top < 5.0, "an OD plateau, not a percentage: {top}");
