@@ -361,4 +361,61 @@ mod tests {
         let diff = (numeric - analytic).abs().max();
         assert!(diff < 1e-5, "max difference {diff}");
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Grouping replicates changes nothing the fit sees: the RSS at any parameters is the
+        /// RSS of the individual points, and JᵀJ and Jᵀr are those of the ungrouped problem.
+        #[test]
+        fn grouped_replicates_give_the_rss_and_normal_equations_of_every_point(
+            levels in proptest::collection::vec((-3.0f64..2.0, 1usize..5), 4..12),
+            noise in proptest::collection::vec(-10.0f64..10.0, 60),
+            params in (-5.0f64..20.0, 80.0f64..110.0, -2.0f64..1.0, -3.0f64..-0.3),
+        ) {
+            let full = [params.0, params.1, params.2, params.3];
+            let mut points = Vec::new();
+            for (k, (x, reps)) in levels.iter().enumerate() {
+                for r in 0..*reps {
+                    let y = response_and_gradient([2.0, 100.0, -0.5, -1.2], *x).0
+                        + noise[(k * 5 + r) % noise.len()];
+                    points.push((*x, y));
+                }
+            }
+            let set = CurveSet::single(CurveData::from_points(points.clone()), None, None);
+            let grouped_rss = crate::fit::lm::rss(&set, &full).unwrap();
+            let direct_rss: f64 = points
+                .iter()
+                .map(|(x, y)| (response_and_gradient(full, *x).0 - y).powi(2))
+                .sum();
+            proptest::prop_assert!((grouped_rss / direct_rss - 1.0).abs() < 1e-10);
+            // Normal equations from the grouped residuals and Jacobian...
+            let rows = set.n_residuals();
+            let mut r = vec![0.0; rows];
+            let mut j = vec![0.0; rows * 4];
+            proptest::prop_assert!(set.residuals(&full, &mut r) && set.jacobian(&full, &mut j));
+            // ...and from every point.
+            for a in 0..4 {
+                let jtr_grouped: f64 = (0..rows).map(|i| j[a * rows + i] * r[i]).sum();
+                let jtr_direct: f64 = points
+                    .iter()
+                    .map(|(x, y)| {
+                        let (f, g) = response_and_gradient(full, *x);
+                        g[a] * (f - y)
+                    })
+                    .sum();
+                proptest::prop_assert!((jtr_grouped - jtr_direct).abs() <= 1e-9 * (1.0 + jtr_direct.abs()));
+                for b in 0..4 {
+                    let grouped: f64 = (0..rows).map(|i| j[a * rows + i] * j[b * rows + i]).sum();
+                    let direct: f64 = points
+                        .iter()
+                        .map(|(x, _)| {
+                            let g = response_and_gradient(full, *x).1;
+                            g[a] * g[b]
+                        })
+                        .sum();
+                    proptest::prop_assert!((grouped - direct).abs() <= 1e-9 * (1.0 + direct.abs()));
+                }
+            }
+        }
+    }
 }
