@@ -961,8 +961,13 @@ fn normalization_modes_follow_analyze_and_are_saved() {
     assert_eq!(raw.settings.normalization, Normalization::None);
     let expected = analyze(&raw).expect("analysis");
     assert_eq!(combo_value(&h, "Normalize"), "none (OD)");
-    // A linear rescaling: the same relative IC50, but the plateaus are in OD now.
-    assert_eq!(k562_ic50(&expected), k562_ic50(&default));
+    // A linear rescaling: the same relative IC50 (up to the solver's tolerance), but the
+    // plateaus are in OD now.
+    let (od, percent) = (
+        k562_ic50(&expected).expect("IC50"),
+        k562_ic50(&default).expect("IC50"),
+    );
+    assert!((od / percent - 1.0).abs() < 1e-6, "{od} vs {percent}");
     for curve in &expected.curves {
         let top = curve.fit.params.top;
         assert!(top < 5.0, "an OD plateau, not a percentage: {top}");
