@@ -1384,3 +1384,100 @@ fn files_hovering_over_the_window_show_the_drop_hint() {
     h.run();
     assert!(!painted_text(&h, hint));
 }
+
+/// Replaces the text of the number field beside the checkbox `label` and presses Enter.
+fn type_fix_value(h: &mut Harness<'static, App>, label: &str, text: &str, enter: bool) {
+    let field = By::new().role(Role::TextInput).label(label);
+    h.get(field.clone()).focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.get(field).type_text(text);
+    h.run();
+    if enter {
+        h.key_press(egui::Key::Enter);
+        h.run();
+    }
+}
+
+/// The number shown in the field beside the checkbox `label`.
+fn fix_field_value(h: &Harness<'static, App>, label: &str) -> String {
+    h.get(By::new().role(Role::TextInput).label(label))
+        .value()
+        .unwrap_or_default()
+}
+
+/// Each experiment keeps its own Fix Top / Fix Bottom number: a value typed for experiment
+/// A is not what ticking Fix Top in experiment B uses (B gets the default, or the number
+/// typed for B). A field of A that still has focus as B is picked in the list commits to
+/// A: B's settings and name are not overwritten with A's.
+#[test]
+fn fix_values_typed_for_one_experiment_stay_with_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    type_into(&mut h, "Name", "A");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Open sample experiment").click();
+    h.run();
+    type_into(&mut h, "Name", "B");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    let select = |h: &mut Harness<'static, App>, name: &str| {
+        h.get(By::new().role(Role::Button).label(name)).click();
+        h.run();
+        assert_eq!(experiment(h).name, name);
+    };
+
+    // A: Top fixed at 80, Bottom typed as 7 and left with focus while B is picked.
+    select(&mut h, "A");
+    tick(&mut h, "Fix Top at");
+    type_fix_value(&mut h, "Fix Top at", "80", true);
+    tick(&mut h, "Fix Bottom at");
+    type_fix_value(&mut h, "Fix Bottom at", "7", false);
+    select(&mut h, "B");
+    let docs = h.state().experiments();
+    assert_eq!(docs[0].settings.fix_top, Some(80.0));
+    assert_eq!(docs[1].settings.fix_top, None);
+    assert_eq!(docs[1].settings.fix_bottom, None);
+
+    // B shows and uses its own defaults, not A's numbers.
+    assert_eq!(fix_field_value(&h, "Fix Top at"), "100");
+    assert_eq!(fix_field_value(&h, "Fix Bottom at"), "0");
+    tick(&mut h, "Fix Top at");
+    assert_eq!(experiment(&h).settings.fix_top, Some(100.0));
+    tick(&mut h, "Fix Bottom at");
+    assert_eq!(experiment(&h).settings.fix_bottom, Some(0.0));
+    assert_eq!(h.state().experiments()[0].settings.fix_top, Some(80.0));
+
+    // A number typed for B and unticked again stays B's; A's field still shows 80.
+    type_fix_value(&mut h, "Fix Top at", "90", true);
+    assert_eq!(experiment(&h).settings.fix_top, Some(90.0));
+    tick(&mut h, "Fix Top at");
+    assert_eq!(experiment(&h).settings.fix_top, None);
+    select(&mut h, "A");
+    assert_eq!(fix_field_value(&h, "Fix Top at"), "80");
+    tick(&mut h, "Fix Top at");
+    assert_eq!(experiment(&h).settings.fix_top, None);
+    select(&mut h, "B");
+    assert_eq!(fix_field_value(&h, "Fix Top at"), "90");
+    tick(&mut h, "Fix Top at");
+    assert_eq!(experiment(&h).settings.fix_top, Some(90.0));
+    assert_eq!(h.state().experiments()[0].settings.fix_top, None);
+
+    // A name typed for A (no Enter) when B is picked renames A, not B.
+    select(&mut h, "A");
+    type_into(&mut h, "Name", "A2");
+    select(&mut h, "B");
+    let names: Vec<String> = h
+        .state()
+        .experiments()
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
+    assert_eq!(names, ["A2", "B"]);
+}
