@@ -1481,3 +1481,63 @@ fn fix_values_typed_for_one_experiment_stay_with_it() {
         .collect();
     assert_eq!(names, ["A2", "B"]);
 }
+
+/// The heat map writes each well's OD into it when the wells are big enough, and in a
+/// small window (where the numbers would overrun the wells) writes none and says to hover.
+#[test]
+fn heat_map_numbers_fit_their_wells_or_are_left_out() {
+    let od_b3 = |h: &Harness<'static, App>| {
+        let plate = &h.state().active_analysis().expect("analysis").plates[0];
+        let well = WellId::parse("B3").expect("well");
+        let v = plate
+            .normalized
+            .wells
+            .iter()
+            .find(|v| v.well == well)
+            .and_then(|v| v.absorbance)
+            .expect("OD of B3");
+        format!("{v:.3}")
+    };
+    let hint = "widen the panel or hover a well for its value";
+    for (size, shown) in [
+        (egui::vec2(1400.0, 900.0), true),
+        (egui::vec2(1100.0, 700.0), false),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let picker = QueuedPicker::default();
+        let mut h = Harness::builder().with_size(size).build_ui_state(
+            |ui, app: &mut App| app.ui(ui),
+            app(dir.path(), &picker, true),
+        );
+        h.run();
+        open_sample(&mut h);
+        h.run();
+        let text = od_b3(&h);
+        assert_eq!(painted_text(&h, &text), shown, "{text} at {size:?}");
+        assert_eq!(
+            h.query_by_label_contains(hint).is_some(),
+            !shown,
+            "hint at {size:?}"
+        );
+    }
+}
+
+/// The overlay of several experiments says which line style is which curve (its legend
+/// only shows the experiments' colours).
+#[test]
+fn compare_view_names_the_line_styles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Open sample experiment").click();
+    h.run();
+    h.get_by_label("☰ Compare experiments").click();
+    h.run();
+    h.get_by_label_contains("line:");
+    h.get_by_label(&format!("——— {K562}"));
+    h.get_by_label("– – – K562/FLM · flumatinib");
+}
