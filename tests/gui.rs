@@ -1541,3 +1541,118 @@ fn compare_view_names_the_line_styles() {
     h.get_by_label(&format!("——— {K562}"));
     h.get_by_label("– – – K562/FLM · flumatinib");
 }
+
+/// Whether the last frame asked the window to close.
+fn closing(h: &Harness<'static, App>) -> bool {
+    h.output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .is_some_and(|v| {
+            v.commands
+                .iter()
+                .any(|c| matches!(c, egui::ViewportCommand::Close))
+        })
+}
+
+/// The menu bar reads File, Edit, Export, then the views. The menu items no other test
+/// clicks through the menus do what they say: File › Open plate files…, Open project…,
+/// Quit; Edit › Copy results table; Export › PDF report of all experiments + summary…;
+/// the experiment list's context menu › Remove from project.
+#[test]
+fn menu_bar_order_and_the_remaining_menu_items() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    let left = |h: &Harness<'static, App>, label: &str| h.get_by_label(label).rect().left();
+    assert!(left(&h, "File") < left(&h, "Edit"));
+    assert!(left(&h, "Edit") < left(&h, "Export"));
+
+    // File › Open plate files…
+    let plate = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_plates/flumatinib_K562_72h.csv");
+    picker.push(vec![plate]);
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Open plate files…  (Ctrl+O)").click();
+    h.run();
+    assert_eq!(h.state().experiments().len(), 1);
+    assert_eq!(experiment(&h).name, "flumatinib_K562_72h");
+    assert!(left(&h, "Export") < left(&h, "📈 Analysis"));
+
+    // Edit › Copy results table: the results as tab-separated text on the clipboard.
+    h.get_by_label("Edit").click();
+    h.run();
+    h.get_by_label("Copy results table").click();
+    h.step();
+    let expected =
+        platefit::gui::results_view::results_tsv(h.state().active_analysis().expect("analysis"));
+    assert!(expected.contains(K562));
+    assert!(
+        h.output()
+            .platform_output
+            .commands
+            .contains(&egui::OutputCommand::CopyText(expected)),
+        "{:?}",
+        h.output().platform_output.commands
+    );
+    h.run();
+
+    // Export › PDF report of all experiments + summary…
+    let all = dir.path().join("all.pdf");
+    picker.push(vec![all.clone()]);
+    h.get_by_label("Export").click();
+    h.run();
+    h.get_by_label("PDF report of all experiments + summary…")
+        .click();
+    h.run();
+    assert!(std::fs::read(&all).expect("pdf").starts_with(b"%PDF"));
+
+    // File › Open project… (after saving it and starting a new project).
+    let path = dir.path().join("menu.platefit");
+    save_and_load(&mut h, &picker, &path);
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("New project").click();
+    h.run();
+    assert!(h.state().experiments().is_empty());
+    picker.push(vec![path.clone()]);
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Open project…").click();
+    h.run();
+    assert_eq!(h.state().experiments().len(), 1);
+    assert_eq!(h.state().project_path(), Some(path.as_path()));
+
+    // The experiment list's context menu: Remove from project.
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Open sample experiment").click();
+    h.run();
+    assert_eq!(h.state().experiments().len(), 2);
+    h.get(By::new().role(Role::Button).label("flumatinib_K562_72h"))
+        .click_secondary();
+    h.run();
+    h.get_by_label("Remove from project").click();
+    h.run();
+    let names: Vec<String> = h
+        .state()
+        .experiments()
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
+    assert_eq!(names, ["flumatinib K562 72 h (sample)"]);
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Save project  (Ctrl+S)").click();
+    h.run();
+    assert!(!h.state().is_dirty());
+
+    // File › Quit, with nothing unsaved, closes the window.
+    assert!(!closing(&h));
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Quit").click();
+    // Not run(): a closing window keeps asking for frames until the shell closes it.
+    h.step();
+    assert!(closing(&h));
+}

@@ -197,7 +197,11 @@ impl App {
 
     fn menu_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         egui::MenuBar::new().ui(ui, |ui| {
+            // File, Edit, Export, then the views.
             ui.menu_button("File", |ui| {
+                if ui.button("New project").clicked() {
+                    commands.push(Command::NewProject);
+                }
                 if ui.button("Open plate files…  (Ctrl+O)").clicked() {
                     commands.push(Command::OpenFilesDialog);
                 }
@@ -224,28 +228,8 @@ impl App {
                     commands.push(Command::SaveAs);
                 }
                 ui.separator();
-                if ui.button("New project").clicked() {
-                    commands.push(Command::NewProject);
-                }
                 if ui.button("Quit").clicked() {
                     commands.push(Command::CloseRequested);
-                }
-            });
-            ui.menu_button("Export", |ui| {
-                let analysed = self.active_analysis().is_some();
-                for kind in [
-                    ExportKind::ReportPdf,
-                    ExportKind::AllReportsPdf,
-                    ExportKind::Workbook,
-                    ExportKind::Prism,
-                    ExportKind::Figures,
-                ] {
-                    if ui
-                        .add_enabled(analysed, egui::Button::new(kind.menu_label()))
-                        .clicked()
-                    {
-                        commands.push(Command::ExportDialog(kind));
-                    }
                 }
             });
             ui.menu_button("Edit", |ui| {
@@ -279,6 +263,23 @@ impl App {
                     .clicked()
                 {
                     commands.push(Command::CopyResults);
+                }
+            });
+            ui.menu_button("Export", |ui| {
+                let analysed = self.active_analysis().is_some();
+                for kind in [
+                    ExportKind::ReportPdf,
+                    ExportKind::AllReportsPdf,
+                    ExportKind::Workbook,
+                    ExportKind::Prism,
+                    ExportKind::Figures,
+                ] {
+                    if ui
+                        .add_enabled(analysed, egui::Button::new(kind.menu_label()))
+                        .clicked()
+                    {
+                        commands.push(Command::ExportDialog(kind));
+                    }
                 }
             });
             if !self.docs.is_empty() {
