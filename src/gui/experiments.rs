@@ -232,10 +232,10 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis]) {
     let curves = curve_labels(analyses);
     // The legend names colours only: say which line style is which curve.
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new("Colour: experiment (as in the list) · line:").small());
+        ui.label(RichText::new("Colour: experiment (as in the list) · line:").weak());
         for (i, label) in curves.iter().enumerate() {
             let sample = ["———", "– – –", "·······"][i % 3];
-            ui.label(RichText::new(format!("{sample} {label}")).small().strong());
+            ui.label(format!("{sample} {label}"));
         }
     });
     let mut occupied: Vec<[f64; 2]> = Vec::new();
