@@ -378,8 +378,18 @@ impl App {
         label: &str,
         change: impl FnOnce(&mut Experiment, usize) -> Result<(), String>,
     ) {
+        self.edit_at(self.active, label, change);
+    }
+
+    /// Edits the experiment at `index` (the active one's plate index is passed on).
+    fn edit_at(
+        &mut self,
+        index: usize,
+        label: &str,
+        change: impl FnOnce(&mut Experiment, usize) -> Result<(), String>,
+    ) {
         let plate = self.active_plate;
-        let Some(doc) = self.docs.get_mut(self.active) else {
+        let Some(doc) = self.docs.get_mut(index) else {
             self.complain("open an experiment first");
             return;
         };
@@ -399,7 +409,7 @@ impl App {
         doc.redo.clear();
         doc.generation += 1;
         self.changed();
-        self.submit(self.active);
+        self.submit(index);
     }
 
     fn finish(&mut self, done: Done) {
@@ -531,10 +541,12 @@ impl App {
                     self.selection.clear();
                 }
             }
-            Command::RenameExperiment(name) => {
+            Command::RenameExperiment { doc, name } => {
                 let name = name.trim().to_string();
-                if !name.is_empty() {
-                    self.edit("rename", |e, _| {
+                if !name.is_empty()
+                    && let Some(index) = self.docs.iter().position(|d| d.id == doc)
+                {
+                    self.edit_at(index, "rename", |e, _| {
                         e.name = name;
                         Ok(())
                     });
@@ -692,24 +704,23 @@ impl App {
                     format!("{well} is excluded from the fit (recorded in the project); click it again to include it")
                 });
             }
-            Command::SetSettings(settings) => self.edit("settings", |e, _| {
-                e.settings = settings;
-                Ok(())
-            }),
+            Command::SetSettings { doc, settings } => {
+                if let Some(index) = self.docs.iter().position(|d| d.id == doc) {
+                    self.edit_at(index, "settings", |e, _| {
+                        e.settings = settings;
+                        Ok(())
+                    });
+                }
+            }
             Command::SettingsToAll => {
                 if let Some(settings) = self.active_doc().map(|d| d.experiment.settings.clone()) {
-                    let active = self.active;
                     for index in 0..self.docs.len() {
-                        if self.docs[index].experiment.settings != settings {
-                            self.active = index;
-                            let s = settings.clone();
-                            self.edit("settings from another experiment", |e, _| {
-                                e.settings = s;
-                                Ok(())
-                            });
-                        }
+                        let s = settings.clone();
+                        self.edit_at(index, "settings from another experiment", |e, _| {
+                            e.settings = s;
+                            Ok(())
+                        });
                     }
-                    self.active = active;
                     self.say("all experiments use these settings now");
                 }
             }

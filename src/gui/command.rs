@@ -195,8 +195,14 @@ pub enum Command {
     SelectExperiment(usize),
     /// Remove an experiment from the project.
     RemoveExperiment(usize),
-    /// Rename the active experiment.
-    RenameExperiment(String),
+    /// Rename an experiment (by [`Doc::id`](super::app::Doc::id): a name typed for one
+    /// experiment stays with it even when another is picked in the same frame).
+    RenameExperiment {
+        /// The experiment's id.
+        doc: u64,
+        /// The new name.
+        name: String,
+    },
     /// Show another plate of the active experiment.
     SelectPlate(usize),
     /// Change the well selection.
@@ -241,8 +247,14 @@ pub enum Command {
         /// Why (recorded with the exclusion).
         reason: String,
     },
-    /// Replace the settings of the active experiment.
-    SetSettings(AnalysisSettings),
+    /// Replace the settings of an experiment (by [`Doc::id`](super::app::Doc::id), as
+    /// for [`Command::RenameExperiment`]).
+    SetSettings {
+        /// The experiment's id.
+        doc: u64,
+        /// Its new settings.
+        settings: AnalysisSettings,
+    },
     /// Use the active experiment's settings for all experiments.
     SettingsToAll,
     /// Undo the last change of the active experiment.

@@ -180,6 +180,50 @@ pub fn drawable(fit: &Fit) -> bool {
     ) && fit.params.to_array().iter().all(|v| v.is_finite())
 }
 
+/// The corner of the plot where a legend covering the fraction `legend` (width, height)
+/// of the plot hides the fewest of the `points` (plot coordinates). The plot shows at least
+/// `x` × `y` and grows to hold every point. On a tie the order is top right, bottom left,
+/// bottom right, top left.
+#[must_use]
+pub fn legend_corner(
+    points: &[[f64; 2]],
+    x: [f64; 2],
+    y: [f64; 2],
+    legend: [f64; 2],
+) -> egui_plot::Corner {
+    use egui_plot::Corner;
+    let finite = points
+        .iter()
+        .filter(|p| p[0].is_finite() && p[1].is_finite());
+    let (mut x0, mut x1, mut y0, mut y1) = (x[0], x[1], y[0], y[1]);
+    for p in finite.clone() {
+        (x0, x1) = (x0.min(p[0]), x1.max(p[0]));
+        (y0, y1) = (y0.min(p[1]), y1.max(p[1]));
+    }
+    let (w, h) = ((x1 - x0).max(f64::EPSILON), (y1 - y0).max(f64::EPSILON));
+    let [fw, fh] = legend;
+    let covered = |right: bool, top: bool| {
+        finite
+            .clone()
+            .filter(|p| {
+                let (u, v) = ((p[0] - x0) / w, (p[1] - y0) / h);
+                let in_x = if right { u >= 1.0 - fw } else { u <= fw };
+                let in_y = if top { v >= 1.0 - fh } else { v <= fh };
+                in_x && in_y
+            })
+            .count()
+    };
+    [
+        (Corner::RightTop, covered(true, true)),
+        (Corner::LeftBottom, covered(false, false)),
+        (Corner::RightBottom, covered(true, false)),
+        (Corner::LeftTop, covered(false, true)),
+    ]
+    .into_iter()
+    .min_by_key(|(_, n)| *n)
+    .map_or(Corner::RightTop, |(c, _)| c)
+}
+
 /// The plate a point came from: the plate whose well has exactly this response.
 fn plate_of(experiment_plates: usize, analysis: &Analysis, well: WellId, response: f64) -> usize {
     if experiment_plates <= 1 {
@@ -235,8 +279,46 @@ pub fn curve_plot_ui(
     let hover_axis = axis;
     let hover_unit = unit.to_string();
     let y_unit = if percent { " %" } else { "" };
+    // The legend goes into the corner with the least data under it.
+    let mut occupied: Vec<[f64; 2]> = Vec::new();
+    for curve in &analysis.curves {
+        occupied.extend(
+            curve
+                .dose_response
+                .points
+                .iter()
+                .map(|p| [axis.x(p.concentration), p.response]),
+        );
+        if drawable(&curve.fit) {
+            let steps = 40;
+            occupied.extend((0..=steps).map(|i| {
+                let lx =
+                    axis.lo - 0.3 + (axis.hi - axis.lo + 0.6) * f64::from(i) / f64::from(steps);
+                [lx, curve.fit.params.response(lx)]
+            }));
+        }
+    }
+    // The legend's size on screen, roughly: its longest line ("IC50 <curve>: <value>
+    // <unit>") and a row per entry.
+    let longest = analysis
+        .curves
+        .iter()
+        .map(|c| c.dose_response.label.chars().count() + 24)
+        .max()
+        .unwrap_or(0);
+    let plot_size = ui.available_size();
+    let legend = [
+        (longest as f32 * 6.5 + 30.0) / plot_size.x.max(1.0),
+        (2 * analysis.curves.len()) as f32 * 18.0 / plot_size.y.max(1.0),
+    ];
+    let corner = legend_corner(
+        &occupied,
+        [axis.vehicle_x - 0.4, axis.hi + 0.3],
+        [0.0, if percent { 110.0 } else { 0.1 }],
+        legend.map(|f| f64::from(f.clamp(0.05, 0.95))),
+    );
     let plot = Plot::new(("curves", experiment.name.as_str()))
-        .legend(Legend::default().position(egui_plot::Corner::RightTop))
+        .legend(Legend::default().position(corner))
         .x_axis_label(format!("{drug} concentration ({unit}), log scale"))
         .y_axis_label(y_label)
         .x_grid_spacer(move |input| marks_axis.marks(&input))
@@ -457,5 +539,55 @@ pub fn curve_plot_ui(
                 ),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::legend_corner;
+    use egui_plot::Corner;
+
+    /// A falling viability curve: high on the left, low on the right.
+    fn falling() -> Vec<[f64; 2]> {
+        (0..=40)
+            .map(|i| {
+                let x = -3.0 + 5.0 * f64::from(i) / 40.0;
+                [x, 100.0 / (1.0 + 10f64.powf(x + 0.5))]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_legend_avoids_the_data() {
+        // A curve that ends high on the right (the top right is taken): bottom left.
+        let mut points = falling();
+        points.extend([[1.5, 100.0], [1.8, 104.0]]);
+        assert!(matches!(
+            legend_corner(&points, [-4.0, 2.0], [0.0, 110.0], [0.45, 0.28]),
+            Corner::LeftBottom
+        ));
+        // Points in three corners: the fourth.
+        let three = [[1.8, 105.0], [-3.8, 2.0], [-3.8, 105.0]];
+        assert!(matches!(
+            legend_corner(&three, [-4.0, 2.0], [0.0, 110.0], [0.45, 0.28]),
+            Corner::RightBottom
+        ));
+        // A rising curve: low on the left, high on the right; the top left and the bottom
+        // right are both free, and the bottom right comes first.
+        let rising: Vec<[f64; 2]> = falling().iter().map(|p| [-p[0] - 1.0, p[1]]).collect();
+        assert!(matches!(
+            legend_corner(&rising, [-4.0, 2.0], [0.0, 110.0], [0.45, 0.28]),
+            Corner::RightBottom
+        ));
+        // Nothing to avoid: the usual top right.
+        assert!(matches!(
+            legend_corner(&[], [-4.0, 2.0], [0.0, 110.0], [0.45, 0.28]),
+            Corner::RightTop
+        ));
+        // NaN points are ignored.
+        assert!(matches!(
+            legend_corner(&[[f64::NAN, 1.0]], [-4.0, 2.0], [0.0, 110.0], [0.45, 0.28]),
+            Corner::RightTop
+        ));
     }
 }

@@ -13,7 +13,7 @@ use crate::report::format_number;
 use crate::summary::Summary;
 
 use super::command::Command;
-use super::curve_plot::{LogAxis, drawable};
+use super::curve_plot::{LogAxis, drawable, legend_corner};
 use super::widgets::{experiment_color, ic50_with_ci};
 
 fn curve_labels(analyses: &[&Analysis]) -> Vec<String> {
@@ -230,10 +230,56 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis]) {
         .iter()
         .all(|a| a.settings.normalization != Normalization::None);
     let curves = curve_labels(analyses);
+    // The legend names colours only: say which line style is which curve.
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("Colour: experiment (as in the list) · line:").weak());
+        for (i, label) in curves.iter().enumerate() {
+            let sample = ["———", "– – –", "·······"][i % 3];
+            ui.label(format!("{sample} {label}"));
+        }
+    });
+    let mut occupied: Vec<[f64; 2]> = Vec::new();
+    for a in analyses {
+        for curve in &a.curves {
+            occupied.extend(
+                curve
+                    .dose_response
+                    .level_summaries()
+                    .iter()
+                    .map(|l| [axis.x(l.concentration), l.mean]),
+            );
+            if drawable(&curve.fit) {
+                occupied.extend((0..=40).map(|i| {
+                    let lx = axis.lo - 0.3 + (axis.hi - axis.lo + 0.6) * f64::from(i) / 40.0;
+                    [lx, curve.fit.params.response(lx)]
+                }));
+            }
+        }
+    }
+    let entries: usize = analyses.iter().map(|a| a.curves.len()).sum();
+    let longest = analyses
+        .iter()
+        .flat_map(|a| {
+            a.curves
+                .iter()
+                .map(|c| a.experiment.chars().count() + c.dose_response.label.chars().count() + 3)
+        })
+        .max()
+        .unwrap_or(0);
+    let plot_size = ui.available_size();
+    let corner = legend_corner(
+        &occupied,
+        [axis.vehicle_x - 0.4, axis.hi + 0.3],
+        [0.0, if percent { 110.0 } else { 0.1 }],
+        [
+            f64::from(((longest as f32 * 6.5 + 30.0) / plot_size.x.max(1.0)).clamp(0.05, 0.95)),
+            f64::from((entries as f32 * 18.0 / plot_size.y.max(1.0)).clamp(0.05, 0.95)),
+        ],
+    );
     let marks_axis = axis;
     let label_axis = axis;
     Plot::new("overlay")
-        .legend(Legend::default().position(egui_plot::Corner::RightTop))
+        .legend(Legend::default().position(corner))
         .x_axis_label(format!("concentration ({unit}), log scale"))
         .y_axis_label(if percent {
             "Viability (% of vehicle)"

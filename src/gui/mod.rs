@@ -249,10 +249,14 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
         enabled: std::env::var("PLATEFIT_PERF").is_ok_and(|v| v == "1"),
         ..Perf::default()
     };
+    let size = std::env::var("PLATEFIT_WINDOW")
+        .ok()
+        .and_then(|v| parse_window_size(&v))
+        .unwrap_or([1400.0, 900.0]);
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("platefit")
-            .with_inner_size([1400.0, 900.0])
+            .with_inner_size(size)
             .with_min_inner_size([900.0, 600.0])
             .with_drag_and_drop(true),
         ..eframe::NativeOptions::default()
@@ -266,4 +270,27 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}
+
+/// The window size of `PLATEFIT_WINDOW=WxH` (e.g. `1100x700`, for screenshots at other
+/// sizes); `None` for anything else or a size below the window's minimum of 900×600.
+fn parse_window_size(text: &str) -> Option<[f32; 2]> {
+    let (w, h) = text.trim().split_once(['x', 'X'])?;
+    let (w, h) = (w.trim().parse::<f32>().ok()?, h.trim().parse::<f32>().ok()?);
+    (w.is_finite() && h.is_finite() && w >= 900.0 && h >= 600.0 && w <= 10_000.0 && h <= 10_000.0)
+        .then_some([w, h])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_window_size;
+
+    #[test]
+    fn window_size_from_the_environment() {
+        assert_eq!(parse_window_size("1100x700"), Some([1100.0, 700.0]));
+        assert_eq!(parse_window_size(" 1920X1080 "), Some([1920.0, 1080.0]));
+        for bad in ["", "1100", "800x600", "1100x", "axb", "1e9x700", "NaNx700"] {
+            assert_eq!(parse_window_size(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -197,15 +197,32 @@ pub fn plate_view_ui(
             WellRole::Positive,
             WellRole::Background,
         ] {
-            let (rect, _) = ui.allocate_exact_size(vec2(4.0, 10.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 1.0, role_color(role));
-            ui.label(RichText::new(role_name(role)).small());
+            // Swatch and name as one label, so they wrap together.
+            let mut job = egui::text::LayoutJob::default();
+            let small = egui::TextStyle::Small.resolve(ui.style());
+            job.append(
+                "▌",
+                0.0,
+                egui::TextFormat::simple(small.clone(), role_color(role)),
+            );
+            job.append(
+                role_name(role),
+                1.0,
+                egui::TextFormat::simple(small, ui.visuals().text_color()),
+            );
+            ui.add(egui::Label::new(job).wrap_mode(egui::TextWrapMode::Extend));
         }
-        ui.label(
-            RichText::new("⚠ flag/saturated  × excluded")
-                .small()
-                .color(Color32::from_rgb(200, 0, 0)),
+        ui.add(
+            egui::Label::new(
+                RichText::new("⚠ flag/saturated  × excluded")
+                    .small()
+                    .color(Color32::from_rgb(200, 0, 0)),
+            )
+            .wrap_mode(egui::TextWrapMode::Extend),
         );
+        if events.texts_hidden {
+            ui.label(RichText::new("· widen the panel or hover a well for its value").small());
+        }
     });
     if !plate.normalized.qc.flagged_wells.is_empty()
         || !plate.normalized.qc.saturated_wells.is_empty()

@@ -2,6 +2,7 @@
 //! (curves, plate, results), the layout editor and the comparison view, dialogs and the
 //! status bar. [`App::ui`] draws it all, collects [`Command`]s and applies them.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText};
@@ -30,10 +31,11 @@ pub struct ViewState {
     pub layout_drag: Option<crate::plate::WellId>,
     /// The layout editor's text fields.
     pub layout_form: LayoutForm,
-    /// Text of the fixed Top value.
-    pub fix_top: String,
-    /// Text of the fixed Bottom value.
-    pub fix_bottom: String,
+    /// Text of the fixed Top value, per experiment ([`Doc::id`]): what ticking Fix Top
+    /// uses is the number typed for that experiment, never another's.
+    pub fix_top: BTreeMap<u64, String>,
+    /// Text of the fixed Bottom value, per experiment.
+    pub fix_bottom: BTreeMap<u64, String>,
     /// The experiment name being edited, for which document.
     pub rename: Option<(u64, String)>,
     /// Window title last sent.
@@ -195,7 +197,11 @@ impl App {
 
     fn menu_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         egui::MenuBar::new().ui(ui, |ui| {
+            // File, Edit, Export, then the views.
             ui.menu_button("File", |ui| {
+                if ui.button("New project").clicked() {
+                    commands.push(Command::NewProject);
+                }
                 if ui.button("Open plate files…  (Ctrl+O)").clicked() {
                     commands.push(Command::OpenFilesDialog);
                 }
@@ -222,28 +228,8 @@ impl App {
                     commands.push(Command::SaveAs);
                 }
                 ui.separator();
-                if ui.button("New project").clicked() {
-                    commands.push(Command::NewProject);
-                }
                 if ui.button("Quit").clicked() {
                     commands.push(Command::CloseRequested);
-                }
-            });
-            ui.menu_button("Export", |ui| {
-                let analysed = self.active_analysis().is_some();
-                for kind in [
-                    ExportKind::ReportPdf,
-                    ExportKind::AllReportsPdf,
-                    ExportKind::Workbook,
-                    ExportKind::Prism,
-                    ExportKind::Figures,
-                ] {
-                    if ui
-                        .add_enabled(analysed, egui::Button::new(kind.menu_label()))
-                        .clicked()
-                    {
-                        commands.push(Command::ExportDialog(kind));
-                    }
                 }
             });
             ui.menu_button("Edit", |ui| {
@@ -277,6 +263,23 @@ impl App {
                     .clicked()
                 {
                     commands.push(Command::CopyResults);
+                }
+            });
+            ui.menu_button("Export", |ui| {
+                let analysed = self.active_analysis().is_some();
+                for kind in [
+                    ExportKind::ReportPdf,
+                    ExportKind::AllReportsPdf,
+                    ExportKind::Workbook,
+                    ExportKind::Prism,
+                    ExportKind::Figures,
+                ] {
+                    if ui
+                        .add_enabled(analysed, egui::Button::new(kind.menu_label()))
+                        .clicked()
+                    {
+                        commands.push(Command::ExportDialog(kind));
+                    }
                 }
             });
             if !self.docs.is_empty() {
@@ -459,7 +462,10 @@ impl App {
                     .add(egui::TextEdit::singleline(buffer).desired_width(180.0))
                     .labelled_by(l.id);
                 if edit.lost_focus() && *buffer != doc.experiment.name {
-                    commands.push(Command::RenameExperiment(buffer.clone()));
+                    commands.push(Command::RenameExperiment {
+                        doc: doc.id,
+                        name: buffer.clone(),
+                    });
                 }
             });
             if doc.experiment.plates.len() > 1 {
@@ -621,16 +627,25 @@ impl App {
             .on_hover_text("As drc does: the vehicle wells enter the fit at concentration 0 and pin the Top plateau.");
         ui.checkbox(&mut s.require_blanks, "Plate has blank wells")
             .on_hover_text("Untick for the explicit \"no blank\" choice: nothing is subtracted.");
-        fix_row(ui, "Fix Top at", &mut s.fix_top, &mut view.fix_top, 100.0);
         fix_row(
             ui,
-            "Fix Bottom at",
+            (doc.id, "Fix Top at"),
+            &mut s.fix_top,
+            view.fix_top.entry(doc.id).or_default(),
+            100.0,
+        );
+        fix_row(
+            ui,
+            (doc.id, "Fix Bottom at"),
             &mut s.fix_bottom,
-            &mut view.fix_bottom,
+            view.fix_bottom.entry(doc.id).or_default(),
             0.0,
         );
         if s != *current {
-            commands.push(Command::SetSettings(s));
+            commands.push(Command::SetSettings {
+                doc: doc.id,
+                settings: s,
+            });
         }
         if self.docs.len() > 1
             && ui
@@ -837,16 +852,19 @@ fn error_banner(ui: &mut egui::Ui, error: &str, has_previous: bool) {
 }
 
 /// A "fix at" checkbox with its value.
+/// A "Fix … at" checkbox with its number field, for the experiment `key.0`; `text` is
+/// that experiment's own field text.
 fn fix_row(
     ui: &mut egui::Ui,
-    label: &str,
+    key: (u64, &str),
     value: &mut Option<f64>,
     text: &mut String,
     default: f64,
 ) {
     // The field shows the value in use unless the user is typing in it: the value can
-    // change under it (undo, another experiment, an opened project).
-    let id = ui.make_persistent_id(("fix", label));
+    // change under it (undo, an opened project).
+    let label = key.1;
+    let id = ui.make_persistent_id(("fix", key));
     let typing = ui.memory(|m| m.has_focus(id));
     let shown = text.trim().parse::<f64>().ok();
     if text.is_empty() || (!typing && value.is_some() && shown != *value) {

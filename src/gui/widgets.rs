@@ -221,6 +221,8 @@ pub struct GridEvents {
     pub col_header: Option<(usize, bool)>,
     /// The "all" corner was clicked.
     pub all: bool,
+    /// The wells were too small for their texts, so none was drawn (tooltips still tell).
+    pub texts_hidden: bool,
 }
 
 impl GridEvents {
@@ -261,6 +263,34 @@ impl GridEvents {
         }
         changes
     }
+}
+
+/// The smallest font size a well's text is shrunk to; below it the text is left out.
+const MIN_CELL_FONT: f32 = 6.5;
+
+/// `text` laid out in `font`, shrunk so it fits `room`; `None` when it would need a font
+/// smaller than [`MIN_CELL_FONT`].
+fn fitted_text(
+    painter: &egui::Painter,
+    text: &str,
+    font: &FontId,
+    room: Rect,
+    color: Color32,
+) -> Option<std::sync::Arc<egui::Galley>> {
+    let galley = painter.layout_no_wrap(text.to_string(), font.clone(), color);
+    let size = galley.size();
+    if size.x <= room.width() && size.y <= room.height() {
+        return Some(galley);
+    }
+    let scale = (room.width() / size.x).min(room.height() / size.y);
+    let smaller = (font.size * scale).floor();
+    (smaller >= MIN_CELL_FONT).then(|| {
+        painter.layout_no_wrap(
+            text.to_string(),
+            FontId::new(smaller, font.family.clone()),
+            color,
+        )
+    })
 }
 
 /// Wells in the rectangle spanned by two wells.
@@ -388,10 +418,33 @@ pub fn plate_grid_ui(
     let drag_rect: Option<(WellId, WellId)> =
         drag.and_then(|start| Some((start, well_at(pointer?)?)));
 
-    for well in shape.wells() {
+    // Each well's text, shrunk to fit beside the line strip; if one does not fit even
+    // shrunk, no well shows its text (a grid of numbers with holes reads worse).
+    let strip_width = (cell * 0.12).clamp(2.0, 5.0);
+    let looks: Vec<(WellId, CellLook)> = shape.wells().map(|w| (w, look(w))).collect();
+    let galleys: Vec<Option<std::sync::Arc<egui::Galley>>> = looks
+        .iter()
+        .map(|(well, cell_look)| {
+            let inner = cell_rect(*well).shrink(1.5);
+            let strip = cell_look.strip.map_or(0.0, |_| strip_width);
+            let room = Rect::from_min_max(inner.min + vec2(strip, 0.0), inner.max).shrink(1.0);
+            fitted_text(
+                &painter,
+                &cell_look.text,
+                &font,
+                room,
+                text_on(cell_look.fill),
+            )
+        })
+        .collect();
+    events.texts_hidden = looks
+        .iter()
+        .zip(&galleys)
+        .any(|((_, l), g)| !l.text.is_empty() && g.is_none());
+
+    for ((well, cell_look), galley) in looks.into_iter().zip(galleys) {
         let rect = cell_rect(well);
         let inner = rect.shrink(1.5);
-        let cell_look = look(well);
         let response = ui.interact(
             rect,
             ui.make_persistent_id((id, well.row_idx(), well.col_idx())),
@@ -401,18 +454,15 @@ pub fn plate_grid_ui(
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, &name));
         painter.rect_filled(inner, CornerRadius::same(3), cell_look.fill);
         if let Some(strip) = cell_look.strip {
-            let s = Rect::from_min_size(
-                inner.min,
-                vec2((cell * 0.12).clamp(2.0, 5.0), inner.height()),
-            );
+            let s = Rect::from_min_size(inner.min, vec2(strip_width, inner.height()));
             painter.rect_filled(s, CornerRadius::same(1), strip);
         }
-        if !cell_look.text.is_empty() {
-            painter.text(
-                inner.center(),
-                egui::Align2::CENTER_CENTER,
-                &cell_look.text,
-                font.clone(),
+        if let Some(galley) = galley.filter(|_| !events.texts_hidden) {
+            let strip = cell_look.strip.map_or(0.0, |_| strip_width);
+            let room = Rect::from_min_max(inner.min + vec2(strip, 0.0), inner.max).shrink(1.0);
+            painter.galley(
+                room.center() - galley.size() / 2.0,
+                galley,
                 text_on(cell_look.fill),
             );
         }
