@@ -16,7 +16,10 @@ use egui_kittest::kittest::{By, Queryable};
 use platefit::WellRole;
 use platefit::analysis::{Analysis, AnalysisSettings, Experiment, analyze};
 use platefit::fit::CiMethod;
-use platefit::gui::files::{QueuedPicker, SAMPLE_LAYOUT, SAMPLE_PLATE, sample_experiment};
+use platefit::gui::command::PickRequest;
+use platefit::gui::files::{
+    FilePicker, QueuedPicker, SAMPLE_LAYOUT, SAMPLE_PLATE, sample_experiment,
+};
 use platefit::gui::results_view::{qc_text, ri_text};
 use platefit::gui::widgets::ic50_with_ci;
 use platefit::gui::{App, AppOptions};
@@ -432,6 +435,69 @@ fn a_damaged_file_shows_an_error_and_the_app_carries_on() {
     assert!(h.state().experiments().is_empty());
     open_sample(&mut h);
     assert_eq!(h.state().experiments().len(), 1);
+}
+
+/// A system where no file dialog can appear (Linux without a portal and without zenity):
+/// every pick comes back empty, like a cancel, and the picker says it has no dialog.
+struct NoDialog;
+
+impl FilePicker for NoDialog {
+    fn pick(&mut self, _request: &PickRequest) -> Option<Vec<PathBuf>> {
+        None
+    }
+
+    fn dialog_available(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn without_a_file_dialog_open_says_so_instead_of_doing_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut h = harness(App::new(AppOptions {
+        data_dir: Some(dir.path().to_path_buf()),
+        inline_analysis: true,
+        picker: Box::new(NoDialog),
+    }));
+    h.run();
+    assert!(h.query_by_label_contains("no file dialog").is_none());
+    h.get_by_label_contains("Open plate files").click();
+    h.run();
+    let status = h.state().status().expect("a message").clone();
+    assert!(status.is_error);
+    for needle in ["no file dialog", "zenity", "xdg-desktop-portal", "drag"] {
+        assert!(status.text.contains(needle), "{needle:?}: {}", status.text);
+    }
+    // On the start screen and in the status bar.
+    h.get_by_label_contains("Could not open: no file dialog is available");
+    h.get_by_label_contains("⚠ no file dialog is available");
+    assert!(h.state().experiments().is_empty());
+
+    // Saving with an experiment open: the same reason, worded for a save.
+    h.get_by_label("×").click();
+    h.run();
+    assert!(h.state().status().is_none());
+    open_sample(&mut h);
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label_contains("Save project as").click();
+    h.run();
+    let status = h.state().status().expect("a message").clone();
+    assert!(status.is_error && status.text.contains("to choose where to save"));
+    assert!(h.state().project_path().is_none());
+}
+
+#[test]
+fn a_cancelled_dialog_says_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    h.get_by_label_contains("Open plate files").click();
+    h.run();
+    assert!(h.state().status().is_none());
+    assert!(h.query_by_label_contains("no file dialog").is_none());
+    assert!(h.state().experiments().is_empty());
 }
 
 #[test]

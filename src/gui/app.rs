@@ -342,8 +342,14 @@ impl App {
         });
     }
 
+    /// Asks the picker. `None` is a cancel, unless no dialog can appear on this system: then
+    /// the window says so instead of silently doing nothing.
     fn pick(&mut self, request: &PickRequest) -> Option<Vec<PathBuf>> {
-        self.picker.pick(request).filter(|p| !p.is_empty())
+        let picked = self.picker.pick(request).filter(|p| !p.is_empty());
+        if picked.is_none() && !self.picker.dialog_available() {
+            self.complain(files::no_dialog_message(request));
+        }
+        picked
     }
 
     fn add_doc(&mut self, experiment: Experiment) -> usize {

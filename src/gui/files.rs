@@ -26,8 +26,72 @@ pub const SAMPLE_NAME: &str = "flumatinib_K562_72h.csv";
 /// Asks the user for files. The app calls it from [`Command`](super::Command)s that need a
 /// path; tests inject paths through [`QueuedPicker`] instead of opening dialogs.
 pub trait FilePicker {
-    /// The chosen paths, or `None` when the user cancelled.
+    /// The chosen paths, or `None` when the user cancelled (or no dialog could be shown).
     fn pick(&mut self, request: &PickRequest) -> Option<Vec<PathBuf>>;
+
+    /// Whether a dialog can be shown at all. The app asks after [`pick`](Self::pick) returned
+    /// `None`, to tell "no dialog on this system" apart from a cancel.
+    fn dialog_available(&self) -> bool {
+        true
+    }
+}
+
+/// Whether rfd can show a native file dialog, from the environment alone.
+///
+/// On Linux and the BSDs rfd asks the xdg desktop portal over the D-Bus session bus, and
+/// without a bus (or portal) it runs `zenity`; with neither, its `pick_*` return `None` at
+/// once, exactly like a cancel. So a dialog is possible when a session bus can be reached
+/// (`session_bus` is `DBUS_SESSION_BUS_ADDRESS`, `runtime_dir` is `XDG_RUNTIME_DIR`, whose
+/// `bus` socket libdbus also tries) or when `zenity` is a file in a folder of `path_var`
+/// (`PATH`). `is_file` checks a path (injected so this is testable without touching the
+/// disk). Elsewhere (`portal_platform` false: Windows, macOS) the dialog is native and
+/// always available. A reachable bus without a portal and without zenity still counts as
+/// available: that case cannot be told from the environment.
+#[must_use]
+pub fn native_dialog_available(
+    portal_platform: bool,
+    session_bus: Option<&std::ffi::OsStr>,
+    runtime_dir: Option<&std::ffi::OsStr>,
+    path_var: Option<&std::ffi::OsStr>,
+    is_file: impl Fn(&Path) -> bool,
+) -> bool {
+    if !portal_platform {
+        return true;
+    }
+    if session_bus.is_some_and(|v| !v.is_empty()) {
+        return true;
+    }
+    if runtime_dir.is_some_and(|dir| !dir.is_empty() && is_file(&Path::new(dir).join("bus"))) {
+        return true;
+    }
+    path_var.is_some_and(|path| {
+        std::env::split_paths(path)
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .any(|dir| is_file(&dir.join("zenity")))
+    })
+}
+
+/// Whether the platform's dialogs go through the xdg portal or zenity (rfd's Linux backend).
+const PORTAL_PLATFORM: bool = cfg!(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "dragonfly",
+    target_os = "netbsd",
+    target_os = "openbsd"
+));
+
+/// The message shown when a dialog was asked for and none can appear.
+#[must_use]
+pub fn no_dialog_message(request: &PickRequest) -> String {
+    let base = "no file dialog is available on this system (no xdg desktop portal on a D-Bus session bus and no zenity on PATH): install zenity or xdg-desktop-portal";
+    match request {
+        PickRequest::OpenFiles | PickRequest::OpenProject | PickRequest::OpenLayout => format!(
+            "{base}, or drag the files onto this window, or pass them on the command line (platefit FILE…)"
+        ),
+        PickRequest::SaveProject { .. }
+        | PickRequest::SaveLayout { .. }
+        | PickRequest::SaveExport { .. } => format!("{base} to choose where to save"),
+    }
 }
 
 /// Native dialogs through `rfd` (xdg portal, else zenity on Linux).
@@ -80,6 +144,18 @@ impl FilePicker for RfdPicker {
                     .map(|p| vec![p]),
             },
         }
+    }
+
+    fn dialog_available(&self) -> bool {
+        // A socket is not a regular file: "exists and is not a directory" covers the bus
+        // socket and the zenity binary (or a symlink to it).
+        native_dialog_available(
+            PORTAL_PLATFORM,
+            std::env::var_os("DBUS_SESSION_BUS_ADDRESS").as_deref(),
+            std::env::var_os("XDG_RUNTIME_DIR").as_deref(),
+            std::env::var_os("PATH").as_deref(),
+            |p| std::fs::metadata(p).is_ok_and(|m| !m.is_dir()),
+        )
     }
 }
 
@@ -303,4 +379,113 @@ pub fn sample_experiment() -> Result<Experiment> {
     let mut experiment = experiments.remove(0);
     experiment.name = "flumatinib K562 72 h (sample)".into();
     Ok(experiment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    fn path_of(dirs: &[&str]) -> std::ffi::OsString {
+        std::env::join_paths(dirs).expect("paths without separators")
+    }
+
+    #[test]
+    fn dialog_needs_a_session_bus_or_zenity_on_linux() {
+        let zenity_in = |dir: &'static str| move |p: &Path| p == Path::new(dir).join("zenity");
+        let path = path_of(&["/opt/bin", "/usr/bin"]);
+        let path = Some(path.as_os_str());
+        let nothing = |_: &Path| false;
+        // Neither bus nor zenity: no dialog.
+        assert!(!native_dialog_available(true, None, None, path, nothing));
+        assert!(!native_dialog_available(
+            true,
+            Some(OsStr::new("")),
+            Some(OsStr::new("")),
+            path,
+            nothing
+        ));
+        assert!(!native_dialog_available(true, None, None, None, nothing));
+        // zenity in any folder of PATH, but not in a folder outside it.
+        assert!(native_dialog_available(
+            true,
+            None,
+            None,
+            path,
+            zenity_in("/usr/bin")
+        ));
+        assert!(native_dialog_available(
+            true,
+            None,
+            None,
+            path,
+            zenity_in("/opt/bin")
+        ));
+        assert!(!native_dialog_available(
+            true,
+            None,
+            None,
+            path,
+            zenity_in("/usr/local/bin")
+        ));
+        // A session bus address, or the bus socket in XDG_RUNTIME_DIR.
+        assert!(native_dialog_available(
+            true,
+            Some(OsStr::new("unix:path=/run/user/1000/bus")),
+            None,
+            path,
+            nothing
+        ));
+        let socket = |p: &Path| p == Path::new("/run/user/1000/bus");
+        assert!(native_dialog_available(
+            true,
+            None,
+            Some(OsStr::new("/run/user/1000")),
+            path,
+            socket
+        ));
+        assert!(!native_dialog_available(
+            true,
+            None,
+            Some(OsStr::new("/run/user/0")),
+            path,
+            socket
+        ));
+    }
+
+    #[test]
+    fn dialog_is_always_available_off_linux() {
+        assert!(native_dialog_available(false, None, None, None, |_| false));
+    }
+
+    #[test]
+    fn no_dialog_message_says_what_to_do() {
+        let open = no_dialog_message(&PickRequest::OpenFiles);
+        for needle in [
+            "no file dialog",
+            "zenity",
+            "xdg-desktop-portal",
+            "drag",
+            "command line",
+        ] {
+            assert!(open.contains(needle), "{needle:?} missing from {open:?}");
+        }
+        let save = no_dialog_message(&PickRequest::SaveProject {
+            suggested: "p.platefit".into(),
+        });
+        assert!(save.contains("zenity") && save.contains("save"), "{save}");
+        assert!(!save.contains("drag"), "{save}");
+    }
+
+    #[test]
+    fn queued_picker_is_available_and_an_empty_queue_is_a_cancel() {
+        let mut picker = QueuedPicker::default();
+        assert!(picker.dialog_available());
+        assert_eq!(picker.pick(&PickRequest::OpenFiles), None);
+        picker.push(vec![PathBuf::from("a.csv")]);
+        assert_eq!(
+            picker.pick(&PickRequest::OpenFiles),
+            Some(vec![PathBuf::from("a.csv")])
+        );
+    }
 }
