@@ -21,7 +21,11 @@ fi
 
 cargo test --locked
 # The real window: start the app under Xvfb on the sample, let it settle, save a screenshot.
+# The binary is the one `cargo test` just built for the CLI tests (a `cargo run` would
+# compile the crate once more in another profile).
+bin="${CARGO_TARGET_DIR:-target}/debug/platefit"
+test -x "$bin"
 shot="$(mktemp -d)/platefit-window.png"
-xvfb-run -a -s "-screen 0 1400x900x24" cargo run --locked --quiet -- --screenshot "$shot" sample_plates/flumatinib_K562_72h.csv
+xvfb-run -a -s "-screen 0 1400x900x24" "$bin" --screenshot "$shot" sample_plates/flumatinib_K562_72h.csv
 test -s "$shot"
 echo "window screenshot: $shot"
