@@ -77,6 +77,26 @@ pub fn sample_sd(values: &[f64]) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// The cached t95 equals the directly computed quantile for whole df (first call and
+    /// repeated calls), and fractional or large df bypass the cache correctly.
+    #[test]
+    fn cached_t95_equals_the_quantile() {
+        for df in [
+            1.0, 2.0, 3.0, 10.0, 29.0, 58.0, 1023.0, 1024.0, 5000.0, 2.5, 57.3,
+        ] {
+            let direct = t_quantile(0.975, df).unwrap();
+            assert_eq!(t95(df).unwrap().to_bits(), direct.to_bits(), "df {df}");
+            assert_eq!(
+                t95(df).unwrap().to_bits(),
+                direct.to_bits(),
+                "df {df} again"
+            );
+        }
+        assert_eq!(t95(0.0), None);
+        assert_eq!(t95(-3.0), None);
+        assert_eq!(t95(f64::NAN), None);
+    }
+
     #[test]
     fn known_quantiles_and_tails() {
         // R: qt(0.975, 10) = 2.228138851986274; qt(0.975, 1) = 12.70620473617471
