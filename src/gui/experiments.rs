@@ -13,7 +13,7 @@ use crate::report::format_number;
 use crate::summary::Summary;
 
 use super::command::Command;
-use super::curve_plot::{LogAxis, drawable, legend_corner};
+use super::curve_plot::{GRID_SPACING_MIN, LogAxis, drawable, legend_corner};
 use super::widgets::{experiment_color, ic50_with_ci};
 
 fn curve_labels(analyses: &[&Analysis]) -> Vec<String> {
@@ -286,6 +286,7 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis]) {
         } else {
             "response"
         })
+        .grid_spacing(egui::Rangef::new(GRID_SPACING_MIN, 300.0))
         .x_grid_spacer(move |input| marks_axis.marks(&input))
         .x_axis_formatter(move |mark, _| label_axis.label(&mark))
         .include_x(axis.vehicle_x - 0.4)
