@@ -34,6 +34,16 @@ pub struct PlottedPoint {
     pub response: f64,
 }
 
+/// The plots' minimum grid spacing in points: [`GridInput::base_step_size`] is this many
+/// points in plot units (set on both plots with `Plot::grid_spacing`).
+pub const GRID_SPACING_MIN: f32 = 8.0;
+
+/// A generous width of one tick-label character (body font), in points.
+const TICK_CHAR_WIDTH: f64 = 7.0;
+
+/// The free space between the vehicle label and a decade label, edge to edge, in points.
+const TICK_LABEL_GAP: f64 = 12.0;
+
 /// The x axis: log10 concentration, with the vehicle one decade left of the lowest dose.
 #[derive(Debug, Clone, Copy)]
 pub struct LogAxis {
@@ -82,10 +92,24 @@ impl LogAxis {
         self.vehicle_x + 0.5
     }
 
-    /// Decade and minor ticks, plus the vehicle mark.
+    /// Whether the label of the decade at `d` would come too close to the "vehicle" label
+    /// with `points_per_unit` points per decade on screen.
+    fn crowds_vehicle(&self, d: f64, points_per_unit: f64) -> bool {
+        let label = conc_short(10f64.powf(d)).chars().count();
+        let half_widths = TICK_CHAR_WIDTH * ("vehicle".len() + label) as f64 / 2.0;
+        (d - self.vehicle_x).abs() * points_per_unit < half_widths + TICK_LABEL_GAP
+    }
+
+    /// Decade and minor ticks, plus the vehicle mark. A decade whose label would crowd the
+    /// vehicle label on screen (narrow plots) gets a minor, unlabelled tick instead.
     #[must_use]
     pub fn marks(&self, input: &GridInput) -> Vec<GridMark> {
         let (min, max) = input.bounds;
+        let points_per_unit = if input.base_step_size > 0.0 {
+            f64::from(GRID_SPACING_MIN) / input.base_step_size
+        } else {
+            f64::INFINITY
+        };
         let mut marks = vec![GridMark {
             value: self.vehicle_x,
             step_size: 1.0,
@@ -98,7 +122,11 @@ impl LogAxis {
             if d >= start && d <= max {
                 marks.push(GridMark {
                     value: d,
-                    step_size: 1.0,
+                    step_size: if self.crowds_vehicle(d, points_per_unit) {
+                        0.1
+                    } else {
+                        1.0
+                    },
                 });
             }
             for k in 2..10 {
@@ -321,6 +349,7 @@ pub fn curve_plot_ui(
         .legend(Legend::default().position(corner))
         .x_axis_label(format!("{drug} concentration ({unit}), log scale"))
         .y_axis_label(y_label)
+        .grid_spacing(egui::Rangef::new(GRID_SPACING_MIN, 300.0))
         .x_grid_spacer(move |input| marks_axis.marks(&input))
         .x_axis_formatter(move |mark, _| label_axis.label(&mark))
         .label_formatter(move |pos: &HoverPosition<'_>| {
@@ -544,8 +573,67 @@ pub fn curve_plot_ui(
 
 #[cfg(test)]
 mod tests {
-    use super::legend_corner;
-    use egui_plot::Corner;
+    use super::{GRID_SPACING_MIN, LogAxis, legend_corner};
+    use crate::gui::widgets::conc_short;
+    use egui_plot::{Corner, GridInput};
+
+    /// The x tick marks of `axis` on a plot `width` points wide showing `bounds`, with
+    /// their labels.
+    fn ticks(axis: &LogAxis, bounds: (f64, f64), width: f64) -> Vec<(f64, String)> {
+        let input = GridInput {
+            bounds,
+            base_step_size: (bounds.1 - bounds.0) / width * f64::from(GRID_SPACING_MIN),
+        };
+        axis.marks(&input)
+            .iter()
+            .map(|m| (m.value, axis.label(m)))
+            .collect()
+    }
+
+    /// The sample plate's doses (50 µM in 3-fold steps, 10 of them): the vehicle sits at
+    /// log10 0.00254 − 1 and 0.001 is 0.6 decades right of it. On the plot of a 1100x700
+    /// window (about 430 points for 6.3 decades) "0.001" is dropped; on a wide plot it stays.
+    #[test]
+    fn the_first_decade_label_never_crowds_the_vehicle_label() {
+        let doses: Vec<f64> = (0..10).map(|i| 50.0 / 3f64.powi(i)).collect();
+        let axis = LogAxis::new(doses.iter().copied());
+        let bounds = (axis.vehicle_x - 0.4, axis.hi + 0.3);
+        let label_of = |ticks: &[(f64, String)], v: f64| {
+            ticks
+                .iter()
+                .find(|(x, _)| (x - v).abs() < 1e-9)
+                .map(|(_, l)| l.clone())
+        };
+        let narrow = ticks(&axis, bounds, 430.0);
+        assert_eq!(
+            label_of(&narrow, axis.vehicle_x).as_deref(),
+            Some("vehicle")
+        );
+        // Still a tick (and grid line) at 0.001, only no label.
+        assert_eq!(label_of(&narrow, -3.0).as_deref(), Some(""));
+        assert_eq!(label_of(&narrow, -2.0).as_deref(), Some("0.01"));
+        let wide = ticks(&axis, bounds, 1200.0);
+        assert_eq!(label_of(&wide, -3.0).as_deref(), Some("0.001"));
+
+        // At any width and for any lowest dose, labels keep a gap of at least 12 points
+        // (with 7 points a character, more than the body font needs).
+        for width in [250.0, 300.0, 430.0, 550.0, 700.0, 900.0, 1400.0] {
+            for lowest in [1e-4, 2.5e-4, 7e-4, 1e-3, 2.54e-3, 9e-3, 0.05] {
+                let axis = LogAxis::new([lowest, lowest * 1e4].into_iter());
+                let bounds = (axis.vehicle_x - 0.4, axis.hi + 0.3);
+                let per_unit = width / (bounds.1 - bounds.0);
+                for (x, label) in ticks(&axis, bounds, width) {
+                    if label.is_empty() || label == "vehicle" {
+                        continue;
+                    }
+                    assert_eq!(label, conc_short(10f64.powf(x)));
+                    let gap = (x - axis.vehicle_x) * per_unit
+                        - 7.0 * (7 + label.chars().count()) as f64 / 2.0;
+                    assert!(gap >= 12.0, "{label} at {width} pt, lowest {lowest}: {gap}");
+                }
+            }
+        }
+    }
 
     /// A falling viability curve: high on the left, low on the right.
     fn falling() -> Vec<[f64; 2]> {

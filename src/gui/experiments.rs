@@ -13,7 +13,7 @@ use crate::report::format_number;
 use crate::summary::Summary;
 
 use super::command::Command;
-use super::curve_plot::{LogAxis, drawable, legend_corner};
+use super::curve_plot::{GRID_SPACING_MIN, LogAxis, drawable, legend_corner};
 use super::widgets::{experiment_color, ic50_with_ci};
 
 fn curve_labels(analyses: &[&Analysis]) -> Vec<String> {
@@ -217,6 +217,21 @@ pub fn compare_ui(
     overlay_plot_ui(ui, analyses);
 }
 
+/// The overlay's x axis label: "<drug> concentration (<unit>), log scale" when all curves
+/// compared are of one drug (as on the curve plot), without the drug when they differ or
+/// none is named.
+#[must_use]
+pub fn overlay_x_label<'a>(drugs: impl IntoIterator<Item = &'a str>, unit: &str) -> String {
+    let mut named = drugs.into_iter().filter(|d| !d.is_empty());
+    let first = named.next();
+    match first {
+        Some(drug) if named.all(|d| d == drug) => {
+            format!("{drug} concentration ({unit}), log scale")
+        }
+        _ => format!("concentration ({unit}), log scale"),
+    }
+}
+
 /// All experiments' fitted curves (and mean points) in one plot, a colour per experiment and
 /// a line style per curve.
 fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis]) {
@@ -280,12 +295,18 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis]) {
     let label_axis = axis;
     Plot::new("overlay")
         .legend(Legend::default().position(corner))
-        .x_axis_label(format!("concentration ({unit}), log scale"))
+        .x_axis_label(overlay_x_label(
+            analyses
+                .iter()
+                .flat_map(|a| a.curves.iter().map(|c| c.key.drug.as_str())),
+            &unit,
+        ))
         .y_axis_label(if percent {
             "Viability (% of vehicle)"
         } else {
             "response"
         })
+        .grid_spacing(egui::Rangef::new(GRID_SPACING_MIN, 300.0))
         .x_grid_spacer(move |input| marks_axis.marks(&input))
         .x_axis_formatter(move |mark, _| label_axis.label(&mark))
         .include_x(axis.vehicle_x - 0.4)
@@ -341,4 +362,26 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis]) {
                 }
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::overlay_x_label;
+
+    #[test]
+    fn the_overlay_axis_names_the_drug_when_there_is_one() {
+        assert_eq!(
+            overlay_x_label(["flumatinib", "flumatinib", "", "flumatinib"], "µM"),
+            "flumatinib concentration (µM), log scale"
+        );
+        assert_eq!(
+            overlay_x_label(["flumatinib", "imatinib"], "nM"),
+            "concentration (nM), log scale"
+        );
+        assert_eq!(
+            overlay_x_label(["", ""], "µM"),
+            "concentration (µM), log scale"
+        );
+        assert_eq!(overlay_x_label([], "µM"), "concentration (µM), log scale");
+    }
 }
