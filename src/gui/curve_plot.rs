@@ -44,6 +44,14 @@ const TICK_CHAR_WIDTH: f64 = 7.0;
 /// The free space between the vehicle label and a decade label, edge to edge, in points.
 const TICK_LABEL_GAP: f64 = 12.0;
 
+/// The x axis of both plots. Its tick labels are short ("0.01", "100"), so they may come
+/// closer than egui_plot's default 60–80 points (which leaves a plot in a 1024-point window
+/// without any concentration label); a label still hides when it is wider than its space.
+#[must_use]
+pub fn x_axis_hints<'a>() -> egui_plot::AxisHints<'a> {
+    egui_plot::AxisHints::new_x().label_spacing(egui::Rangef::new(30.0, 45.0))
+}
+
 /// The x axis: log10 concentration, with the vehicle one decade left of the lowest dose.
 #[derive(Debug, Clone, Copy)]
 pub struct LogAxis {
@@ -347,6 +355,7 @@ pub fn curve_plot_ui(
     );
     let plot = Plot::new(("curves", experiment.name.as_str()))
         .legend(Legend::default().position(corner))
+        .custom_x_axes(vec![x_axis_hints()])
         .x_axis_label(format!("{drug} concentration ({unit}), log scale"))
         .y_axis_label(y_label)
         .grid_spacing(egui::Rangef::new(GRID_SPACING_MIN, 300.0))

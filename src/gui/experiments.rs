@@ -295,6 +295,7 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis]) {
     let label_axis = axis;
     Plot::new("overlay")
         .legend(Legend::default().position(corner))
+        .custom_x_axes(vec![super::curve_plot::x_axis_hints()])
         .x_axis_label(overlay_x_label(
             analyses
                 .iter()

@@ -722,7 +722,9 @@ impl App {
                 }
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            ui.horizontal(|ui| {
+            // Wrapped, so that a narrow window moves the hint to a second line instead of
+            // widening the panel under the plate view.
+            ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(&experiment.name).strong().size(16.0));
                 ui.separator();
                 let mut means = self.show_means;
