@@ -46,6 +46,17 @@ fn harness(app: App) -> Harness<'static, App> {
         .build_ui_state(|ui, app: &mut App| app.ui(ui), app)
 }
 
+/// A fresh app (data folder in a temporary directory, dialogs answered by the returned
+/// picker) with the bundled sample open. Keep the directory alive for the whole test.
+fn sample_session() -> (tempfile::TempDir, QueuedPicker, Harness<'static, App>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    (dir, picker, h)
+}
+
 fn open_sample(h: &mut Harness<'static, App>) {
     h.get_by_label_contains("Open sample experiment").click();
     h.run();
@@ -225,11 +236,7 @@ fn start_screen_then_sample_shows_the_numbers_of_analyze() {
 
 #[test]
 fn painting_wells_as_blank_changes_qc_and_undo_redo_restore_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (_dir, _picker, mut h) = sample_session();
     let before = analyze(&experiment(&h)).expect("analysis");
     let qc_before = qc_text(&before.plates[0].normalized.qc);
     h.get_by_label_contains(&qc_before);
@@ -271,11 +278,7 @@ fn painting_wells_as_blank_changes_qc_and_undo_redo_restore_it() {
 
 #[test]
 fn clicking_a_point_excludes_it_and_the_ic50_changes() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (_dir, _picker, mut h) = sample_session();
     let before = analyze(&experiment(&h)).expect("analysis");
     let well = WellId::parse("B8").expect("well");
     let pos = h
@@ -313,11 +316,7 @@ fn clicking_a_point_excludes_it_and_the_ic50_changes() {
 
 #[test]
 fn changing_a_concentration_updates_the_fit() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (_dir, _picker, mut h) = sample_session();
     h.get_by_label("⊞ Layout").click();
     h.run();
     h.get_by_label("Well B7").click();
@@ -354,11 +353,7 @@ fn changing_a_concentration_updates_the_fit() {
 
 #[test]
 fn save_and_reopen_gives_the_same_numbers() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (dir, picker, mut h) = sample_session();
     // Exclude a point so the saved state differs from the sample.
     let pos = h
         .state()
@@ -393,11 +388,7 @@ fn save_and_reopen_gives_the_same_numbers() {
 
 #[test]
 fn unsaved_changes_are_guarded() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (_dir, _picker, mut h) = sample_session();
     let pos = h
         .state()
         .point_screen_position(K562, 0, WellId::parse("C6").expect("well"))
@@ -524,11 +515,7 @@ fn the_worker_thread_delivers_results_to_the_window() {
 
 #[test]
 fn several_experiments_side_by_side() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (_dir, _picker, mut h) = sample_session();
     h.get_by_label("File").click();
     h.run();
     h.get_by_label("Open sample experiment").click();
@@ -549,11 +536,7 @@ fn several_experiments_side_by_side() {
 /// open experiment through the report library.
 #[test]
 fn export_menu_writes_report_workbook_prism_and_figures() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (dir, picker, mut h) = sample_session();
     let pdf = dir.path().join("report.pdf");
     let xlsx = dir.path().join("book.xlsx");
     let pzfx = dir.path().join("prism.pzfx");
@@ -599,11 +582,7 @@ fn export_menu_writes_report_workbook_prism_and_figures() {
 /// select whole columns and rows; shift on a header adds to the selection.
 #[test]
 fn dragging_over_wells_selects_a_rectangle_and_edits_apply_to_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (_dir, _picker, mut h) = sample_session();
     open_layout_tab(&mut h);
     let sample = experiment(&h);
 
@@ -686,11 +665,7 @@ fn dragging_over_wells_selects_a_rectangle_and_edits_apply_to_it() {
 /// wells along rows or down columns; the unit combo box changes the layout's unit.
 #[test]
 fn dilution_series_helper_fills_the_selection_and_the_fit_follows() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (_dir, _picker, mut h) = sample_session();
     open_layout_tab(&mut h);
     let sample = experiment(&h);
 
@@ -775,11 +750,7 @@ fn dilution_series_helper_fills_the_selection_and_the_fit_follows() {
 /// with `Layout::two_line_triplicate` of those values, and the curves are renamed.
 #[test]
 fn template_button_lays_out_two_lines_in_triplicate() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (_dir, _picker, mut h) = sample_session();
     open_layout_tab(&mut h);
     type_into(&mut h, "Template parental line", "HL-60");
     type_into(&mut h, "Template resistant line", "HL-60/ADR");
@@ -830,11 +801,7 @@ fn template_button_lays_out_two_lines_in_triplicate() {
 /// import (the file dialog answered by the test) replaces the layout and the analysis.
 #[test]
 fn layout_csv_export_and_import_through_the_window() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (dir, picker, mut h) = sample_session();
     open_layout_tab(&mut h);
     // Give the layout something the sample file does not have: a condition on row B.
     h.get_by_label("Row B").click();
@@ -1011,11 +978,7 @@ fn read_and_reference_choice_change_the_numbers_and_are_saved() {
 /// concentration's wells marked as positive controls by dragging over them).
 #[test]
 fn normalization_modes_follow_analyze_and_are_saved() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (dir, picker, mut h) = sample_session();
     let default = analyze(&experiment(&h)).expect("analysis");
 
     choose(
@@ -1094,11 +1057,7 @@ fn normalization_modes_follow_analyze_and_are_saved() {
 /// is the same).
 #[test]
 fn ci_method_choice_changes_the_interval_shown() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (dir, picker, mut h) = sample_session();
     let wald = analyze(&experiment(&h)).expect("analysis");
     let wald_text = ic50_with_ci(&wald.curves[0].fit, CiMethod::WaldLog);
     for (option, method) in [
@@ -1131,11 +1090,7 @@ fn ci_method_choice_changes_the_interval_shown() {
 /// `analyze()`'s; the project saves them and Undo steps back through them.
 #[test]
 fn fixing_top_and_bottom_and_vehicle_points_follow_analyze() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (dir, picker, mut h) = sample_session();
     let free = analyze(&experiment(&h)).expect("analysis");
 
     tick(&mut h, "Fix Top at");
@@ -1221,11 +1176,7 @@ fn fixing_top_and_bottom_and_vehicle_points_follow_analyze() {
 /// a click) selects that well.
 #[test]
 fn a_short_drag_inside_one_well_selects_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (_dir, _picker, mut h) = sample_session();
     open_layout_tab(&mut h);
     h.get_by_label("Row A").click();
     h.run();
@@ -1266,11 +1217,7 @@ fn a_short_drag_inside_one_well_selects_it() {
 /// click a row or column header, the corner for all wells.
 #[test]
 fn heat_map_drag_and_headers_select_wells() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (_dir, _picker, mut h) = sample_session();
     drag_wells(&mut h, "B3", "C4");
     assert_eq!(h.state().selection(), &wells(&["B3", "B4", "C3", "C4"]));
     h.get_by_label("Row E").click();
@@ -1478,11 +1425,7 @@ fn fix_field_value(h: &Harness<'static, App>, label: &str) -> String {
 /// A: B's settings and name are not overwritten with A's.
 #[test]
 fn fix_values_typed_for_one_experiment_stay_with_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (_dir, _picker, mut h) = sample_session();
     type_into(&mut h, "Name", "A");
     h.key_press(egui::Key::Enter);
     h.run();
@@ -1592,11 +1535,7 @@ fn heat_map_numbers_fit_their_wells_or_are_left_out() {
 /// only shows the experiments' colours).
 #[test]
 fn compare_view_names_the_line_styles() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
-    let mut h = harness(app(dir.path(), &picker, true));
-    h.run();
-    open_sample(&mut h);
+    let (_dir, _picker, mut h) = sample_session();
     h.get_by_label("File").click();
     h.run();
     h.get_by_label("Open sample experiment").click();
