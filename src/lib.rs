@@ -11,6 +11,7 @@
 //! thin layers over it.
 
 pub mod analysis;
+pub mod calendar;
 pub mod cli;
 pub mod compare;
 pub mod dose_response;

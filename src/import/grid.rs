@@ -267,17 +267,8 @@ pub fn serial_to_date(serial: f64) -> Option<String> {
     if !serial.is_finite() || !(1.0..2_958_466.0).contains(&serial) {
         return None;
     }
-    // Days from 1970-01-01 (serial 25569), then Howard Hinnant's civil-from-days.
-    let days = serial.floor() as i64 - 25_569;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    // Serial 25569 is 1970-01-01.
+    let (year, month, day) = crate::calendar::civil_from_days(serial.floor() as i64 - 25_569);
     Some(format!("{year:04}-{month:02}-{day:02}"))
 }
 

@@ -545,22 +545,12 @@ pub fn dose_response_svg(analysis: &Analysis, size: FigureSize) -> String {
 /// A compact number for tick labels and wells: up to 3 significant digits, no trailing zeros.
 #[must_use]
 pub fn format_number_short(value: f64) -> String {
-    if !value.is_finite() {
-        return "—".into();
-    }
-    if value == 0.0 {
-        return "0".into();
-    }
-    let magnitude = value.abs().log10().floor() as i32;
-    if !(-4..6).contains(&magnitude) {
-        return format!("{value:.1e}");
-    }
-    let decimals = usize::try_from((2 - magnitude).max(0)).unwrap_or(0);
-    let text = format!("{value:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
+    let text = super::format_significant(value, 3);
+    match text.split_once('e') {
+        // Scientific: one decimal is enough on a tick or a well.
+        Some(_) => format!("{value:.1e}"),
+        None if text.contains('.') => text.trim_end_matches('0').trim_end_matches('.').into(),
+        None => text,
     }
 }
 

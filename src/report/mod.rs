@@ -76,17 +76,8 @@ impl ReportDate {
     /// The date (UTC) of a number of seconds since the Unix epoch.
     #[must_use]
     pub fn from_unix_seconds(seconds: u64) -> Self {
-        // Howard Hinnant's civil-from-days algorithm.
         let days = i64::try_from(seconds / 86_400).unwrap_or(0);
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = crate::calendar::civil_from_days(days);
         Self {
             year: u16::try_from(year).unwrap_or(9999),
             month: u8::try_from(month).unwrap_or(1),
@@ -119,6 +110,13 @@ pub fn platefit_version() -> String {
 /// A number for people: 4 significant digits, plain notation where it reads well.
 #[must_use]
 pub fn format_number(value: f64) -> String {
+    format_significant(value, 4)
+}
+
+/// `value` with `digits` significant digits: plain notation from 1e-4 to below 1e6,
+/// scientific (with `digits − 1` decimals) outside; "—" when not finite.
+#[must_use]
+pub fn format_significant(value: f64, digits: i32) -> String {
     if !value.is_finite() {
         return "—".into();
     }
@@ -127,9 +125,10 @@ pub fn format_number(value: f64) -> String {
     }
     let magnitude = value.abs().log10().floor() as i32;
     if !(-4..6).contains(&magnitude) {
-        return format!("{value:.3e}");
+        let decimals = usize::try_from(digits - 1).unwrap_or(0);
+        return format!("{value:.decimals$e}");
     }
-    let decimals = usize::try_from((3 - magnitude).max(0)).unwrap_or(0);
+    let decimals = usize::try_from((digits - 1 - magnitude).max(0)).unwrap_or(0);
     format!("{value:.decimals$}")
 }
 
