@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{Comparison, compare};
 use crate::dose_response::{DosePoint, DoseResponse};
-use crate::fit::{CiMethod, Fit, FitOptions, fit_4pl};
+use crate::fit::{CiMethod, Fit, FitOptions, ResponseScale, fit_4pl};
 use crate::layout::{CurveKey, Layout, LayoutError, WellRole, resistance_pairs};
 use crate::normalize::{Normalization, NormalizedPlate, normalize_plate};
 use crate::plate::{Plate, WellId};
@@ -62,7 +62,11 @@ impl AnalysisSettings {
         FitOptions {
             fix_top: self.fix_top,
             fix_bottom: self.fix_bottom,
-            percent_scale: self.normalization != Normalization::None,
+            scale: if self.normalization == Normalization::None {
+                ResponseScale::Raw
+            } else {
+                ResponseScale::Percent
+            },
             profile_ci: true,
         }
     }

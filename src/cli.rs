@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::analysis::{Analysis, AnalysisSettings, Experiment, PlateInput, analyze};
 use crate::compare::compare;
 use crate::dose_response::DoseResponse;
-use crate::fit::{FitOptions, fit_4pl};
+use crate::fit::{FitOptions, ResponseScale, fit_4pl};
 use crate::import::import_bytes;
 use crate::import::json::{import_json, import_summary};
 use crate::layout::{CurveKey, Layout, read_layout, resistance_pairs};
@@ -181,12 +181,17 @@ pub struct FitArgs {
     /// … against this reference curve (the parental line).
     #[arg(long, value_name = "REFERENCE", requires = "compare")]
     pub against: Option<String>,
-    /// Responses are % (enables absolute IC50 and the partial-curve flag); default: guessed
-    /// from the data (largest response between 50 and 200).
-    #[arg(long)]
+    /// What the responses are: `percent` (% of vehicle, 50 % = absolute IC50), `fraction`
+    /// (fraction of control, drc's convention: 0.5), `raw` (a signal: relative IC50 only).
+    /// Default: guessed from a fixed Top, else the dose-zero points, else the highest level
+    /// mean (near 1 → fraction, 40–250 → percent, else raw).
+    #[arg(long, value_name = "SCALE", value_parser = ["percent", "fraction", "raw"])]
+    pub scale: Option<String>,
+    /// Same as `--scale percent`.
+    #[arg(long, conflicts_with_all = ["scale", "raw"])]
     pub percent: bool,
-    /// Responses are not % (raw signal).
-    #[arg(long, conflicts_with = "percent")]
+    /// Same as `--scale raw`.
+    #[arg(long, conflicts_with = "scale")]
     pub raw: bool,
 }
 
@@ -675,23 +680,39 @@ pub fn read_points(path: &Path) -> Result<Vec<DoseResponse>> {
     Ok(curves)
 }
 
+/// The response scale of points given without one: from a fixed Top, else the mean of all
+/// dose-zero points, else the highest level mean of any curve (a viability curve's top).
+fn guess_scale(curves: &[DoseResponse], fix_top: Option<f64>) -> ResponseScale {
+    let mean = |values: &[f64]| {
+        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+    };
+    let vehicle: Vec<f64> = curves
+        .iter()
+        .flat_map(|c| c.fitted_points())
+        .filter(|p| p.concentration == 0.0)
+        .map(|p| p.response)
+        .collect();
+    let highest_level = curves
+        .iter()
+        .flat_map(|c| c.level_summaries())
+        .map(|l| l.mean)
+        .fold(f64::NEG_INFINITY, f64::max);
+    ResponseScale::guess(fix_top, mean(&vehicle), highest_level)
+}
+
 fn run_fit(args: &FitArgs) -> Result<()> {
     let curves = read_points(&args.points)?;
-    let percent = if args.percent {
-        true
-    } else if args.raw {
-        false
-    } else {
-        let max = curves
-            .iter()
-            .flat_map(|c| c.points.iter().map(|p| p.response))
-            .fold(f64::NEG_INFINITY, f64::max);
-        (50.0..=200.0).contains(&max)
+    let scale = match (args.scale.as_deref(), args.percent, args.raw) {
+        (Some("fraction"), _, _) => ResponseScale::Fraction,
+        (Some("raw"), _, _) | (None, _, true) => ResponseScale::Raw,
+        (Some(_), _, _) | (None, true, _) => ResponseScale::Percent,
+        (None, false, false) => guess_scale(&curves, args.fix_top),
     };
+    let percent = scale != ResponseScale::Raw;
     let options = FitOptions {
         fix_top: args.fix_top,
         fix_bottom: args.fix_bottom,
-        percent_scale: percent,
+        scale,
         profile_ci: true,
     };
     let fits = curves

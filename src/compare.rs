@@ -51,6 +51,9 @@ pub struct Comparison {
     pub rss_reduced: Option<f64>,
     /// Residual df of the joint full fit.
     pub df_joint: Option<usize>,
+    /// The comparison in one sentence, consistent with the ratio and the test shown beside
+    /// it (used by the table, the app, the JSON and the reports).
+    pub verdict: String,
 }
 
 impl Comparison {
@@ -71,6 +74,7 @@ impl Comparison {
             rss_full: None,
             rss_reduced: None,
             df_joint: None,
+            verdict: String::new(),
         }
     }
 }
@@ -94,8 +98,86 @@ fn free_refs(options: &FitOptions, next: &mut usize, shared_log: Option<usize>) 
 }
 
 /// Compares a test curve against a reference curve (both already fitted with `options`).
+///
+/// The ratio is a number only when both relative IC50s are numbers; when one is censored
+/// (outside the tested range) the ratio is a bound, and the F test of equal IC50s is not
+/// reported (a censored LogIC50 is an extrapolation, not an estimate to test). The
+/// [`Comparison::verdict`] sentence says which.
 #[must_use]
 pub fn compare(
+    reference: (&DoseResponse, &Fit),
+    test: (&DoseResponse, &Fit),
+    options: &FitOptions,
+) -> Comparison {
+    let mut comparison = compare_fits(reference, test, options);
+    let (reference_fit, test_fit) = (reference.1, test.1);
+    let both_numbers =
+        reference_fit.reported_ic50().is_some() && test_fit.reported_ic50().is_some();
+    if !both_numbers {
+        comparison.f = None;
+        comparison.df = None;
+        comparison.p_value = None;
+        comparison.ratio_bound = ratio_bound(reference_fit, test_fit);
+    }
+    comparison.verdict = sentence(&comparison, reference_fit, test_fit);
+    comparison
+}
+
+/// Why a fit's relative IC50 is not a number, in words.
+fn censored_words(fit: &Fit) -> String {
+    match fit.ic50_bound() {
+        Some(bound) => format!("{}'s IC50 is {bound} ({})", fit.label, fit.status.words()),
+        None => format!(
+            "{}'s IC50 is not determined ({})",
+            fit.label,
+            fit.status.words()
+        ),
+    }
+}
+
+fn sentence(comparison: &Comparison, reference: &Fit, test: &Fit) -> String {
+    use crate::report::format_number as f;
+    let name = format!("{} / {}", comparison.test, comparison.reference);
+    match comparison.ratio {
+        Some(ratio) => {
+            let ci = comparison
+                .ratio_ci95
+                .map_or(String::new(), |[lo, hi]| format!(" [{}, {}]", f(lo), f(hi)));
+            let test_words = match (comparison.f, comparison.p_value, comparison.df) {
+                (Some(fv), Some(p), Some([a, b])) => {
+                    let stat = format!(
+                        "F({a}, {b}) = {fv:.2}, p {}",
+                        crate::report::table::format_p(p)
+                    );
+                    if p < 0.05 {
+                        format!("the IC50s differ ({stat})")
+                    } else {
+                        format!("no evidence that the IC50s differ ({stat})")
+                    }
+                }
+                _ => "the F test of equal IC50s could not be computed".into(),
+            };
+            format!("RI {name} = {}{ci}; {test_words}.", f(ratio))
+        }
+        None => {
+            let mut why = Vec::new();
+            for fit in [reference, test] {
+                if fit.reported_ic50().is_none() {
+                    why.push(censored_words(fit));
+                }
+            }
+            let why = why.join("; ");
+            match &comparison.ratio_bound {
+                Some(bound) => format!(
+                    "RI {name} {bound}: {why}, so the ratio is a bound; the IC50s are not tested for a difference because a censored IC50 is not an estimate."
+                ),
+                None => format!("RI {name} not determined: {why}."),
+            }
+        }
+    }
+}
+
+fn compare_fits(
     reference: (&DoseResponse, &Fit),
     test: (&DoseResponse, &Fit),
     options: &FitOptions,
@@ -141,7 +223,7 @@ pub fn compare(
     let ratio = 10f64.powf(log10_ratio);
     let t = t95(df_full as f64);
     let both_reported =
-        reference_fit.status.ic50_is_reported() && test_fit.status.ic50_is_reported();
+        reference_fit.reported_ic50().is_some() && test_fit.reported_ic50().is_some();
     if both_reported {
         comparison.ratio = Some(ratio);
         comparison.log10_ratio = Some(log10_ratio);
@@ -163,6 +245,8 @@ pub fn compare(
             test_fit.status.as_str()
         );
         comparison.ratio_bound = ratio_bound(reference_fit, test_fit);
+        // No F test of equal IC50s when an IC50 is censored (see `compare`).
+        return comparison;
     }
     // Reduced model: one LogIC50 for both curves.
     let reference_data = CurveData::from_dose_response(reference_points, options);
@@ -244,21 +328,17 @@ pub fn compare(
 }
 
 fn ratio_bound(reference: &Fit, test: &Fit) -> Option<String> {
-    let (_, test_hi) = test.tested_range?;
-    let (ref_lo, ref_hi) = reference.tested_range?;
-    let reference_ic50 = reference.reported_ic50();
-    match (reference.status, test.status) {
-        (_, FitStatus::Ic50AboveRange) | (_, FitStatus::NoEffect) => {
-            reference_ic50.map(|r| format!("> {}", format_sig(test_hi / r)))
-        }
-        (FitStatus::Ic50BelowRange, _) => test
-            .reported_ic50()
-            .map(|t| format!("> {}", format_sig(t / ref_lo))),
-        (FitStatus::Ic50AboveRange, _) => test
-            .reported_ic50()
-            .map(|t| format!("< {}", format_sig(t / ref_hi))),
-        _ => None,
-    }
+    use crate::fit::Estimate::{Above, Below, Value};
+    // RI = test / reference: a lower bound when the test IC50 is at least its value and the
+    // reference at most its value, and so on.
+    let (relation, value) = match (test.verdict.relative, reference.verdict.relative) {
+        (Value(t), Below(r)) | (Above(t), Value(r)) | (Above(t), Below(r)) => (">", t / r),
+        (Value(t), Above(r)) | (Below(t), Value(r)) | (Below(t), Above(r)) => ("<", t / r),
+        _ => return None,
+    };
+    value
+        .is_finite()
+        .then(|| format!("{relation} {}", format_sig(value)))
 }
 
 /// A number with 3 significant digits.

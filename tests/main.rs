@@ -6,6 +6,7 @@ mod nist;
 mod reference_drc;
 mod reports;
 mod robustness;
+mod verdicts;
 
 #[cfg(feature = "gui")]
 mod gui;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use platefit::fit::lm::{SolverSettings, minimize};
 use platefit::fit::{
-    CurveData, CurveSet, FitOptions, FitStatus, ParamRef, fit_4pl, log10_or_neg_inf,
+    CurveData, CurveSet, FitOptions, FitStatus, ParamRef, ResponseScale, fit_4pl, log10_or_neg_inf,
 };
 use platefit::stats::t95;
 use platefit::{DoseResponse, Fit};
@@ -73,7 +73,11 @@ pub(crate) fn options_for(fit: &Value, percent_scale: bool) -> FitOptions {
     FitOptions {
         fix_bottom: fit["fixed"]["c"].as_f64(),
         fix_top: fit["fixed"]["d"].as_f64(),
-        percent_scale,
+        scale: if percent_scale {
+            ResponseScale::Percent
+        } else {
+            ResponseScale::Raw
+        },
         profile_ci: true,
     }
 }
@@ -298,7 +302,11 @@ fn comparisons_match_drc() {
             continue;
         };
         let options = FitOptions {
-            percent_scale: synthetic,
+            scale: if synthetic {
+                ResponseScale::Percent
+            } else {
+                ResponseScale::Raw
+            },
             ..FitOptions::default()
         };
         let comparison = platefit::compare(

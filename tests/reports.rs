@@ -144,8 +144,8 @@ fn pdf_report_prints_the_numbers_of_the_analysis() {
             "IC50 {ic50} of {} not in the PDF:\n{text}",
             fit.label
         );
-        let absolute = absolute_ic50_cell(fit, true);
-        assert!(absolute.starts_with(&format_number(fit.absolute_ic50(true).unwrap())));
+        let absolute = absolute_ic50_cell(fit);
+        assert!(absolute.starts_with(&format_number(fit.absolute_ic50().unwrap())));
         assert!(
             text.contains(&absolute),
             "absolute IC50 {absolute} not in the PDF"
@@ -286,7 +286,7 @@ fn workbook_reads_back_with_the_analysis_numbers() {
         same("ic50", fit.reported_ic50());
         same("ic50_ci95_low", fit.ic50_ci95_wald_log.map(|c| c[0]));
         same("ic50_ci95_high", fit.ic50_ci95_wald_log.map(|c| c[1]));
-        same("absolute_ic50", fit.absolute_ic50(true));
+        same("absolute_ic50", fit.absolute_ic50());
         same("hill_slope", Some(fit.params.hill_slope));
         same("top", Some(fit.params.top));
         same("bottom", Some(fit.params.bottom));

@@ -27,7 +27,9 @@ pub fn start_values(data: &CurveData, options: &FitOptions) -> [f64; 4] {
     let levels = level_means(data);
     let low_dose = levels.first().map_or(100.0, |l| l.1);
     let high_dose = levels.last().map_or(0.0, |l| l.1);
-    let falling = low_dose >= high_dose;
+    // With a plateau fixed, Top is the zero-dose level and Bottom the infinite-dose level
+    // (Prism's "log(inhibitor) vs. response"): the start falls.
+    let falling = low_dose >= high_dose || fixed_plateau(options);
     let (mut top, mut bottom) = if falling {
         (low_dose, high_dose)
     } else {
@@ -135,13 +137,20 @@ fn refine_plateaus(data: &CurveData, options: &FitOptions, start: [f64; 4]) -> (
     }
 }
 
-fn plausible(minimum: &Minimum, set: &CurveSet, lo: f64, hi: f64) -> bool {
+/// Whether Top or Bottom is fixed: then the fixed values keep their meaning (Top at dose
+/// zero, Bottom at infinite dose) and only falling orientations (Hill ≤ 0) are fitted.
+fn fixed_plateau(options: &FitOptions) -> bool {
+    options.fix_top.is_some() || options.fix_bottom.is_some()
+}
+
+fn plausible(minimum: &Minimum, set: &CurveSet, lo: f64, hi: f64, falling_only: bool) -> bool {
     let full = set.full_params(&minimum.params);
     minimum.success
         && minimum.rss.is_finite()
         && full[3].abs() < 50.0
         && full[2] > lo - 3.0
         && full[2] < hi + 3.0
+        && !(falling_only && full[3] > 0.0)
 }
 
 /// Fits from the data-derived start, retrying from a small fixed grid when that fails or
@@ -162,15 +171,22 @@ pub fn fit_with_restarts(
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
             (lo.min(*x), hi.max(*x))
         });
+    let falling_only = fixed_plateau(options);
     let first = minimize(set, &set.free_from_full(&start), settings);
     let mut evaluations = first.evaluations;
-    if plausible(&first, set, lo, hi) {
+    if plausible(&first, set, lo, hi, falling_only) {
         return Some(first);
     }
     // A run that used up its budget walking along a diverging valley (an incomplete curve
     // whose IC50 runs off beyond the data) still holds a valid, lower RSS: it is a candidate
-    // too, and the classification flags where it went.
-    let usable = |m: &Minimum| (m.success || m.termination == "LostPatience") && m.rss.is_finite();
+    // too, and the classification flags where it went. With a fixed plateau only falling
+    // orientations count (a rising one would put the fixed Top at infinite dose).
+    let usable = |m: &Minimum| {
+        (m.success || m.termination == "LostPatience")
+            && m.rss.is_finite()
+            && !(falling_only && set.full_params(&m.params)[3] > 0.0)
+    };
+    let rising_first = (!usable(&first) && first.rss.is_finite()).then(|| first.clone());
     let mut best = usable(&first).then_some(first);
     let sign = if start[3] < 0.0 { -1.0 } else { 1.0 };
     for hill in [0.5, 1.0, 2.0, 4.0] {
@@ -187,7 +203,7 @@ pub fn fit_with_restarts(
             }
         }
     }
-    best.map(|mut b| {
+    best.or(rising_first).map(|mut b| {
         b.evaluations = evaluations;
         b
     })

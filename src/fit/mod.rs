@@ -11,6 +11,7 @@ pub mod initial;
 pub mod lm;
 pub mod model;
 pub mod profile;
+pub mod verdict;
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,7 @@ use crate::stats::{f_upper_tail, t95};
 
 pub use curves::{CurveData, CurveSet, ParamRef};
 pub use model::{Params4pl, log10_or_neg_inf};
+pub use verdict::{Estimate, Remedy, ResponseScale, Verdict};
 
 use model::index::{HILL, LOG_IC50};
 
@@ -58,8 +60,10 @@ pub struct FitOptions {
     pub fix_top: Option<f64>,
     /// Fix Bottom at this value (e.g. 0).
     pub fix_bottom: Option<f64>,
-    /// Whether responses are % of vehicle (enables the "partial" and absolute-IC50 logic).
-    pub percent_scale: bool,
+    /// What the responses are measured in: % of vehicle, fraction of control or a raw
+    /// signal. Decides the level of the absolute IC50 (50 % or 0.5) and the verdicts that
+    /// read the data against it.
+    pub scale: ResponseScale,
     /// Compute the profile-likelihood CI (costs a few dozen small refits).
     pub profile_ci: bool,
 }
@@ -69,7 +73,7 @@ impl Default for FitOptions {
         Self {
             fix_top: None,
             fix_bottom: None,
-            percent_scale: true,
+            scale: ResponseScale::Percent,
             profile_ci: true,
         }
     }
@@ -96,6 +100,14 @@ pub enum FitStatus {
     Partial,
     /// Too few points or concentrations for a 4PL fit.
     InsufficientData,
+    /// The curve is still falling at the highest dose and Bottom is extrapolated: the
+    /// relative IC50 is not determined by the data (the absolute IC50 may be).
+    NoLowerPlateau,
+    /// Top is extrapolated or fitted far from the control level: the relative IC50 is not
+    /// determined by the data.
+    NoUpperPlateau,
+    /// The response increases with dose: no inhibition, no IC50.
+    Increasing,
 }
 
 impl FitStatus {
@@ -111,6 +123,9 @@ impl FitStatus {
             Self::Ambiguous => "ambiguous",
             Self::Partial => "partial",
             Self::InsufficientData => "insufficient_data",
+            Self::NoLowerPlateau => "no_lower_plateau",
+            Self::NoUpperPlateau => "no_upper_plateau",
+            Self::Increasing => "increasing",
         }
     }
 
@@ -142,13 +157,48 @@ impl FitStatus {
             Self::InsufficientData => {
                 "A 4PL fit needs at least 4 distinct concentrations and more points than parameters."
             }
+            Self::NoLowerPlateau => {
+                "The curve is still falling at the highest dose: Bottom is extrapolated, so the relative IC50 (the midpoint between the plateaus) is not determined by the data; the absolute IC50 (where the curve crosses 50 %) is. Fixing Bottom at 0 fits a complete curve."
+            }
+            Self::NoUpperPlateau => {
+                "Top is extrapolated or fitted far from the vehicle level: the relative IC50 (the midpoint between the plateaus) is not determined by the data. Fixing Top at 100 % anchors the curve to the vehicle."
+            }
+            Self::Increasing => {
+                "The response increases with dose: there is no inhibition, so there is no IC50."
+            }
         }
     }
 
-    /// Whether the IC50 itself is reported as a number.
+    /// Words for people (`IC50 above range`, `no lower plateau`).
+    #[must_use]
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Converged => "converged",
+            Self::NotConverged => "not converged",
+            Self::Ic50AboveRange => "IC50 above range",
+            Self::Ic50BelowRange => "IC50 below range",
+            Self::NoEffect => "no effect",
+            Self::Ambiguous => "ambiguous",
+            Self::Partial => "partial effect",
+            Self::InsufficientData => "insufficient data",
+            Self::NoLowerPlateau => "no lower plateau",
+            Self::NoUpperPlateau => "no upper plateau",
+            Self::Increasing => "response increases with dose",
+        }
+    }
+
+    /// Whether a fit of this class can carry its relative IC50 as a number (the fit's
+    /// [`Verdict`] decides whether it does).
     #[must_use]
     pub fn ic50_is_reported(self) -> bool {
-        matches!(self, Self::Converged | Self::Ambiguous | Self::Partial)
+        matches!(
+            self,
+            Self::Converged
+                | Self::Ambiguous
+                | Self::Partial
+                | Self::NoLowerPlateau
+                | Self::NoUpperPlateau
+        )
     }
 }
 
@@ -207,6 +257,10 @@ pub struct Fit {
     pub ic50_ci95_profile: Option<[Option<f64>; 2]>,
     /// Solver evaluations, summed over all starts.
     pub evaluations: usize,
+    /// The response scale the fit was judged on.
+    pub scale: ResponseScale,
+    /// The verdict: status, the IC50s as numbers or bounds, and the reasons in words.
+    pub verdict: Verdict,
 }
 
 impl Fit {
@@ -216,32 +270,44 @@ impl Fit {
         10f64.powf(self.params.log10_ic50)
     }
 
-    /// The relative IC50 when the status allows reporting it as a number.
+    /// The relative IC50 when the verdict reports it as a number (inside the tested range,
+    /// determined by the data).
     #[must_use]
     pub fn reported_ic50(&self) -> Option<f64> {
-        self.status
-            .ic50_is_reported()
-            .then(|| self.relative_ic50())
-            .filter(|v| v.is_finite())
+        self.verdict.relative.value().filter(|v| v.is_finite())
     }
 
-    /// The absolute IC50: where the fitted curve crosses 50 % (percent scale only).
+    /// The absolute IC50, where the fitted curve crosses 50 % (0.5 on a fraction scale),
+    /// when the data cross that level inside the tested range. `None` on a raw scale.
     #[must_use]
-    pub fn absolute_ic50(&self, percent_scale: bool) -> Option<f64> {
-        if !percent_scale || !self.status.ic50_is_reported() {
-            return None;
-        }
-        crossing(self.params, 50.0).filter(|x| {
-            self.tested_range
-                .is_none_or(|(lo, hi)| *x >= lo / 1000.0 && *x <= hi * 1000.0)
-        })
+    pub fn absolute_ic50(&self) -> Option<f64> {
+        self.verdict.absolute.value().filter(|v| v.is_finite())
+    }
+
+    /// The level of the absolute IC50 (50 or 0.5), `None` on a raw scale.
+    #[must_use]
+    pub fn half_level(&self) -> Option<f64> {
+        self.scale.half()
+    }
+
+    /// `> 50` / `< 0.002` when the IC50 is a bound: the relative IC50's, else (for a curve
+    /// whose midpoint is not determined) the absolute IC50's.
+    #[must_use]
+    pub fn ic50_bound(&self) -> Option<String> {
+        self.verdict
+            .relative
+            .bound_text()
+            .or_else(|| match self.verdict.relative {
+                Estimate::Undetermined => self.verdict.absolute.bound_text(),
+                _ => None,
+            })
     }
 
     /// The concentration of F % inhibition relative to the fitted plateaus (drc's relative
     /// ED(F); F = 50 is the relative IC50), with its Wald CI on the log scale.
     #[must_use]
     pub fn ic_f(&self, f_percent: f64) -> Option<IcEstimate> {
-        if !(f_percent > 0.0 && f_percent < 100.0 && self.status.ic50_is_reported()) {
+        if !(f_percent > 0.0 && f_percent < 100.0 && self.reported_ic50().is_some()) {
             return None;
         }
         let fraction = f_percent / 100.0;
@@ -391,6 +457,15 @@ fn fit_curve_data(
         ic50_ci95_delta: None,
         ic50_ci95_profile: None,
         evaluations: 0,
+        scale: options.scale,
+        verdict: Verdict {
+            status,
+            flags: vec![status],
+            relative: Estimate::Undetermined,
+            absolute: Estimate::Undetermined,
+            reasons: vec![status.explain().to_string()],
+            remedy: None,
+        },
     };
     if n_levels < 4 || positive_levels < 3 || n <= n_free {
         return empty_fit(FitStatus::InsufficientData);
@@ -436,12 +511,31 @@ fn fit_curve_data(
         .zip(level_of)
         .map(|(p, level)| p.response - level_fitted.get(*level).copied().unwrap_or(f64::NAN))
         .collect();
-    // F test against a horizontal line (1 parameter).
-    let p_no_effect = if n > n_free && n_free > 1 && rss > 0.0 {
-        let f = ((tss - rss) / (n_free - 1) as f64) / (rss / df as f64);
-        f_upper_tail(f, (n_free - 1) as f64, df as f64)
-    } else if rss <= 0.0 && tss > 0.0 {
+    // The no-effect test under the fit's own constraints: with Top fixed the null model is
+    // the horizontal line at that Top (no free parameter), otherwise a free horizontal line.
+    let (null_level, rss_null, null_params) = match options.fix_top {
+        Some(top) => {
+            let rss0: f64 = dose_response
+                .fitted_points()
+                .map(|p| (p.response - top) * (p.response - top))
+                .sum();
+            (top, rss0, 0usize)
+        }
+        None => (mean_y, tss, 1usize),
+    };
+    let scale_of_data = dose_response
+        .fitted_points()
+        .map(|p| p.response.abs())
+        .fold(null_level.abs(), f64::max)
+        .max(f64::MIN_POSITIVE);
+    let null_exact = rss_null <= 1e-24 * scale_of_data * scale_of_data * n as f64;
+    let p_no_effect = if null_exact {
+        Some(1.0)
+    } else if rss <= 1e-24 * scale_of_data * scale_of_data * n as f64 {
         Some(0.0)
+    } else if n_free > null_params && df > 0 {
+        let f = ((rss_null - rss).max(0.0) / (n_free - null_params) as f64) / (rss / df as f64);
+        f_upper_tail(f, (n_free - null_params) as f64, df as f64)
     } else {
         None
     };
@@ -456,7 +550,67 @@ fn fit_curve_data(
         let se_linear = std::f64::consts::LN_10 * ic50 * se;
         [ic50 - t * se_linear, ic50 + t * se_linear]
     });
-    let ic50_ci95_profile = if options.profile_ci {
+    // The verdict reads the fit and the data.
+    let verdict = {
+        let treated: Vec<(f64, f64)> = data
+            .log_x
+            .iter()
+            .zip(&data.y)
+            .filter(|(x, _)| x.is_finite())
+            .map(|(x, y)| (10f64.powf(*x), *y))
+            .collect();
+        let vehicle = data
+            .log_x
+            .iter()
+            .zip(&data.y)
+            .find(|(x, _)| x.is_infinite())
+            .map(|(_, y)| verdict::LevelMean {
+                concentration: 0.0,
+                mean: *y,
+            });
+        let level = |(concentration, mean): (f64, f64)| verdict::LevelMean {
+            concentration,
+            mean,
+        };
+        let treated_range = treated
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, y)| {
+                (lo.min(*y), hi.max(*y))
+            });
+        let (treated_sum, treated_count) = data
+            .log_x
+            .iter()
+            .zip(&data.y)
+            .zip(&data.count)
+            .filter(|((x, _), _)| x.is_finite())
+            .fold((0.0, 0usize), |(sum, count), ((_, y), n)| {
+                (sum + y * *n as f64, count + n)
+            });
+        let inputs = verdict::VerdictInputs {
+            treated_mean: treated_sum / treated_count.max(1) as f64,
+            scale: options.scale,
+            params: canonical,
+            bottom_fixed: fixed[0],
+            top_fixed: fixed[1],
+            lowest: level(treated.first().copied().unwrap_or((f64::NAN, f64::NAN))),
+            highest: level(treated.last().copied().unwrap_or((f64::NAN, f64::NAN))),
+            vehicle,
+            treated_range,
+            p_effect: p_no_effect,
+            null_exact,
+            null_level,
+            relative_se: covariance
+                .and(se_log)
+                .map(|se| se * std::f64::consts::LN_10),
+        };
+        verdict::decide(&inputs)
+    };
+    let status = verdict.status;
+    let flags = verdict.flags.clone();
+    // The profile-likelihood CI belongs to a relative IC50 that is reported as a number;
+    // for a censored or undetermined IC50 it is not shown, so it is not searched for (that
+    // search would chase the IC50 along a valley that has no end).
+    let ic50_ci95_profile = if options.profile_ci && verdict.relative.value().is_some() {
         t.and_then(|t| {
             let wald = se_log.map(|se| t * se);
             profile::log_ic50_interval(&set, &free_params, rss, df, t, tested_range, wald)
@@ -465,29 +619,6 @@ fn fit_curve_data(
     } else {
         None
     };
-    // Classify.
-    let mut flags = Vec::new();
-    if p_no_effect.is_some_and(|p| p >= 0.05) {
-        flags.push(FitStatus::NoEffect);
-    }
-    if let Some((lo, hi)) = tested_range {
-        if log_ic50 > hi.log10() {
-            flags.push(FitStatus::Ic50AboveRange);
-        } else if log_ic50 < lo.log10() {
-            flags.push(FitStatus::Ic50BelowRange);
-        }
-    }
-    let relative_se = se_log.map(|se| se * std::f64::consts::LN_10);
-    if covariance.is_none() || relative_se.is_none_or(|r| r >= 0.5) {
-        flags.push(FitStatus::Ambiguous);
-    }
-    if options.percent_scale && canonical.hill_slope < 0.0 && canonical.bottom > 50.0 {
-        flags.push(FitStatus::Partial);
-    }
-    let status = flags.first().copied().unwrap_or(FitStatus::Converged);
-    if flags.is_empty() {
-        flags.push(FitStatus::Converged);
-    }
     Fit {
         label: label.to_string(),
         status,
@@ -508,6 +639,8 @@ fn fit_curve_data(
         ic50_ci95_delta,
         ic50_ci95_profile,
         evaluations: best.evaluations,
+        scale: options.scale,
+        verdict,
     }
 }
 
@@ -551,7 +684,7 @@ mod tests {
         assert!(lo < fit.relative_ic50() && fit.relative_ic50() < hi);
         let [plo, phi] = fit.ic50_ci95_profile.unwrap();
         assert!(plo.unwrap() < fit.relative_ic50() && phi.unwrap() > fit.relative_ic50());
-        let absolute = fit.absolute_ic50(true).unwrap();
+        let absolute = fit.absolute_ic50().unwrap();
         assert!(absolute > 0.0);
         let ic90 = fit.ic_f(90.0).unwrap();
         assert!(ic90.value > fit.relative_ic50());

@@ -7,7 +7,7 @@ use egui::{Color32, RichText};
 
 use crate::analysis::Analysis;
 use crate::compare::Comparison;
-use crate::normalize::{Normalization, PlateQc, QcVerdict};
+use crate::normalize::{PlateQc, QcVerdict};
 use crate::report::format_number;
 use crate::report::table::format_p;
 
@@ -38,10 +38,6 @@ pub fn ri_text(comparison: &Comparison) -> String {
     )
 }
 
-fn percent_scale(analysis: &Analysis) -> bool {
-    analysis.settings.normalization != Normalization::None
-}
-
 /// The QC line of one plate.
 #[must_use]
 pub fn qc_text(qc: &PlateQc) -> String {
@@ -59,7 +55,6 @@ pub fn qc_text(qc: &PlateQc) -> String {
 #[must_use]
 pub fn results_tsv(analysis: &Analysis) -> String {
     let unit = analysis.unit.symbol();
-    let percent = percent_scale(analysis);
     let method = analysis.settings.ci_method;
     let f = |v: Option<f64>| {
         v.filter(|x| x.is_finite())
@@ -89,7 +84,7 @@ pub fn results_tsv(analysis: &Analysis) -> String {
                 f(ci.and_then(|c| c[1])
                     .filter(|_| fit.reported_ic50().is_some())),
                 ic50_with_ci(fit, method),
-                f(fit.absolute_ic50(percent)),
+                f(fit.absolute_ic50()),
                 p(fit.params.hill_slope),
                 p(fit.params.top),
                 p(fit.params.bottom),
@@ -150,7 +145,6 @@ pub fn results_ui(
     commands: &mut Vec<Command>,
 ) {
     let unit = analysis.unit.symbol();
-    let percent = percent_scale(analysis);
     let method = analysis.settings.ci_method;
     ui.horizontal(|ui| {
         ui.label(RichText::new("Results").strong());
@@ -212,7 +206,7 @@ pub fn results_ui(
                         };
                         ui.label(&curve.dose_response.label);
                         ui.label(RichText::new(ic50_with_ci(fit, method)).strong());
-                        ui.label(num(fit.absolute_ic50(percent)));
+                        ui.label(num(fit.absolute_ic50()));
                         ui.label(p(fit.params.hill_slope));
                         ui.label(p(fit.params.top));
                         ui.label(p(fit.params.bottom));

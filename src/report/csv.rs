@@ -4,7 +4,6 @@
 use std::io::Write;
 
 use crate::analysis::Analysis;
-use crate::normalize::Normalization;
 
 fn cell(value: Option<f64>) -> String {
     value
@@ -44,12 +43,13 @@ pub fn write_results_csv(analyses: &[Analysis], out: impl Write) -> Result<(), :
         "rss",
         "df",
         "r_squared",
+        "ic50_bound",
+        "absolute_ic50_bound",
     ])?;
     for analysis in analyses {
-        let percent = analysis.settings.normalization != Normalization::None;
         for curve in &analysis.curves {
             let fit = &curve.fit;
-            let reported = fit.status.ic50_is_reported();
+            let reported = fit.reported_ic50().is_some();
             let wald = fit.ic50_ci95_wald_log.filter(|_| reported);
             let delta = fit.ic50_ci95_delta.filter(|_| reported);
             let profile = fit.ic50_ci95_profile.filter(|_| reported);
@@ -66,7 +66,7 @@ pub fn write_results_csv(analyses: &[Analysis], out: impl Write) -> Result<(), :
                 cell(delta.map(|c| c[1])),
                 cell(profile.and_then(|c| c[0])),
                 cell(profile.and_then(|c| c[1])),
-                cell(fit.absolute_ic50(percent)),
+                cell(fit.absolute_ic50()),
                 cell(Some(fit.params.log10_ic50)),
                 cell(fit.se[2]),
                 cell(Some(fit.params.hill_slope)),
@@ -78,6 +78,8 @@ pub fn write_results_csv(analyses: &[Analysis], out: impl Write) -> Result<(), :
                 cell(Some(fit.rss)),
                 fit.df.to_string(),
                 cell(fit.r_squared),
+                fit.ic50_bound().unwrap_or_default(),
+                fit.verdict.absolute.bound_text().unwrap_or_default(),
             ])?;
         }
     }

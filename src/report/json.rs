@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::analysis::Analysis;
 use crate::compare::Comparison;
-use crate::fit::{Fit, FitStatus};
+use crate::fit::Fit;
 use crate::summary::Summary;
 
 /// A finite number, or null.
@@ -34,26 +34,30 @@ pub fn interval(value: Option<[f64; 2]>) -> Value {
 /// The text bound for an IC50 that lies outside the tested range (`"> 50"`).
 #[must_use]
 pub fn ic50_bound(fit: &Fit) -> Option<String> {
-    let (lo, hi) = fit.tested_range?;
-    match fit.status {
-        FitStatus::Ic50AboveRange | FitStatus::NoEffect => Some(format!("> {hi}")),
-        FitStatus::Ic50BelowRange => Some(format!("< {lo}")),
-        _ => None,
-    }
+    fit.ic50_bound()
 }
 
 /// One curve's JSON object.
 #[must_use]
-pub fn curve_json(fit: &Fit, percent_scale: bool, unit: &str, experiment: Option<&str>) -> Value {
+pub fn curve_json(fit: &Fit, unit: &str, experiment: Option<&str>) -> Value {
     let params_known = fit.params.log10_ic50.is_finite();
     let p = |v: f64| if params_known { num(v) } else { Value::Null };
     let ic90 = fit.ic_f(90.0);
+    let reported = fit.reported_ic50().is_some();
     let mut value = json!({
         "curve": fit.label,
         "n": fit.n,
         "status": fit.status.as_str(),
         "flags": fit.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
-        "status_explained": fit.status.explain(),
+        "status_explained": fit.verdict.reasons.first().map_or(fit.status.explain(), String::as_str),
+        "reasons": fit.verdict.reasons,
+        "remedy": fit.verdict.remedy.map(|r| json!({"action": match r {
+            crate::fit::Remedy::FixBottom(_) => "fix_bottom",
+            crate::fit::Remedy::FixTop(_) => "fix_top",
+        }, "value": match r {
+            crate::fit::Remedy::FixBottom(v) | crate::fit::Remedy::FixTop(v) => v,
+        }, "label": r.label()})),
+        "scale": fit.scale.as_str(),
         "top": p(fit.params.top),
         "bottom": p(fit.params.bottom),
         "hill_slope": p(fit.params.hill_slope),
@@ -72,13 +76,15 @@ pub fn curve_json(fit: &Fit, percent_scale: bool, unit: &str, experiment: Option
             "top": fit.fixed[1].then(|| num(fit.params.top)),
             "bottom": fit.fixed[0].then(|| num(fit.params.bottom)),
         },
-        "ic50_ci95": if fit.status.ic50_is_reported() { interval(fit.ic50_ci95_wald_log) } else { Value::Null },
-        "ic50_ci95_delta": if fit.status.ic50_is_reported() { interval(fit.ic50_ci95_delta) } else { Value::Null },
+        "ic50_ci95": if reported { interval(fit.ic50_ci95_wald_log) } else { Value::Null },
+        "ic50_ci95_delta": if reported { interval(fit.ic50_ci95_delta) } else { Value::Null },
         "ic50_ci95_profile": match fit.ic50_ci95_profile {
-            Some([lo, hi]) if fit.status.ic50_is_reported() => json!([opt(lo), opt(hi)]),
+            Some([lo, hi]) if reported => json!([opt(lo), opt(hi)]),
             _ => Value::Null,
         },
-        "absolute_ic50": opt(fit.absolute_ic50(percent_scale)),
+        "absolute_ic50": opt(fit.absolute_ic50()),
+        "absolute_ic50_bound": fit.verdict.absolute.bound_text(),
+        "absolute_ic50_ci95": interval(crate::report::absolute_ic50_ci(fit)),
         "ic90": opt(ic90.map(|i| i.value)),
         "ic90_ci95": interval(ic90.and_then(|i| i.ci95)),
         "rss": if fit.rss.is_finite() { num(fit.rss) } else { Value::Null },
@@ -129,9 +135,8 @@ pub fn results_json(analyses: &[Analysis], summary: Option<&Summary>) -> Value {
     let mut warnings = Vec::new();
     for analysis in analyses {
         let experiment = several.then_some(analysis.experiment.as_str());
-        let percent = analysis.settings.normalization != crate::normalize::Normalization::None;
         for curve in &analysis.curves {
-            let mut value = curve_json(&curve.fit, percent, analysis.unit.suffix(), experiment);
+            let mut value = curve_json(&curve.fit, analysis.unit.suffix(), experiment);
             if let (Some(problem), Some(object)) = (&curve.problem, value.as_object_mut()) {
                 object.insert("problem".into(), json!(problem));
             }

@@ -132,28 +132,29 @@ pub fn format_significant(value: f64, digits: i32) -> String {
     format!("{value:.decimals$}")
 }
 
-/// The 95 % CI of the absolute IC50 (where the fitted curve crosses 50 %): a Wald interval
+/// The 95 % CI of the absolute IC50 (where the fitted curve crosses 50 %, or 0.5 on a fraction scale): a Wald interval
 /// on the log10 scale, `log10 IC50_abs ± t(0.975, df)·SE`, with the SE from the fit's
 /// covariance by the delta method on
 /// `log10 IC50_abs = LogIC50 − log10((Top − Bottom)/(50 − Bottom) − 1)/HillSlope`.
 ///
 /// `None` when the absolute IC50 is not reported or the covariance is not available.
 #[must_use]
-pub fn absolute_ic50_ci(fit: &crate::fit::Fit, percent_scale: bool) -> Option<[f64; 2]> {
+pub fn absolute_ic50_ci(fit: &crate::fit::Fit) -> Option<[f64; 2]> {
     use crate::fit::index::{BOTTOM, HILL, LOG_IC50, TOP};
-    fit.absolute_ic50(percent_scale)?;
+    fit.absolute_ic50()?;
+    let level = fit.half_level()?;
     let covariance = fit.covariance?;
     let p = fit.params;
     let (b, t, h) = (p.bottom, p.top, p.hill_slope);
     // u = (T − B)/(50 − B) − 1 = (T − 50)/(50 − B); g = log10(u); log x = L − g/H.
-    let u = (t - 50.0) / (50.0 - b);
+    let u = (t - level) / (level - b);
     if u.is_nan() || u <= 0.0 || h.abs() < 1e-12 {
         return None;
     }
     let ln10 = std::f64::consts::LN_10;
     let g = u.log10();
-    let du_dt = 1.0 / (50.0 - b);
-    let du_db = (t - 50.0) / ((50.0 - b) * (50.0 - b));
+    let du_dt = 1.0 / (level - b);
+    let du_db = (t - level) / ((level - b) * (level - b));
     let mut gradient = [0.0; 4];
     gradient[LOG_IC50] = 1.0;
     gradient[TOP] = -du_dt / (u * ln10 * h);

@@ -29,7 +29,7 @@ use crate::report::figures::{
 use crate::report::fonts::{BOLD, REGULAR, text_width};
 use crate::report::text::{
     absolute_ic50_cell, excluded_wells, f_test_cell, ic50_cell, methods_paragraph, parameter_cell,
-    percent_scale, qc_rows, ratio_cell, status_words, verdict_word,
+    percent_scale, qc_rows, ratio_cell, status_words, verdict_notes, verdict_word,
 };
 use crate::report::{ReportDate, ReportError, format_number, platefit_version};
 use crate::summary::Summary;
@@ -622,7 +622,6 @@ fn tree(name: &str, svg: &str) -> Result<Arc<usvg::Tree>, ReportError> {
 /// The results table rows (one per curve), as printed in the report.
 #[must_use]
 pub fn results_rows(analysis: &Analysis) -> Vec<Vec<String>> {
-    let percent = percent_scale(analysis);
     analysis
         .curves
         .iter()
@@ -631,7 +630,7 @@ pub fn results_rows(analysis: &Analysis) -> Vec<Vec<String>> {
             vec![
                 c.dose_response.label.clone(),
                 ic50_cell(fit, analysis.settings.ci_method),
-                absolute_ic50_cell(fit, percent),
+                absolute_ic50_cell(fit),
                 parameter_cell(fit, fit.params.hill_slope, 2),
                 if fit.params.log10_ic50.is_finite() {
                     format!("{:.1} / {:.1}", fit.params.top, fit.params.bottom)
@@ -660,6 +659,9 @@ fn results_section(pages: &mut Pages, analysis: &Analysis) {
         col("Status", 52.0, Align::Left),
     ];
     pages.table(&columns, &results_rows(analysis), 7.0);
+    for note in verdict_notes(analysis) {
+        pages.paragraph(&note, 7.0, GREY);
+    }
     pages.paragraph(
         &format!(
             "IC50 = relative IC50 (10^LogIC50, midway between the fitted plateaus); CI: {}. Absolute IC50 = where the fitted curve crosses 50 %. Top/Bottom in {}.",
@@ -692,6 +694,9 @@ fn results_section(pages: &mut Pages, analysis: &Analysis) {
             })
             .collect();
         pages.table(&columns, &rows, 7.5);
+        for c in &analysis.comparisons {
+            pages.paragraph(&c.verdict, 7.5, GREY);
+        }
         pages.paragraph(
             "RI = IC50(resistant) / IC50(parental); CI from the joint fit of both curves on the log scale. F test: separate fits vs a fit sharing LogIC50 (extra sum of squares).",
             7.0,

@@ -179,6 +179,17 @@ pub fn document(
             XScale::Log10 => "X = log10 concentration, vehicle wells left out",
         }
     );
+    let mut note = note;
+    // platefit's verdicts travel with the data: each flagged curve's reasons and each
+    // comparison's sentence.
+    for analysis in analyses {
+        for line in crate::report::text::verdict_notes(analysis) {
+            note.push_str(&format!(" {}: {line}", analysis.experiment));
+        }
+        for comparison in &analysis.comparisons {
+            note.push_str(&format!(" {}: {}", analysis.experiment, comparison.verdict));
+        }
+    }
     out.push_str(&escape(note.as_str()));
     out.push_str("</Notes>\n");
     let _ = writeln!(

@@ -4,9 +4,7 @@ use std::fmt::Write as _;
 
 use crate::analysis::Analysis;
 use crate::fit::{Fit, FitStatus};
-use crate::normalize::Normalization;
 use crate::report::format_number as f;
-use crate::report::json::ic50_bound;
 
 /// `0.04231 [0.03612, 0.04955]`, or the bound / status for undetermined IC50s.
 #[must_use]
@@ -14,7 +12,30 @@ pub fn ic50_text(fit: &Fit) -> String {
     match (fit.reported_ic50(), fit.ic50_ci95_wald_log) {
         (Some(ic50), Some([lo, hi])) => format!("{} [{}, {}]", f(ic50), f(lo), f(hi)),
         (Some(ic50), None) => format!("{} [CI not computable]", f(ic50)),
-        (None, _) => ic50_bound(fit).unwrap_or_else(|| "not determined".into()),
+        (None, _) => fit.ic50_bound().unwrap_or_else(|| "not determined".into()),
+    }
+}
+
+/// The absolute IC50 cell: the number, a bound, or `—`.
+#[must_use]
+pub fn absolute_text(fit: &Fit) -> String {
+    fit.absolute_ic50().map_or_else(
+        || {
+            fit.verdict
+                .absolute
+                .bound_text()
+                .unwrap_or_else(|| "—".into())
+        },
+        f,
+    )
+}
+
+/// A plateau for the table: one decimal in the usual range, 4 significant digits beyond.
+fn short(value: f64) -> String {
+    if value.abs() < 1000.0 {
+        format!("{value:.1}")
+    } else {
+        f(value)
     }
 }
 
@@ -24,7 +45,6 @@ pub fn results_table(analyses: &[Analysis]) -> String {
     let mut out = String::new();
     for analysis in analyses {
         let unit = analysis.unit.symbol();
-        let percent = analysis.settings.normalization != Normalization::None;
         let _ = writeln!(out, "{}", analysis.experiment);
         for plate in &analysis.plates {
             let qc = &plate.normalized.qc;
@@ -50,26 +70,37 @@ pub fn results_table(analyses: &[Analysis]) -> String {
             .iter()
             .map(|c| {
                 let fit = &c.fit;
-                // Parameters of a fit that cannot be trusted (diverging, ambiguous) are not
-                // numbers to show: the status says why.
+                // The parameters of a flagged fit explain its verdict: shown, marked with
+                // `*` (they are not estimates to quote).
                 let known = fit.params.log10_ic50.is_finite()
-                    && matches!(fit.status, FitStatus::Converged | FitStatus::Partial);
+                    && fit.params.hill_slope.is_finite()
+                    && fit.params.top.is_finite()
+                    && fit.params.bottom.is_finite();
+                let mark = if matches!(fit.status, FitStatus::Converged | FitStatus::Partial) {
+                    ""
+                } else {
+                    "*"
+                };
                 [
                     c.dose_response.label.clone(),
                     ic50_text(fit),
-                    fit.absolute_ic50(percent).map_or("—".into(), f),
+                    absolute_text(fit),
                     if known {
-                        format!("{:.2}", fit.params.hill_slope)
+                        format!("{:.2}{mark}", fit.params.hill_slope)
                     } else {
                         "—".into()
                     },
                     if known {
-                        format!("{:.1} / {:.1}", fit.params.top, fit.params.bottom)
+                        format!(
+                            "{} / {}{mark}",
+                            short(fit.params.top),
+                            short(fit.params.bottom)
+                        )
                     } else {
                         "—".into()
                     },
                     fit.r_squared.map_or("—".into(), |r| format!("{r:.3}")),
-                    format!("{} (n={})", fit.status.as_str(), fit.n),
+                    format!("{} (n={})", fit.status.words(), fit.n),
                 ]
             })
             .collect();
@@ -100,22 +131,27 @@ pub fn results_table(analyses: &[Analysis]) -> String {
         for row in &rows {
             let _ = writeln!(out, "{}", line(row));
         }
-        for c in &analysis.comparisons {
-            let ri = match (c.ratio, c.ratio_ci95) {
-                (Some(r), Some([lo, hi])) => format!("{} [{}, {}]", f(r), f(lo), f(hi)),
-                (Some(r), None) => f(r),
-                (None, _) => c.ratio_bound.clone().unwrap_or_else(|| c.status.clone()),
-            };
-            let test = match (c.f, c.p_value, c.df) {
-                (Some(fv), Some(p), Some([a, b])) => {
-                    format!("; IC50s differ: F({a}, {b}) = {fv:.2}, p {}", format_p(p))
-                }
-                _ => String::new(),
-            };
+        if rows
+            .iter()
+            .any(|r| r[3].ends_with('*') || r[4].ends_with('*'))
+        {
             let _ = writeln!(
                 out,
-                "  resistance index {} / {} = {ri}{test}",
-                c.test, c.reference
+                "  * parameters of a flagged fit, shown because they explain its verdict"
+            );
+        }
+        for c in &analysis.curves {
+            if c.fit.status != FitStatus::Converged {
+                for reason in &c.fit.verdict.reasons {
+                    let _ = writeln!(out, "  {}: {reason}", c.dose_response.label);
+                }
+            }
+        }
+        for c in &analysis.comparisons {
+            let _ = writeln!(
+                out,
+                "  {}",
+                c.verdict.replacen("RI ", "resistance index ", 1)
             );
         }
         for warning in &analysis.warnings {

@@ -18,9 +18,7 @@ pub fn percent_scale(analysis: &Analysis) -> bool {
 /// The IC50 CI of the method the settings show first.
 #[must_use]
 pub fn ic50_ci(fit: &Fit, method: CiMethod) -> Option<[f64; 2]> {
-    if !fit.status.ic50_is_reported() {
-        return None;
-    }
+    fit.reported_ic50()?;
     match method {
         CiMethod::WaldLog => fit.ic50_ci95_wald_log,
         CiMethod::Delta => fit.ic50_ci95_delta,
@@ -44,13 +42,17 @@ pub fn ic50_cell(fit: &Fit, method: CiMethod) -> String {
     }
 }
 
-/// The absolute IC50 with its CI, `—` when undefined.
+/// The absolute IC50 with its CI, its bound (`> 50`), or `—` when undefined.
 #[must_use]
-pub fn absolute_ic50_cell(fit: &Fit, percent: bool) -> String {
-    match (fit.absolute_ic50(percent), absolute_ic50_ci(fit, percent)) {
+pub fn absolute_ic50_cell(fit: &Fit) -> String {
+    match (fit.absolute_ic50(), absolute_ic50_ci(fit)) {
         (Some(v), Some([lo, hi])) => format!("{} [{}, {}]", f(v), f(lo), f(hi)),
         (Some(v), None) => f(v),
-        (None, _) => "—".into(),
+        (None, _) => fit
+            .verdict
+            .absolute
+            .bound_text()
+            .unwrap_or_else(|| "—".into()),
     }
 }
 
@@ -67,7 +69,24 @@ pub fn parameter_cell(fit: &Fit, value: f64, decimals: usize) -> String {
 /// The status word as people read it (`converged`, `IC50 above range`).
 #[must_use]
 pub fn status_words(status: FitStatus) -> String {
-    status.as_str().replace('_', " ").replace("ic50", "IC50")
+    status.words().to_string()
+}
+
+/// The notes under a results table: each flagged curve's reasons, `label: reason`.
+#[must_use]
+pub fn verdict_notes(analysis: &Analysis) -> Vec<String> {
+    analysis
+        .curves
+        .iter()
+        .filter(|c| c.fit.status != FitStatus::Converged)
+        .flat_map(|c| {
+            c.fit
+                .verdict
+                .reasons
+                .iter()
+                .map(move |r| format!("{}: {r}", c.dose_response.label))
+        })
+        .collect()
 }
 
 /// The resistance index cell: `12.34 [9.870, 15.43]`, a bound (`> 25.3`), or why not.
@@ -83,11 +102,16 @@ pub fn ratio_cell(comparison: &Comparison) -> String {
     }
 }
 
-/// The F test cell: `F(1, 62) = 512.3, p < 1e-15`, or `—`.
+/// The F test cell: `yes: F(1, 62) = 512.3, p < 1e-15`, `no: …`, or why it is not tested.
 #[must_use]
 pub fn f_test_cell(comparison: &Comparison) -> String {
     match (comparison.f, comparison.p_value, comparison.df) {
-        (Some(fv), Some(p), Some([a, b])) => format!("F({a}, {b}) = {fv:.2}, p {}", format_p(p)),
+        (Some(fv), Some(p), Some([a, b])) => format!(
+            "{}: F({a}, {b}) = {fv:.2}, p {}",
+            if p < 0.05 { "yes" } else { "no evidence" },
+            format_p(p)
+        ),
+        _ if comparison.ratio.is_none() => "not tested (an IC50 is censored)".into(),
         _ => "—".into(),
     }
 }
@@ -336,7 +360,7 @@ pub fn methods_paragraph(analysis: &Analysis) -> String {
     let dfs: Vec<String> = analysis
         .curves
         .iter()
-        .filter(|c| c.fit.status.ic50_is_reported())
+        .filter(|c| c.fit.reported_ic50().is_some())
         .map(|c| {
             format!(
                 "{}: n = {}, df = {}",

@@ -8,7 +8,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet,
 use crate::analysis::{Analysis, Experiment, PlateAnalysis, PlateInput};
 use crate::normalize::WellValues;
 use crate::plate::row_label;
-use crate::report::text::{ic50_ci, percent_scale, verdict_word};
+use crate::report::text::{ic50_ci, verdict_word};
 use crate::report::{ReportDate, ReportError, absolute_ic50_ci, platefit_version};
 use crate::summary::Summary;
 
@@ -26,7 +26,7 @@ pub const SHEETS: [&str; 9] = [
 ];
 
 /// The column headers of the "Fit results" sheet.
-pub const FIT_COLUMNS: [&str; 31] = [
+pub const FIT_COLUMNS: [&str; 34] = [
     "experiment",
     "curve",
     "line",
@@ -58,10 +58,13 @@ pub const FIT_COLUMNS: [&str; 31] = [
     "se_bottom",
     "df",
     "r_squared",
+    "ic50_bound",
+    "absolute_ic50_bound",
+    "verdict",
 ];
 
 /// The column headers of the "Comparisons" sheet.
-pub const COMPARISON_COLUMNS: [&str; 16] = [
+pub const COMPARISON_COLUMNS: [&str; 17] = [
     "experiment",
     "test",
     "reference",
@@ -78,6 +81,7 @@ pub const COMPARISON_COLUMNS: [&str; 16] = [
     "df_num",
     "df_den",
     "p_value",
+    "verdict",
 ];
 
 /// A cell value.
@@ -264,16 +268,15 @@ fn fits_sheet(
     write_header(sheet, 0, &FIT_COLUMNS, bold)?;
     let mut row = 1u32;
     for (_, analysis) in items {
-        let percent = percent_scale(analysis);
         let method = analysis.settings.ci_method;
         for curve in &analysis.curves {
             let fit = &curve.fit;
-            let reported = fit.status.ic50_is_reported();
+            let reported = fit.reported_ic50().is_some();
             let chosen = ic50_ci(fit, method);
             let wald = fit.ic50_ci95_wald_log.filter(|_| reported);
             let delta = fit.ic50_ci95_delta.filter(|_| reported);
             let profile = fit.ic50_ci95_profile.filter(|_| reported);
-            let absolute = absolute_ic50_ci(fit, percent);
+            let absolute = absolute_ic50_ci(fit);
             let known = fit.params.log10_ic50.is_finite();
             let param = |v: f64| number(known.then_some(v));
             let cells = [
@@ -295,7 +298,7 @@ fn fits_sheet(
                 number(delta.map(|c| c[1])),
                 number(profile.and_then(|c| c[0])),
                 number(profile.and_then(|c| c[1])),
-                number(fit.absolute_ic50(percent)),
+                number(fit.absolute_ic50()),
                 number(absolute.map(|c| c[0])),
                 number(absolute.map(|c| c[1])),
                 param(fit.params.log10_ic50),
@@ -308,6 +311,9 @@ fn fits_sheet(
                 number(fit.se[crate::fit::index::BOTTOM]),
                 count(fit.df),
                 number(fit.r_squared),
+                text(fit.ic50_bound().unwrap_or_default()),
+                text(fit.verdict.absolute.bound_text().unwrap_or_default()),
+                text(fit.verdict.reasons.join(" ")),
             ];
             write_row(sheet, row, &cells)?;
             row += 1;
@@ -343,6 +349,7 @@ fn comparisons_sheet(
                 number(c.df.map(|d| d[0] as f64)),
                 number(c.df.map(|d| d[1] as f64)),
                 number(c.p_value),
+                text(c.verdict.clone()),
             ];
             write_row(sheet, row, &cells)?;
             row += 1;

@@ -1,0 +1,594 @@
+//! The verdict beside a fitted curve: one decision table whose inputs are the fit *and* the
+//! data, so that the words next to a number never contradict the points on the screen.
+//!
+//! The table is written out in `docs/verdicts.md`; each rule there names the case it serves.
+//! In short, in the order the rules are tried:
+//!
+//! 1. `insufficient_data`, `not_converged` — no curve to judge.
+//! 2. `no_effect` — the null model (a horizontal line under the fit's own constraints: the
+//!    line at a fixed Top, otherwise a free line) fits the data exactly, or the curve is not
+//!    significantly better than it (extra-sum-of-squares F test, p ≥ 0.05). On a known scale
+//!    (% of vehicle, fraction of control) a flat response below half at every dose is not "no
+//!    effect" but a maximal one: `ic50_below_range`.
+//! 3. `increasing` — the fitted curve rises with dose: no inhibition, no IC50.
+//! 4. A falling curve on a known scale is placed by the *data* against the half level (50 %
+//!    or 0.5): below half already at the lowest dose → `ic50_below_range`; still above half
+//!    at the highest dose → `ic50_above_range` (or `partial` when the curve levels off above
+//!    half); otherwise 50 % is crossed inside the tested range and the absolute IC50 is a
+//!    number. The relative IC50 (the fitted midpoint) is then a number only when it lies in
+//!    the tested range and both plateaus are supported by the data (`no_lower_plateau`,
+//!    `no_upper_plateau` otherwise).
+//! 5. On an unknown scale (raw signal) the relative IC50 is placed against the tested range,
+//!    with the same check that the data at the end of the range agree.
+//! 6. `ambiguous` — a determined-looking IC50 whose standard error is too large (relative SE
+//!    ≥ 50 %) or whose covariance is singular.
+
+use serde::{Deserialize, Serialize};
+
+use super::FitStatus;
+use super::model::Params4pl;
+use crate::report::format_number as num;
+
+/// What the responses are measured in, which decides the level that "50 %" means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseScale {
+    /// % of the vehicle control (100 = untreated).
+    #[default]
+    Percent,
+    /// Fraction of the control (1 = untreated; drc's convention).
+    Fraction,
+    /// A raw signal (OD, RFU): no absolute IC50, verdicts from the relative IC50.
+    Raw,
+}
+
+impl ResponseScale {
+    /// The untreated level: 100 or 1; `None` for a raw signal.
+    #[must_use]
+    pub fn control(self) -> Option<f64> {
+        match self {
+            Self::Percent => Some(100.0),
+            Self::Fraction => Some(1.0),
+            Self::Raw => None,
+        }
+    }
+
+    /// The level of the absolute IC50: 50 or 0.5.
+    #[must_use]
+    pub fn half(self) -> Option<f64> {
+        self.control().map(|c| 0.5 * c)
+    }
+
+    /// The word used in JSON and on the command line.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Percent => "percent",
+            Self::Fraction => "fraction",
+            Self::Raw => "raw",
+        }
+    }
+
+    /// Renders a response on this scale for a sentence (`62 %`, `0.62`, `1.25`).
+    #[must_use]
+    pub fn show(self, value: f64) -> String {
+        match self {
+            Self::Percent => format!("{} %", round_for_text(value)),
+            Self::Fraction | Self::Raw => num(value),
+        }
+    }
+
+    /// Guesses the scale of points given without one: a fixed Top near 1 or 100, else the
+    /// mean of the vehicle (dose-zero) points, else the highest level mean. A fraction needs
+    /// its highest level between 0.5 and 1.6; % of vehicle between 40 and 250.
+    #[must_use]
+    pub fn guess(fix_top: Option<f64>, vehicle_mean: Option<f64>, highest_level: f64) -> Self {
+        let reference = fix_top.or(vehicle_mean).unwrap_or(highest_level);
+        if (0.5..=1.6).contains(&reference) {
+            Self::Fraction
+        } else if (40.0..=250.0).contains(&reference) {
+            Self::Percent
+        } else {
+            Self::Raw
+        }
+    }
+}
+
+fn round_for_text(value: f64) -> String {
+    if value.abs() >= 10.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+/// Where an IC50 stands relative to the tested concentrations.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Estimate {
+    /// A number inside the tested range.
+    Value(f64),
+    /// Below the lowest tested concentration (`< value`).
+    Below(f64),
+    /// Above the highest tested concentration (`> value`).
+    Above(f64),
+    /// Not determined by the data (no bound either).
+    Undetermined,
+}
+
+impl Estimate {
+    /// The number, when there is one.
+    #[must_use]
+    pub fn value(self) -> Option<f64> {
+        match self {
+            Self::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// `> 50`, `< 0.002` or `None`.
+    #[must_use]
+    pub fn bound_text(self) -> Option<String> {
+        match self {
+            Self::Below(v) => Some(format!("< {}", num(v))),
+            Self::Above(v) => Some(format!("> {}", num(v))),
+            _ => None,
+        }
+    }
+}
+
+/// A one-click change of the fit that answers a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action", content = "value")]
+pub enum Remedy {
+    /// Fix Bottom at this value (0 % for viability).
+    FixBottom(f64),
+    /// Fix Top at this value (100 % for viability).
+    FixTop(f64),
+}
+
+impl Remedy {
+    /// The button text.
+    #[must_use]
+    pub fn label(self) -> String {
+        match self {
+            Self::FixBottom(v) => format!("Fix Bottom at {}", num(v)),
+            Self::FixTop(v) => format!("Fix Top at {}", num(v)),
+        }
+    }
+}
+
+/// The verdict on one fit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// The headline class.
+    pub status: FitStatus,
+    /// Every class that applies, headline first.
+    pub flags: Vec<FitStatus>,
+    /// The relative IC50 (midpoint between the fitted plateaus).
+    pub relative: Estimate,
+    /// The absolute IC50 (where the curve crosses 50 % / 0.5); `Undetermined` on a raw
+    /// scale.
+    pub absolute: Estimate,
+    /// Plain-language reasons, the headline's first: what the data show and why the
+    /// verdict follows.
+    pub reasons: Vec<String>,
+    /// The change of the fit that answers the headline flag, where one exists.
+    pub remedy: Option<Remedy>,
+}
+
+/// The mean response at one concentration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LevelMean {
+    /// Concentration (0 for the vehicle).
+    pub concentration: f64,
+    /// Mean response.
+    pub mean: f64,
+}
+
+/// Everything the decision table reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictInputs {
+    /// The response scale.
+    pub scale: ResponseScale,
+    /// The fitted parameters (labels as fitted: with fixed plateaus not canonicalized).
+    pub params: Params4pl,
+    /// Whether Bottom / Top were fixed.
+    pub bottom_fixed: bool,
+    /// See `bottom_fixed`.
+    pub top_fixed: bool,
+    /// Mean at the lowest positive concentration.
+    pub lowest: LevelMean,
+    /// Mean at the highest concentration.
+    pub highest: LevelMean,
+    /// Mean of the vehicle (dose-zero) points in the fit, if any.
+    pub vehicle: Option<LevelMean>,
+    /// The smallest and largest mean over the positive concentrations.
+    pub treated_range: (f64, f64),
+    /// The mean of all points at positive concentrations.
+    pub treated_mean: f64,
+    /// p-value of the curve against the null line under the fit's constraints; `None`
+    /// when not computable.
+    pub p_effect: Option<f64>,
+    /// The null line fits the data exactly (constant data, or data equal to a fixed Top).
+    pub null_exact: bool,
+    /// The null line's level (the fixed Top, or the mean of all points).
+    pub null_level: f64,
+    /// Relative standard error of the IC50 (`ln 10 · SE(LogIC50)`), `None` if not computable.
+    pub relative_se: Option<f64>,
+}
+
+/// Fraction of the fitted span left above Bottom at `log10_x` (1 at the top, 0 at the
+/// bottom) for a falling curve.
+fn fraction_left(params: Params4pl, log10_x: f64) -> f64 {
+    let span = params.top - params.bottom;
+    if span.abs() < f64::MIN_POSITIVE {
+        return 1.0;
+    }
+    (params.response(log10_x) - params.bottom) / span
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Below,
+    Within,
+    Above,
+}
+
+/// The decision table. Pure: the same inputs give the same verdict.
+#[must_use]
+pub fn decide(inputs: &VerdictInputs) -> Verdict {
+    let p = inputs.params;
+    let lo = inputs.lowest.concentration;
+    let hi = inputs.highest.concentration;
+    let scale = inputs.scale;
+    let show = |v: f64| scale.show(v);
+    let mut verdict = Verdict {
+        status: FitStatus::Converged,
+        flags: Vec::new(),
+        relative: Estimate::Undetermined,
+        absolute: Estimate::Undetermined,
+        reasons: Vec::new(),
+        remedy: None,
+    };
+    let half = scale.half();
+    let below_half = |v: f64| half.is_some_and(|h| v < h);
+    let above_half = |v: f64| half.is_some_and(|h| v >= h);
+    let (treated_min, treated_max) = inputs.treated_range;
+
+    // Rule 2: no effect under the fit's own constraints.
+    let not_significant = inputs.null_exact || inputs.p_effect.is_none_or(|p| p >= 0.05);
+    if not_significant {
+        let why = if inputs.null_exact {
+            format!(
+                "the data equal a horizontal line at {} exactly",
+                show(inputs.null_level)
+            )
+        } else {
+            format!(
+                "a horizontal line at {} fits as well as the curve (F test, p = {})",
+                show(inputs.null_level),
+                inputs
+                    .p_effect
+                    .map_or_else(|| "not computable".to_string(), |p| format!("{p:.2}"))
+            )
+        };
+        if below_half(inputs.treated_mean) {
+            // Cases 3 and 4 on a known scale: a response below half throughout the range,
+            // without a trend, is a maximal effect, not "no effect".
+            verdict.status = FitStatus::Ic50BelowRange;
+            verdict.relative = Estimate::Below(lo);
+            verdict.absolute = Estimate::Below(lo);
+            verdict.reasons.push(format!(
+                "The response is below {} throughout the tested range ({} to {}, from the lowest dose, {}, on), so the IC50 is below the tested range (< {}). There is no trend within the range: {why}.",
+                show(half.unwrap_or(0.5)),
+                show(treated_min),
+                show(treated_max),
+                num(lo),
+                num(lo)
+            ));
+        } else {
+            verdict.status = FitStatus::NoEffect;
+            // "> max" claims the response stays above half: only when the data do.
+            let stays_above = half.is_none_or(|h| inputs.highest.mean >= h && treated_min >= h);
+            if stays_above {
+                verdict.relative = Estimate::Above(hi);
+                if half.is_some() {
+                    verdict.absolute = Estimate::Above(hi);
+                }
+                verdict.reasons.push(format!(
+                    "No dose-dependent effect: {why}. The response stays at {} to {} up to the highest dose, so the IC50 is above the tested range (> {}).",
+                    show(treated_min),
+                    show(treated_max),
+                    num(hi)
+                ));
+            } else {
+                verdict.reasons.push(format!(
+                    "No dose-dependent trend: {why}. The response ranges from {} to {} without a trend, so no IC50 can be given.",
+                    show(treated_min),
+                    show(treated_max)
+                ));
+            }
+        }
+        verdict.flags.push(verdict.status);
+        return verdict;
+    }
+
+    // Rule 3: a rising curve.
+    let span = p.top - p.bottom;
+    let falling = span * p.hill_slope < 0.0;
+    if !falling {
+        verdict.status = FitStatus::Increasing;
+        if half.is_none_or(|h| inputs.highest.mean >= h && treated_min >= h) {
+            verdict.relative = Estimate::Above(hi);
+            if half.is_some() {
+                verdict.absolute = Estimate::Above(hi);
+            }
+        }
+        verdict.reasons.push(format!(
+            "The response increases with dose (from {} at {} to {} at {}): there is no inhibition, so there is no IC50.",
+            show(inputs.lowest.mean),
+            num(lo),
+            show(inputs.highest.mean),
+            num(hi)
+        ));
+        verdict.flags.push(verdict.status);
+        return verdict;
+    }
+
+    // A falling curve. Canonical view: top above bottom.
+    let (bottom, top) = if span > 0.0 {
+        (p.bottom, p.top)
+    } else {
+        (p.top, p.bottom)
+    };
+    let log_lo = lo.log10();
+    let log_hi = hi.log10();
+    let fitted_lo = p.response(log_lo);
+    let fitted_hi = p.response(log_hi);
+    let relative_side = if p.log10_ic50 < log_lo {
+        Side::Below
+    } else if p.log10_ic50 > log_hi {
+        Side::Above
+    } else {
+        Side::Within
+    };
+    let relative_value = 10f64.powf(p.log10_ic50);
+    let relative_estimate = |side: Side| match side {
+        Side::Within => Estimate::Value(relative_value),
+        Side::Below => Estimate::Below(lo),
+        Side::Above => Estimate::Above(hi),
+    };
+    // Plateaus supported by the data?
+    let left_at_hi = fraction_left(canonical(p), log_hi);
+    let left_at_lo = fraction_left(canonical(p), log_lo);
+    let control = scale.control();
+    let lower_extrapolated = !inputs.bottom_fixed
+        && (left_at_hi > 0.25 || control.is_some_and(|c| bottom < -0.1 * c && left_at_hi > 0.05));
+    let has_vehicle = inputs.vehicle.is_some();
+    let upper_extrapolated = !inputs.top_fixed
+        && ((!has_vehicle && left_at_lo < 0.75)
+            || control.is_some_and(|c| top < 0.8 * c || top > 1.25 * c));
+    let lower_reason = || {
+        format!(
+            "No lower plateau: Bottom is extrapolated to {} (the curve is still falling at the highest dose, {} at {}), so the relative IC50, the midpoint between the plateaus, is not determined by the data.",
+            show(bottom),
+            show(inputs.highest.mean),
+            num(hi)
+        )
+    };
+    let upper_reason = || {
+        let against = control.map_or(String::new(), |c| format!(" (the vehicle is {})", show(c)));
+        format!(
+            "No upper plateau: Top is fitted at {}{against}, so the relative IC50, the midpoint between the plateaus, is not determined by the data.",
+            show(top)
+        )
+    };
+
+    if let Some(h) = half {
+        // Rule 4: place the curve by the data against the half level.
+        let side = if below_half(inputs.lowest.mean) && fitted_lo < h {
+            Side::Below
+        } else if above_half(inputs.highest.mean) && fitted_hi >= h {
+            Side::Above
+        } else {
+            Side::Within
+        };
+        match side {
+            Side::Below => {
+                verdict.status = FitStatus::Ic50BelowRange;
+                verdict.relative = Estimate::Below(lo);
+                verdict.absolute = Estimate::Below(lo);
+                verdict.reasons.push(format!(
+                    "The response is already below {} at the lowest dose ({} at {}): the IC50 is below the tested range (< {}).",
+                    show(h),
+                    show(inputs.lowest.mean),
+                    num(lo),
+                    num(lo)
+                ));
+                if upper_extrapolated {
+                    verdict.flags.push(FitStatus::NoUpperPlateau);
+                    verdict.reasons.push(upper_reason());
+                }
+            }
+            Side::Above => {
+                verdict.absolute = Estimate::Above(hi);
+                let stays = format!(
+                    "the response stays above {} up to the highest dose ({} at {}), so 50 % is not reached in the tested range (absolute IC50 > {})",
+                    show(h),
+                    show(inputs.highest.mean),
+                    num(hi),
+                    num(hi)
+                );
+                if relative_side == Side::Within && lower_extrapolated {
+                    verdict.status = FitStatus::NoLowerPlateau;
+                    verdict.relative = Estimate::Value(relative_value);
+                    verdict.reasons.push(lower_reason());
+                    verdict.reasons.push(format!("Also, {stays}."));
+                    verdict.remedy = control.map(|_| Remedy::FixBottom(0.0));
+                } else if !lower_extrapolated && bottom >= 0.8 * h {
+                    verdict.status = FitStatus::Partial;
+                    // A midpoint outside the range is not a bound a reader can use: "<
+                    // lowest dose" would say half the cells are dead there.
+                    verdict.relative = match relative_side {
+                        Side::Within => Estimate::Value(relative_value),
+                        _ => Estimate::Undetermined,
+                    };
+                    verdict.reasons.push(format!(
+                        "A partial effect: the curve levels off at {} (Bottom); {stays}. The relative IC50 is the midpoint between {} and {}.",
+                        show(bottom),
+                        show(top),
+                        show(bottom)
+                    ));
+                } else {
+                    verdict.status = FitStatus::Ic50AboveRange;
+                    verdict.relative = Estimate::Above(hi);
+                    verdict.reasons.push(format!(
+                        "The IC50 is above the tested range (> {}): {stays}.",
+                        num(hi)
+                    ));
+                    if lower_extrapolated {
+                        verdict.flags.push(FitStatus::NoLowerPlateau);
+                        verdict.reasons.push(lower_reason());
+                    }
+                }
+            }
+            Side::Within => {
+                let crossing = super::crossing(p, h);
+                verdict.absolute = match crossing {
+                    Some(x) if x < lo => Estimate::Below(lo),
+                    Some(x) if x > hi => Estimate::Above(hi),
+                    Some(x) => Estimate::Value(x),
+                    None => Estimate::Undetermined,
+                };
+                let absolute_text = match verdict.absolute {
+                    Estimate::Value(x) => num(x),
+                    other => other
+                        .bound_text()
+                        .unwrap_or_else(|| "not computable".to_string()),
+                };
+                if lower_extrapolated {
+                    verdict.status = FitStatus::NoLowerPlateau;
+                    verdict.relative = match relative_side {
+                        Side::Within => Estimate::Value(relative_value),
+                        _ => Estimate::Undetermined,
+                    };
+                    verdict.reasons.push(lower_reason());
+                    verdict.reasons.push(format!(
+                        "The data cross {} inside the tested range: the absolute IC50 is {absolute_text}. Fixing Bottom at 0 fits a complete curve.",
+                        show(h)
+                    ));
+                    verdict.remedy = Some(Remedy::FixBottom(0.0));
+                    if upper_extrapolated {
+                        verdict.flags.push(FitStatus::NoUpperPlateau);
+                    }
+                } else if upper_extrapolated {
+                    verdict.status = FitStatus::NoUpperPlateau;
+                    verdict.relative = match relative_side {
+                        Side::Within => Estimate::Value(relative_value),
+                        _ => Estimate::Undetermined,
+                    };
+                    verdict.reasons.push(upper_reason());
+                    verdict.reasons.push(format!(
+                        "The data cross {} inside the tested range: the absolute IC50 is {absolute_text}.",
+                        show(h)
+                    ));
+                    verdict.remedy = control.map(Remedy::FixTop);
+                } else if relative_side == Side::Within {
+                    verdict.status = FitStatus::Converged;
+                    verdict.relative = Estimate::Value(relative_value);
+                } else {
+                    // The data cross half inside the range while the midpoint between the
+                    // (determined) plateaus lies outside it: a curve whose lower plateau is
+                    // high (the midpoint lies above 50 %) or low.
+                    verdict.status = FitStatus::Partial;
+                    verdict.relative = Estimate::Undetermined;
+                    verdict.reasons.push(format!(
+                        "The curve falls from {} to {}; its midpoint ({}) lies {} the tested range while the data cross {} inside it: the absolute IC50 is {absolute_text}, the relative IC50 is not within the data.",
+                        show(top),
+                        show(bottom),
+                        show(0.5 * (top + bottom)),
+                        if relative_side == Side::Below { "below" } else { "above" },
+                        show(h)
+                    ));
+                }
+            }
+        }
+    } else {
+        // Rule 5: a raw scale: the relative IC50 against the range, checked by the data.
+        let midpoint = 0.5 * (top + bottom);
+        let side = match relative_side {
+            Side::Above if inputs.highest.mean < midpoint => Side::Within,
+            Side::Below if inputs.lowest.mean > midpoint => Side::Within,
+            other => other,
+        };
+        match side {
+            Side::Below => {
+                verdict.status = FitStatus::Ic50BelowRange;
+                verdict.relative = Estimate::Below(lo);
+                verdict.reasons.push(format!(
+                    "The response is already past the midpoint of the curve at the lowest dose ({} at {}): the IC50 is below the tested range (< {}).",
+                    show(inputs.lowest.mean),
+                    num(lo),
+                    num(lo)
+                ));
+            }
+            Side::Above => {
+                verdict.status = FitStatus::Ic50AboveRange;
+                verdict.relative = Estimate::Above(hi);
+                verdict.reasons.push(format!(
+                    "The response has not reached the midpoint of the curve at the highest dose ({} at {}): the IC50 is above the tested range (> {}).",
+                    show(inputs.highest.mean),
+                    num(hi),
+                    num(hi)
+                ));
+            }
+            Side::Within if relative_side != Side::Within || lower_extrapolated => {
+                verdict.status = FitStatus::NoLowerPlateau;
+                verdict.relative = relative_estimate(relative_side);
+                if relative_side != Side::Within {
+                    verdict.relative = Estimate::Undetermined;
+                }
+                verdict.reasons.push(lower_reason());
+            }
+            Side::Within if upper_extrapolated => {
+                verdict.status = FitStatus::NoUpperPlateau;
+                verdict.relative = Estimate::Value(relative_value);
+                verdict.reasons.push(upper_reason());
+            }
+            Side::Within => {
+                verdict.status = FitStatus::Converged;
+                verdict.relative = Estimate::Value(relative_value);
+            }
+        }
+    }
+
+    // Rule 6: an IC50 that looks determined but is not.
+    let poorly_determined = inputs.relative_se.is_none_or(|r| r >= 0.5);
+    if poorly_determined && verdict.relative.value().is_some() {
+        let text = inputs.relative_se.map_or_else(
+            || "the fit's covariance is singular".to_string(),
+            |r| {
+                format!(
+                    "the IC50's standard error is {:.0} % of its value",
+                    100.0 * r
+                )
+            },
+        );
+        if verdict.status == FitStatus::Converged {
+            verdict.status = FitStatus::Ambiguous;
+        } else {
+            verdict.flags.push(FitStatus::Ambiguous);
+        }
+        verdict.reasons.push(format!(
+            "The data do not determine the parameters well ({text}); treat the IC50 with caution."
+        ));
+    }
+    verdict.flags.insert(0, verdict.status);
+    verdict.flags.dedup();
+    verdict
+}
+
+fn canonical(params: Params4pl) -> Params4pl {
+    params.canonical()
+}

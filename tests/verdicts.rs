@@ -1,0 +1,515 @@
+//! Verdicts that follow the points (issue 9): each case of `docs/verdicts.md` as a points
+//! file in `tests/data/verdicts/`, through the library and through `platefit fit`, and
+//! property tests that tie the verdict to the data across plateaus, slopes, ranges, noise
+//! and missing plateaus.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use platefit::fit::{Estimate, FitOptions, FitStatus, Remedy, ResponseScale, fit_4pl};
+use platefit::{DoseResponse, Fit};
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn data(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/verdicts")
+        .join(name)
+}
+
+fn points(name: &str) -> DoseResponse {
+    let mut curves = platefit::cli::read_points(&data(name)).expect("points file reads");
+    assert_eq!(curves.len(), 1, "{name}: one curve");
+    curves.remove(0)
+}
+
+fn fit_file(name: &str, options: &FitOptions) -> Fit {
+    fit_4pl(&points(name), options).expect("valid points")
+}
+
+/// `platefit fit FILE ARGS --json -` → the first curve's JSON.
+fn cli_fit(name: &str, args: &[&str]) -> Value {
+    let path = data(name);
+    let output = Command::new(env!("CARGO_BIN_EXE_platefit"))
+        .arg("fit")
+        .arg(&path)
+        .args(args)
+        .args(["--json", "-"])
+        .output()
+        .expect("platefit runs");
+    assert!(
+        output.status.success(),
+        "{name}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    json["curves"][0].clone()
+}
+
+fn percent() -> FitOptions {
+    FitOptions::default()
+}
+
+/// Case 1: the last dose kills, no lower plateau: never "> max"; the absolute IC50 is a
+/// number inside the last interval; the relative IC50 is not reported; the remedy is to fix
+/// Bottom at 0.
+#[test]
+fn case1_last_dose_kills() {
+    let fit = fit_file("case1_last_dose_kills.csv", &percent());
+    assert_eq!(fit.status, FitStatus::NoLowerPlateau, "{:?}", fit.verdict);
+    assert!(fit.ic50_bound().is_none(), "{:?}", fit.verdict);
+    let absolute = fit.absolute_ic50().expect("absolute IC50");
+    assert!(absolute > 3333.0 && absolute < 10000.0, "{absolute}");
+    assert_eq!(fit.verdict.remedy, Some(Remedy::FixBottom(0.0)));
+    assert!(fit.verdict.reasons[0].contains("No lower plateau"));
+    let json = cli_fit("case1_last_dose_kills.csv", &[]);
+    assert_eq!(json["status"], "no_lower_plateau");
+    assert!(json["ic50_bound"].is_null(), "{json}");
+    assert!(json["absolute_ic50"].as_f64().is_some());
+    assert_eq!(json["remedy"]["action"], "fix_bottom");
+    // The remedy: with Bottom fixed at 0 the fit is complete (the issue: 5069).
+    let fixed = cli_fit("case1_last_dose_kills.csv", &["--fix-bottom", "0"]);
+    assert_eq!(fixed["status"], "converged", "{fixed}");
+    let ic50 = fixed["ic50"].as_f64().expect("ic50");
+    assert!((ic50 / 5069.0 - 1.0).abs() < 0.01, "{ic50}");
+}
+
+/// Case 2: a milder missing lower plateau: flagged, with the absolute IC50 (≈ 2060) and the
+/// relative one kept (it lies in the range) but explained.
+#[test]
+fn case2_no_lower_plateau() {
+    let fit = fit_file("case2_no_lower_plateau.csv", &percent());
+    assert_eq!(fit.status, FitStatus::NoLowerPlateau, "{:?}", fit.verdict);
+    assert!(fit.params.bottom < -50.0, "{:?}", fit.params);
+    let absolute = fit.absolute_ic50().expect("absolute IC50");
+    assert!((absolute / 2060.0 - 1.0).abs() < 0.05, "{absolute}");
+    assert!(
+        fit.verdict.reasons[0].contains("-61 %"),
+        "{:?}",
+        fit.verdict
+    );
+    assert_eq!(fit.verdict.remedy, Some(Remedy::FixBottom(0.0)));
+    let relative = fit.reported_ic50().expect("relative IC50 in range");
+    assert!((relative / 5951.0 - 1.0).abs() < 0.01, "{relative}");
+}
+
+/// Case 3: every dose below 50 % with no trend: below range, never above.
+#[test]
+fn case3_every_dose_below_half() {
+    let fit = fit_file("case3_all_below_half.csv", &percent());
+    assert_eq!(fit.status, FitStatus::Ic50BelowRange, "{:?}", fit.verdict);
+    assert_eq!(fit.ic50_bound().as_deref(), Some("< 0.002000"));
+    let json = cli_fit("case3_all_below_half.csv", &[]);
+    assert_eq!(json["status"], "ic50_below_range");
+    assert_eq!(json["ic50_bound"], "< 0.002000");
+}
+
+/// Case 4: Top fixed, data flat and low: the null model is the line at the fixed Top, so
+/// this is a maximal effect, on the % and on the fraction scale.
+#[test]
+fn case4_flat_low_with_top_fixed() {
+    let options = FitOptions {
+        fix_top: Some(100.0),
+        ..percent()
+    };
+    let fit = fit_file("case4_flat_low_top_fixed.csv", &options);
+    assert_eq!(fit.status, FitStatus::Ic50BelowRange, "{:?}", fit.verdict);
+    let json = cli_fit("case4_flat_low_top_fixed.csv", &["--fix-top", "100"]);
+    assert_eq!(json["status"], "ic50_below_range");
+    let json = cli_fit(
+        "case4_fraction.csv",
+        &["--fix-top", "1", "--fix-bottom", "0"],
+    );
+    assert_eq!(json["status"], "ic50_below_range", "{json}");
+    assert_eq!(json["scale"], "fraction");
+}
+
+/// Case 5: constant data are no effect, "> highest dose", also with fixed plateaus on the
+/// fraction scale.
+#[test]
+fn case5_constant_data() {
+    let fit = fit_file("case5_constant_100.csv", &percent());
+    assert_eq!(fit.status, FitStatus::NoEffect, "{:?}", fit.verdict);
+    assert_eq!(fit.ic50_bound().as_deref(), Some("> 50.00"));
+    let json = cli_fit(
+        "case5_constant_fraction.csv",
+        &["--fix-top", "1", "--fix-bottom", "0"],
+    );
+    assert_eq!(json["status"], "no_effect", "{json}");
+    assert_eq!(json["ic50_bound"], "> 50.00");
+}
+
+/// Case 7: a curve that levels off near half: never "> max" when the points at the top dose
+/// are below half.
+#[test]
+fn case7_bottom_near_half() {
+    let fit = fit_file("case7_bottom_47.csv", &percent());
+    assert_ne!(fit.status, FitStatus::Ic50AboveRange, "{:?}", fit.verdict);
+    assert!(
+        !fit.ic50_bound().is_some_and(|b| b.starts_with('>')),
+        "{:?}",
+        fit.verdict
+    );
+    assert!(fit.absolute_ic50().is_some(), "{:?}", fit.verdict);
+}
+
+/// Fraction-of-control responses (drc's convention) are recognised and crossed at 0.5.
+#[test]
+fn fraction_scale_has_an_absolute_ic50() {
+    let truth = |c: f64| 0.02 + 0.97 / (1.0 + (c / 2.0f64).powf(1.2));
+    let mut pairs = vec![(0.0, 1.0), (0.0, 0.98), (0.0, 1.02)];
+    for k in 0..9 {
+        let c = 50.0 / 3f64.powi(k);
+        pairs.push((c, truth(c) + 0.01 * ((k % 3) as f64 - 1.0)));
+        pairs.push((c, truth(c) - 0.008 * ((k % 2) as f64)));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("fraction.csv");
+    let text: String = std::iter::once("conc,response\n".to_string())
+        .chain(pairs.iter().map(|(c, r)| format!("{c},{r}\n")))
+        .collect();
+    std::fs::write(&path, text).expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_platefit"))
+        .args(["fit", path.to_str().expect("utf-8"), "--json", "-"])
+        .output()
+        .expect("runs");
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let curve = &json["curves"][0];
+    assert_eq!(curve["scale"], "fraction");
+    let absolute = curve["absolute_ic50"].as_f64().expect("absolute IC50");
+    assert!((absolute / 2.0 - 1.0).abs() < 0.15, "{absolute}");
+}
+
+/// A rising curve is its own verdict, never an IC50.
+#[test]
+fn rising_curve_is_increasing() {
+    let pairs: Vec<(f64, f64)> = (0..10)
+        .flat_map(|k| {
+            let c = 50.0 / 3f64.powi(k);
+            let y = 100.0 + 60.0 / (1.0 + (1.0 / c).powf(1.0));
+            [(c, y + 1.0), (c, y - 1.0)]
+        })
+        .collect();
+    let fit = fit_4pl(&DoseResponse::from_pairs("rising", &pairs), &percent()).expect("fit");
+    assert_eq!(fit.status, FitStatus::Increasing, "{:?}", fit.verdict);
+    assert_eq!(fit.reported_ic50(), None);
+    assert_eq!(fit.absolute_ic50(), None);
+}
+
+// ---------------------------------------------------------------------------------------
+// Property tests: the verdict follows the data.
+
+/// A small deterministic pseudo-random sequence (no RNG state in proptest's shrinking).
+fn noise(seed: u64, k: usize) -> f64 {
+    let mut x = seed
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add((k as u64).wrapping_mul(1_442_695_040_888_963_407))
+        .wrapping_add(1);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    // Roughly uniform in [-1, 1], summed twice for a bell shape.
+    let a = (x & 0xffff) as f64 / 65535.0;
+    let b = ((x >> 16) & 0xffff) as f64 / 65535.0;
+    a + b - 1.0
+}
+
+struct Curve {
+    pairs: Vec<(f64, f64)>,
+    low_mean: f64,
+    high_mean: f64,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn generate(
+    top: f64,
+    bottom: f64,
+    log_ic50: f64,
+    hill: f64,
+    top_dose_log: f64,
+    n_doses: usize,
+    sd: f64,
+    vehicle: bool,
+    seed: u64,
+) -> Curve {
+    let mut pairs = Vec::new();
+    let mut k = 0;
+    if vehicle {
+        for _ in 0..3 {
+            pairs.push((0.0, 100.0 + sd * noise(seed, k)));
+            k += 1;
+        }
+    }
+    let (mut low_mean, mut high_mean) = (0.0, 0.0);
+    for d in 0..n_doses {
+        let log_c = top_dose_log - d as f64 * 0.5;
+        let c = 10f64.powf(log_c);
+        let y = bottom + (top - bottom) / (1.0 + 10f64.powf((log_ic50 - log_c) * hill));
+        let mut sum = 0.0;
+        for _ in 0..3 {
+            let v = y + sd * noise(seed, k);
+            k += 1;
+            sum += v;
+            pairs.push((c, v));
+        }
+        if d == 0 {
+            high_mean = sum / 3.0;
+        }
+        if d + 1 == n_doses {
+            low_mean = sum / 3.0;
+        }
+    }
+    Curve {
+        pairs,
+        low_mean,
+        high_mean,
+    }
+}
+
+fn check(curve: &Curve, options: &FitOptions) -> Result<(), TestCaseError> {
+    let fit = fit_4pl(
+        &DoseResponse::from_pairs("generated", &curve.pairs),
+        options,
+    )
+    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let bound = fit.ic50_bound().unwrap_or_default();
+    // Never "> max" when the data at the highest dose are well below half.
+    if curve.high_mean < 40.0 {
+        prop_assert!(
+            !bound.starts_with('>') && fit.status != FitStatus::Ic50AboveRange,
+            "high-dose mean {} but verdict {:?} {bound}: {:?}",
+            curve.high_mean,
+            fit.status,
+            fit.verdict
+        );
+    }
+    // Below 40 % already at the lowest dose: "< min" or an IC50 at or below it.
+    if curve.low_mean < 40.0 {
+        let (lo, _) = fit.tested_range.expect("range");
+        let ok = bound.starts_with('<')
+            || fit.reported_ic50().is_some_and(|v| v <= lo * 1.0001)
+            || fit.absolute_ic50().is_some_and(|v| v <= lo * 1.0001);
+        prop_assert!(
+            ok,
+            "low-dose mean {} but verdict {:?} {bound}: {:?}",
+            curve.low_mean,
+            fit.status,
+            fit.verdict
+        );
+    }
+    // "> max" only when the data at the highest dose stay above half (with noise margin).
+    if bound.starts_with('>') {
+        prop_assert!(
+            curve.high_mean > 40.0,
+            "> max with high-dose mean {}",
+            curve.high_mean
+        );
+    }
+    // A reported IC50 comes from a falling curve (Hill of the right sign).
+    if fit.reported_ic50().is_some() || fit.absolute_ic50().is_some() {
+        prop_assert!(
+            (fit.params.top - fit.params.bottom) * fit.params.hill_slope < 0.0,
+            "IC50 from a rising curve: {:?}",
+            fit.params
+        );
+    }
+    // A reported relative IC50 lies in the tested range.
+    if let (Some(v), Some((lo, hi))) = (fit.reported_ic50(), fit.tested_range) {
+        prop_assert!(
+            v >= lo * 0.9999 && v <= hi * 1.0001,
+            "{v} outside [{lo}, {hi}]"
+        );
+    }
+    if let (Estimate::Value(v), Some((lo, hi))) = (fit.verdict.absolute, fit.tested_range) {
+        prop_assert!(
+            v >= lo * 0.9999 && v <= hi * 1.0001,
+            "absolute {v} outside range"
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(160))]
+
+    /// Curves across plateaus (complete, missing lower or upper plateau), slopes, where the
+    /// IC50 sits against the range (inside, below, above), noise, with and without vehicle.
+    #[test]
+    fn verdicts_follow_the_points(
+        top in 85.0f64..115.0,
+        bottom in -80.0f64..60.0,
+        log_ic50 in -4.0f64..3.0,
+        hill in -4.0f64..-0.3,
+        n_doses in 5usize..11,
+        sd in 0.5f64..12.0,
+        vehicle in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let curve = generate(top, bottom, log_ic50, hill, 1.7, n_doses, sd, vehicle, seed);
+        check(&curve, &FitOptions::default())?;
+        check(&curve, &FitOptions { fix_bottom: Some(0.0), ..FitOptions::default() })?;
+        check(&curve, &FitOptions { fix_top: Some(100.0), ..FitOptions::default() })?;
+    }
+
+    /// Constant data are always no effect, with any constraint.
+    #[test]
+    fn constant_data_are_no_effect(level in 50.0f64..150.0, n in 5usize..12) {
+        let pairs: Vec<(f64, f64)> = (0..n).map(|k| (50.0 / 3f64.powi(k as i32), level)).collect();
+        let points = DoseResponse::from_pairs("constant", &pairs);
+        let fit = fit_4pl(&points, &FitOptions::default()).expect("fit");
+        prop_assert_eq!(fit.status, FitStatus::NoEffect, "{:?}", fit.verdict);
+        let fit = fit_4pl(&points, &FitOptions { fix_top: Some(level), fix_bottom: Some(0.0), ..FitOptions::default() }).expect("fit");
+        prop_assert_eq!(fit.status, FitStatus::NoEffect, "{:?}", fit.verdict);
+    }
+
+    /// Flat data (noise only) around a level above half are no effect or "> max"; below
+    /// half they are "< min": never the other way round.
+    #[test]
+    fn flat_noisy_data(level in 5.0f64..130.0, sd in 0.5f64..6.0, seed in any::<u64>()) {
+        let mut pairs = vec![(0.0, 100.0), (0.0, 99.0), (0.0, 101.0)];
+        for k in 0..9 {
+            let c = 10.0 / 2.9f64.powi(k);
+            for r in 0..2 {
+                pairs.push((c, level + sd * noise(seed, (2 * k + r) as usize)));
+            }
+        }
+        let fit = fit_4pl(&DoseResponse::from_pairs("flat", &pairs), &FitOptions::default()).expect("fit");
+        let bound = fit.ic50_bound().unwrap_or_default();
+        if level + 3.0 * sd < 50.0 {
+            prop_assert_eq!(fit.status, FitStatus::Ic50BelowRange, "{:?}", fit.verdict);
+        }
+        if level - 3.0 * sd > 50.0 {
+            prop_assert!(!bound.starts_with('<'), "{:?}", fit.verdict);
+        }
+    }
+}
+
+/// The scale is part of the options: on a raw scale there is no absolute IC50.
+#[test]
+fn raw_scale_has_no_absolute_ic50() {
+    let fit = fit_file(
+        "case2_no_lower_plateau.csv",
+        &FitOptions {
+            scale: ResponseScale::Raw,
+            ..percent()
+        },
+    );
+    assert_eq!(fit.absolute_ic50(), None);
+}
+
+/// Case 6: the sample plate with the parental line's treated wells at 5–15 % of the
+/// vehicle: the parental IC50 is below the tested range, so the RI is a bound, the F test
+/// is not reported, and one sentence says so (also in the terminal table).
+#[test]
+fn case6_censored_comparison_is_consistent() {
+    use platefit::analysis::{Experiment, PlateInput, analyze};
+    use platefit::layout::parse_layout;
+    use platefit::plate::WellId;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_plates");
+    let bytes = std::fs::read(root.join("flumatinib_K562_72h.csv")).expect("sample");
+    let layout_text =
+        std::fs::read_to_string(root.join("flumatinib_K562_72h_layout.csv")).expect("layout");
+    let layout = parse_layout(&layout_text).expect("layout parses");
+    let imported = platefit::import::import_bytes(&bytes).expect("sample imports");
+    let mut plate = imported.plates[0].clone();
+    let shape = plate.shape;
+    let read_450 = plate
+        .reads
+        .iter()
+        .position(|r| r.label == "450")
+        .expect("450 read");
+    let read_630 = plate
+        .reads
+        .iter()
+        .position(|r| r.label == "630")
+        .expect("630 read");
+    let corrected = |plate: &platefit::Plate, well: WellId| {
+        plate.value(read_450, well).expect("450") - plate.value(read_630, well).expect("630")
+    };
+    let mean = |wells: &[WellId], plate: &platefit::Plate| {
+        wells.iter().map(|w| corrected(plate, *w)).sum::<f64>() / wells.len() as f64
+    };
+    let well = |text: &str| WellId::parse(text).expect("well");
+    // Sample layout: blanks in column 1, K562 vehicle B2–D2, K562 treated B3–D12.
+    let blank = mean(&[well("B1"), well("C1"), well("D1")], &plate);
+    let vehicle = mean(&[well("B2"), well("C2"), well("D2")], &plate);
+    let mut k = 0;
+    for row in ["B", "C", "D"] {
+        for col in 3..=12 {
+            let w = well(&format!("{row}{col}"));
+            let fraction = 0.05 + 0.1 * ((k * 7 % 11) as f64 / 10.0);
+            k += 1;
+            let reference = plate.value(read_630, w).expect("630");
+            plate.reads[read_450].set(
+                shape,
+                w,
+                Some(reference + blank + fraction * (vehicle - blank)),
+            );
+        }
+    }
+    let experiment = Experiment {
+        name: "censored".into(),
+        plates: vec![PlateInput {
+            file: "censored.csv".into(),
+            sha256: None,
+            format: imported.format.clone(),
+            plate,
+            layout,
+            excluded: Default::default(),
+        }],
+        settings: Default::default(),
+    };
+    let analysis = analyze(&experiment).expect("analysis");
+    let parental = analysis
+        .curves
+        .iter()
+        .find(|c| c.key.line == "K562")
+        .expect("K562 curve");
+    assert_eq!(
+        parental.fit.status,
+        FitStatus::Ic50BelowRange,
+        "{:?}",
+        parental.fit.verdict
+    );
+    let comparison = &analysis.comparisons[0];
+    assert_eq!(comparison.ratio, None);
+    assert!(
+        comparison
+            .ratio_bound
+            .as_deref()
+            .is_some_and(|b| b.starts_with('>')),
+        "{comparison:?}"
+    );
+    assert_eq!(comparison.p_value, None, "no F test on a censored IC50");
+    assert!(
+        comparison.verdict.contains("bound"),
+        "{}",
+        comparison.verdict
+    );
+    assert!(
+        !comparison.verdict.contains("differ ("),
+        "{}",
+        comparison.verdict
+    );
+    let table = platefit::report::table::results_table(std::slice::from_ref(&analysis));
+    assert!(table.contains(&comparison.verdict.replacen("RI ", "resistance index ", 1)));
+    assert!(!table.contains("p = "), "{table}");
+}
+
+/// Case 8: a Top fitted far below 100 % on vehicle-normalized data is flagged "no upper
+/// plateau", with the remedy of fixing Top at 100.
+#[test]
+fn case8_top_far_below_the_vehicle() {
+    let pairs: Vec<(f64, f64)> = (0..10)
+        .flat_map(|k| {
+            let c = 50.0 / 3f64.powi(k);
+            let y = 2.0 + 65.0 / (1.0 + (c / 0.5f64).powf(1.2));
+            [(c, y + 1.5), (c, y - 1.5)]
+        })
+        .collect();
+    let fit = fit_4pl(&DoseResponse::from_pairs("top67", &pairs), &percent()).expect("fit");
+    assert!(fit.params.top < 70.0, "{:?}", fit.params);
+    assert_eq!(fit.status, FitStatus::NoUpperPlateau, "{:?}", fit.verdict);
+    assert_eq!(fit.verdict.remedy, Some(Remedy::FixTop(100.0)));
+    assert!(fit.absolute_ic50().is_some());
+}
