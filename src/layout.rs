@@ -888,7 +888,7 @@ mod tests {
     fn reference_layout() -> String {
         std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/reference/synthetic/exp01_typical/layout.csv"
+            "/tests/data/reference/synthetic/exp01_typical/layout.csv"
         ))
         .unwrap()
     }

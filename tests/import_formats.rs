@@ -1,4 +1,4 @@
-//! Every real export in `shared/platefiles/` imports with the right format, plates, shape,
+//! Every real export in `tests/data/platefiles/` imports with the right format, plates, shape,
 //! reads, wavelengths, times, flags and values (checked at the first and last well, a
 //! transposed pair such as B3/C2, special values, every read kind and the last read), and
 //! the importer never panics on arbitrary or damaged input (proptest).
@@ -8,7 +8,7 @@ use platefit::import::{ImportError, Imported, import_bytes, import_file};
 use platefit::{PlateShape, ReadKind, WellId};
 
 fn sample(rel: &str) -> String {
-    format!("{}/../shared/platefiles/{rel}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/tests/data/platefiles/{rel}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn load(rel: &str) -> Imported {

@@ -1,4 +1,4 @@
-//! The NIST StRD nonlinear-regression problems (`../shared/reference/nist/`) solved with the
+//! The NIST StRD nonlinear-regression problems (`tests/data/reference/nist/`) solved with the
 //! same Levenberg–Marquardt wrapper the 4PL fits use (`platefit::fit::lm`), with exact
 //! Jacobians from forward-mode dual numbers.
 //!
@@ -233,7 +233,7 @@ impl LeastSquaresModel for Problem {
 fn nist_dir() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/reference/nist"
+        "/tests/data/reference/nist"
     ))
 }
 

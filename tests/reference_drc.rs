@@ -1,4 +1,4 @@
-//! platefit's fits against `../shared/reference/reference.json`: R drc fits of drc's own
+//! platefit's fits against `tests/data/reference/reference.json`: R drc fits of drc's own
 //! data sets and of synthetic CCK-8 plates, with the exact least-squares optimum and the
 //! Gauss–Newton standard errors at it.
 //!
@@ -19,12 +19,12 @@ use platefit::{DoseResponse, Fit};
 use serde_json::Value;
 
 pub(crate) fn reference_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/reference"))
 }
 
 pub(crate) fn reference_json() -> Value {
     let text = std::fs::read_to_string(reference_dir().join("reference.json"))
-        .expect("../shared/reference/reference.json must exist beside the checkout");
+        .expect("tests/data/reference/reference.json is part of the repository");
     serde_json::from_str(&text).expect("reference.json parses")
 }
 

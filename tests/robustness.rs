@@ -115,7 +115,7 @@ proptest! {
 fn fuzz_regression_damaged_cell_reference_in_xlsx() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/platefiles/bmg-mars-xlsx/clariostar.xlsx"
+        "/tests/data/platefiles/bmg-mars-xlsx/clariostar.xlsx"
     );
     let mut bytes = std::fs::read(path).unwrap();
     assert_eq!(bytes[41312], b'd');
