@@ -133,7 +133,7 @@ pub fn compare_ui(
     let curves = curve_labels(analyses);
     let comparisons = comparison_labels(analyses);
     ui.horizontal(|ui| {
-        ui.label(RichText::new(format!("{} experiments side by side", analyses.len())).strong());
+        ui.label(RichText::new(if analyses.len() == 1 { "1 experiment (open more to compare)".to_string() } else { format!("{} experiments side by side", analyses.len()) }).strong());
         if ui
             .button("📋 Copy table")
             .on_hover_text("Copy to the system clipboard as tab-separated text (Ctrl+Shift+C); pastes into Excel and Prism")

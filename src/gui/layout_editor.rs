@@ -478,7 +478,10 @@ pub fn layout_editor_ui(
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.label(RichText::new("Layout").strong());
-            ui.label(RichText::new("click, ctrl-click or drag to select; click a row/column header for the whole row/column; shift adds").small().weak());
+            // Truncated: a long hint must not widen the panel past the window (the grid is
+            // sized from the panel's width).
+            let hint = "click, ctrl-click or drag to select; click a row/column header for the whole row/column; shift adds";
+            ui.add(egui::Label::new(RichText::new(hint).small().weak()).truncate()).on_hover_text(hint);
         });
         // One line, always: a message never moves the grid under the pointer. The whole
         // text is on hover.
