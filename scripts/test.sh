@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v xvfb-run >/dev/null 2>&1 || need+=(xvfb xauth)
+command -v xdotool >/dev/null 2>&1 || need+=(xdotool)
+command -v xclip >/dev/null 2>&1 || need+=(xclip)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive
@@ -29,3 +31,5 @@ shot="$(mktemp -d)/platefit-window.png"
 xvfb-run -a -s "-screen 0 1400x900x24" "$bin" --screenshot "$shot" sample_plates/flumatinib_K562_72h.csv
 test -s "$shot"
 echo "window screenshot: $shot"
+# The real X11 clipboard: Ctrl+Shift+C in the window, read back with xclip.
+bash scripts/x11_clipboard_check.sh "$bin"

@@ -268,6 +268,9 @@ pub enum LayoutError {
         /// What is wrong.
         message: String,
     },
+    /// No well is treated, so there is no curve at all.
+    #[error("the layout has no treated wells, so there is no curve to fit")]
+    NoCurve,
     /// The layout has a different shape than the plate.
     #[error("the layout is a {layout}, but the plate is a {plate}")]
     ShapeMismatch {
@@ -425,10 +428,7 @@ impl Layout {
         }
         let curves = self.curves();
         if curves.is_empty() {
-            return Err(LayoutError::Curve {
-                curve: "(none)".into(),
-                message: "the layout has no treated wells, so there is no curve to fit".into(),
-            });
+            return Err(LayoutError::NoCurve);
         }
         for curve in curves.keys() {
             if self.vehicle_wells_for(curve).is_empty() {

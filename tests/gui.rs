@@ -57,6 +57,14 @@ fn sample_session() -> (tempfile::TempDir, QueuedPicker, Harness<'static, App>) 
     (dir, picker, h)
 }
 
+/// File › Open sample experiment (with experiments open already).
+fn open_sample_again(h: &mut Harness<'static, App>) {
+    h.get_by_label("File").click();
+    h.run();
+    h.get_by_label("Open sample experiment").click();
+    h.run();
+}
+
 fn open_sample(h: &mut Harness<'static, App>) {
     h.get_by_label_contains("Open sample experiment").click();
     h.run();
@@ -760,7 +768,7 @@ fn template_button_lays_out_two_lines_in_triplicate() {
     // Without a resistant line name (or with the same name twice) there is no button,
     // and a hint says what is missing.
     type_into(&mut h, "Template resistant line", " ");
-    h.get_by_label_contains("Two different line names");
+    h.get_by_label_contains("two different line names");
     assert!(h.query_by_label("Apply template to this plate").is_none());
     type_into(&mut h, "Template resistant line", "HL-60");
     assert!(h.query_by_label("Apply template to this plate").is_none());
@@ -1587,7 +1595,7 @@ fn menu_bar_order_and_the_remaining_menu_items() {
     // Edit › Copy results table: the results as tab-separated text on the clipboard.
     h.get_by_label("Edit").click();
     h.run();
-    h.get_by_label("Copy results table").click();
+    h.get_by_label_contains("Copy results table").click();
     h.step();
     let expected =
         platefit::gui::results_view::results_tsv(h.state().active_analysis().expect("analysis"));
@@ -1637,7 +1645,10 @@ fn menu_bar_order_and_the_remaining_menu_items() {
     h.get(By::new().role(Role::Button).label("flumatinib_K562_72h"))
         .click_secondary();
     h.run();
-    h.get_by_label("Remove from project").click();
+    h.get_by_label("Remove from project…").click();
+    h.run();
+    // It asks first.
+    h.get_by_label("Remove").click();
     h.run();
     let names: Vec<String> = h
         .state()
@@ -1660,4 +1671,353 @@ fn menu_bar_order_and_the_remaining_menu_items() {
     // Not run(): a closing window keeps asking for frames until the shell closes it.
     h.step();
     assert!(closing(&h));
+}
+
+// ----- issue 11: the app in a newcomer's hands -----
+
+/// A copy of the sample plate without any layout beside it.
+fn plate_without_layout(dir: &Path) -> PathBuf {
+    let plate = dir.join("my_plate.csv");
+    std::fs::write(&plate, SAMPLE_PLATE).expect("write");
+    plate
+}
+
+/// Ctrl+Shift+C and Edit › Copy results table put the results on the clipboard (as an
+/// egui output command; scripts/x11_clipboard_check.sh checks the real X11 clipboard).
+#[test]
+fn copy_table_shortcut_and_menu_entry() {
+    let (_dir, _picker, mut h) = sample_session();
+    let expected =
+        platefit::gui::results_view::results_tsv(h.state().active_analysis().expect("analysis"));
+    h.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::C,
+    );
+    h.run();
+    assert_eq!(h.state().last_copied(), Some(expected.as_str()));
+    h.run();
+    let status = h.state().status().expect("a message").clone();
+    assert!(
+        status.text.contains("copied to the clipboard"),
+        "{}",
+        status.text
+    );
+    // The menu names the shortcut.
+    h.get_by_label("Edit").click();
+    h.run();
+    assert!(painted_text(&h, "Ctrl+Shift+C"));
+    // In the Compare view the same shortcut copies the comparison.
+    h.key_press(egui::Key::Escape);
+    h.run();
+    h.get_by_label("☰ Compare experiments").click();
+    h.run();
+    h.key_press_modifiers(
+        egui::Modifiers::COMMAND | egui::Modifiers::SHIFT,
+        egui::Key::C,
+    );
+    h.run();
+    let analysis = h.state().active_analysis().expect("analysis").clone();
+    let comparison = platefit::gui::experiments::comparison_tsv(&[&analysis]);
+    assert_eq!(h.state().last_copied(), Some(comparison.as_str()));
+}
+
+/// A plate without a layout opens on its readings with a "no layout yet" panel: no line
+/// names are invented, nothing is fitted, and the template takes the names typed.
+#[test]
+fn a_plate_without_layout_shows_its_readings_and_invents_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let plate = plate_without_layout(dir.path());
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&plate]);
+    h.run();
+    let opened = experiment(&h);
+    assert!(
+        opened.plates[0]
+            .layout
+            .wells
+            .iter()
+            .all(|w| w.role == WellRole::Empty && w.line.is_none())
+    );
+    h.get_by_label("No layout yet");
+    assert!(h.query_by_label_contains("parental/resistant").is_none());
+    assert!(!painted_text(&h, "parental/resistant"));
+    assert!(h.query_by_label_contains("being analysed").is_none());
+    // The heat map shows the readings: A450 − A630 of well B3.
+    assert!(h.query_all_by_label_contains("A450 − A630").count() > 0);
+    let input = &opened.plates[0];
+    let b3 = WellId::parse("B3").expect("well");
+    let od = input.plate.value(0, b3).expect("450") - input.plate.value(1, b3).expect("630");
+    assert!(painted_text(&h, &format!("{od:.3}")), "{od:.3} not painted");
+    // The template: nothing until both names are typed; then exactly those names.
+    assert!(h.query_by_label("Apply template to this plate").is_none());
+    type_into(&mut h, "Template parental line", "HeLa");
+    type_into(&mut h, "Template resistant line", "HeLa/CDDP");
+    h.get_by_label("Apply template to this plate").click();
+    h.run();
+    let lines: BTreeSet<String> = experiment(&h).plates[0]
+        .layout
+        .wells
+        .iter()
+        .filter_map(|w| w.line.clone())
+        .collect();
+    assert_eq!(
+        lines,
+        ["HeLa", "HeLa/CDDP"]
+            .map(String::from)
+            .into_iter()
+            .collect()
+    );
+    assert!(h.query_by_label("No layout yet").is_none());
+}
+
+/// The layout editor shows the plate's readings in the wells on request; a plate whose
+/// layout cannot be analysed shows its readings, not a busy message.
+#[test]
+fn layout_editor_shows_the_readings_while_painting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let plate = plate_without_layout(dir.path());
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&plate]);
+    open_layout_tab(&mut h);
+    let input = experiment(&h).plates[0].clone();
+    let h5 = WellId::parse("H5").expect("well");
+    let od = input.plate.value(0, h5).expect("450") - input.plate.value(1, h5).expect("630");
+    let text = format!("{od:.3}");
+    assert!(!painted_text(&h, &text));
+    tick(&mut h, "Show A450 − A630 in the wells");
+    assert!(
+        painted_text(&h, &text),
+        "{text} not painted in the layout grid"
+    );
+    // Paint one vehicle well only: the layout cannot be analysed; the Analysis view shows
+    // the plate's readings and says why, never "being analysed".
+    drag_wells(&mut h, "B2", "B2");
+    h.get(By::new().label("Vehicle").role(Role::Button)).click();
+    h.run();
+    h.get_by_label("📈 Analysis").click();
+    h.run();
+    assert!(!h.state().is_busy());
+    assert!(h.query_by_label_contains("being analysed").is_none());
+    assert!(h.query_by_label_contains("Analysing").is_none());
+    assert!(painted_text(&h, &text));
+}
+
+/// Letters in the concentration field are refused in place and change nothing; after an
+/// undo the field shows the restored value.
+#[test]
+fn a_bad_concentration_is_refused_and_undo_restores_the_field() {
+    let (_dir, _picker, mut h) = sample_session();
+    open_layout_tab(&mut h);
+    drag_wells(&mut h, "B5", "B5");
+    let before = experiment(&h);
+    let b5 = WellId::parse("B5").expect("well");
+    let original = before.plates[0]
+        .layout
+        .well(b5)
+        .concentration
+        .expect("conc");
+    let field = "Conc. (µM)";
+    type_into(&mut h, field, "50abc");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(experiment(&h), before);
+    h.get_by_label_contains("is not a concentration");
+    // A valid value applies; undo restores the well and the field.
+    type_into(&mut h, field, "7");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(
+        experiment(&h).plates[0].layout.well(b5).concentration,
+        Some(7.0)
+    );
+    assert!(
+        h.query_by_label_contains("is not a concentration")
+            .is_none()
+    );
+    h.get_by_label("↺ Undo").click();
+    h.run();
+    assert_eq!(
+        experiment(&h).plates[0].layout.well(b5).concentration,
+        Some(original)
+    );
+    assert_eq!(
+        h.get_by_label(field).value().unwrap_or_default(),
+        format!("{original}")
+    );
+}
+
+/// A message (an analysis error while painting) never moves the plate grid.
+#[test]
+fn messages_do_not_move_the_layout_grid() {
+    let (_dir, _picker, mut h) = sample_session();
+    open_layout_tab(&mut h);
+    let a1 = h.get_by_label("Well A1").rect();
+    let vehicle = By::new().label("Vehicle").role(Role::Button);
+    let role = h.get(vehicle.clone()).rect();
+    // All vehicle wells empty: the plate cannot be analysed, an error is shown.
+    drag_wells(&mut h, "A2", "H2");
+    h.get(By::new().label("Empty").role(Role::Button)).click();
+    h.run();
+    assert!(h.state().active_doc().expect("doc").error.is_some());
+    assert_eq!(h.get_by_label("Well A1").rect(), a1);
+    assert_eq!(h.get(vehicle).rect(), role);
+}
+
+/// Removing an experiment asks first, is undone by Ctrl+Z, and the other experiments keep
+/// their colours.
+#[test]
+fn removing_an_experiment_asks_and_can_be_undone() {
+    let (_dir, _picker, mut h) = sample_session();
+    open_sample_again(&mut h);
+    open_sample_again(&mut h);
+    assert_eq!(h.state().experiments().len(), 3);
+    let colors: Vec<usize> = h.state().docs_colors();
+    h.get_by_label("🗑").click();
+    h.run();
+    h.get_by_label_contains("from the project? Its plate file stays on disk");
+    h.get_by_label("Keep it").click();
+    h.run();
+    assert_eq!(h.state().experiments().len(), 3);
+    // Remove the first one.
+    h.get_by_label("☰ Compare experiments").click();
+    h.run();
+    h.state_mut()
+        .apply(platefit::gui::Command::SelectExperiment(0));
+    h.run();
+    h.get_by_label("🗑").click();
+    h.run();
+    h.get_by_label("Remove").click();
+    h.run();
+    assert_eq!(h.state().experiments().len(), 2);
+    assert_eq!(h.state().docs_colors(), colors[1..].to_vec());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(h.state().experiments().len(), 3);
+    assert_eq!(h.state().docs_colors(), colors);
+}
+
+/// "+ Add…" with a project adds its experiments to the open project.
+#[test]
+fn adding_a_project_adds_its_experiments() {
+    let (dir, picker, mut h) = sample_session();
+    let saved = dir.path().join("two.platefit");
+    Project {
+        experiments: vec![
+            sample_experiment().expect("sample"),
+            sample_experiment().expect("sample"),
+        ],
+        ..Project::default()
+    }
+    .save(&saved)
+    .expect("save");
+    picker.push(vec![saved]);
+    h.get_by_label("+ Add…").click();
+    h.run();
+    assert_eq!(h.state().experiments().len(), 3);
+}
+
+/// The dilution helper refuses a series longer than the selection instead of cutting it.
+#[test]
+fn dilution_series_longer_than_the_selection_is_refused() {
+    let (_dir, _picker, mut h) = sample_session();
+    open_layout_tab(&mut h);
+    drag_wells(&mut h, "B3", "D12");
+    h.get_by_label("down columns").click();
+    h.run();
+    h.get_by_label_contains("the series has 10 steps but the selection holds only 3");
+    let before = experiment(&h);
+    h.get_by_label("Apply series to selection").click();
+    h.run();
+    assert_eq!(experiment(&h), before);
+    h.get_by_label("along rows").click();
+    h.run();
+    assert!(
+        h.query_by_label_contains("the series has 10 steps")
+            .is_none()
+    );
+}
+
+/// A restored autosave keeps the name of the project file it belongs to.
+#[test]
+fn a_restored_autosave_remembers_its_project_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let path = dir.path().join("screen.platefit");
+    {
+        let mut h = harness(app(dir.path(), &picker, true));
+        h.run();
+        open_sample(&mut h);
+        save_and_load(&mut h, &picker, &path);
+        let pos = h
+            .state()
+            .point_screen_position(K562, 0, WellId::parse("C6").expect("well"))
+            .expect("drawn");
+        click_at(&mut h, pos);
+        assert!(h.state().is_dirty());
+        h.state_mut().autosave_now();
+    }
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    h.get_by_label("Restore autosaved work").click();
+    h.run();
+    assert_eq!(h.state().project_path(), Some(path.as_path()));
+    assert!(h.state().is_dirty());
+    assert!(painted_text(&h, "screen.platefit") || h.state().project_path().is_some());
+}
+
+/// Messages belong to their experiment and stay reachable in the message log.
+#[test]
+fn messages_belong_to_their_experiment_and_are_logged() {
+    let (_dir, _picker, mut h) = sample_session();
+    open_sample_again(&mut h);
+    h.state_mut()
+        .apply(platefit::gui::Command::SelectExperiment(0));
+    h.run();
+    h.state_mut().apply(platefit::gui::Command::CopyResults);
+    h.run();
+    let text = h.state().visible_status().expect("shown").text.clone();
+    assert!(text.contains("copied"));
+    h.state_mut()
+        .apply(platefit::gui::Command::SelectExperiment(1));
+    h.run();
+    assert!(h.state().visible_status().is_none());
+    assert!(
+        h.query_by_label_contains("copied to the clipboard")
+            .is_none()
+    );
+    assert!(h.state().message_log().iter().any(|s| s.text == text));
+    h.get_by_label_contains("Messages (").click();
+    h.run();
+    h.get_by_label_contains("copied to the clipboard");
+}
+
+/// Two-control normalization without positive-control wells says so where the plot is.
+#[test]
+fn two_controls_without_positive_wells_say_why_where_the_plot_is() {
+    let (_dir, _picker, mut h) = sample_session();
+    choose(
+        &mut h,
+        "Normalize",
+        "% between vehicle (100) and positive control (0)",
+    );
+    h.get_by_label_contains("needs positive-control wells — mark the 0 %");
+}
+
+/// Help › About names the version, the licence, how to cite and the data files.
+#[test]
+fn about_window_names_version_licence_and_files() {
+    let (dir, _picker, mut h) = sample_session();
+    h.get_by_label("Help").click();
+    h.run();
+    h.get_by_label("About platefit").click();
+    h.run();
+    h.get_by_label(&format!("platefit {}", env!("CARGO_PKG_VERSION")));
+    h.get_by_label_contains("MIT or Apache-2.0");
+    h.get_by_label_contains("fitted with platefit");
+    h.get_by_label_contains(&dir.path().join("autosave.platefit").display().to_string());
+    h.get_by_label_contains(&dir.path().join("platefit.log").display().to_string());
 }

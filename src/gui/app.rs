@@ -40,6 +40,12 @@ pub struct Doc {
     pub error: Option<String>,
     /// How long the latest analysis took.
     pub elapsed: Option<Duration>,
+    /// Its colour slot in lists and overlays: kept for the experiment's life, so removing
+    /// another experiment does not recolour it.
+    pub color: usize,
+    /// The experiment as last saved or opened: the project is unsaved only while some
+    /// experiment differs from it (an exclusion undone leaves nothing to save).
+    clean: Experiment,
     undo: Vec<(Experiment, String)>,
     redo: Vec<(Experiment, String)>,
 }
@@ -48,12 +54,14 @@ impl Doc {
     fn new(id: u64, experiment: Experiment) -> Self {
         Self {
             id,
+            clean: experiment.clone(),
             experiment,
             generation: 1,
             analysis: None,
             analysed_generation: None,
             error: None,
             elapsed: None,
+            color: 0,
             undo: Vec::new(),
             redo: Vec::new(),
         }
@@ -85,6 +93,40 @@ pub struct Status {
     pub text: String,
     /// Whether it reports a problem.
     pub is_error: bool,
+    /// The experiment it is about ([`Doc::id`]); `None` for the project or the app.
+    pub doc: Option<u64>,
+    /// When it was said.
+    pub at: Instant,
+}
+
+impl Status {
+    /// How long a message stays in the status bar (errors longer); the message log keeps
+    /// every one.
+    #[must_use]
+    pub fn lifetime(&self) -> Duration {
+        if self.is_error {
+            STATUS_ERROR_LIFETIME
+        } else {
+            STATUS_LIFETIME
+        }
+    }
+}
+
+/// How long an informational message stays in the status bar.
+pub const STATUS_LIFETIME: Duration = Duration::from_secs(12);
+/// How long an error stays in the status bar (unless dismissed or replaced).
+pub const STATUS_ERROR_LIFETIME: Duration = Duration::from_secs(60);
+/// How many messages the log keeps.
+const LOG_LIMIT: usize = 500;
+
+/// An experiment removed from the project, kept for Undo.
+#[derive(Debug)]
+pub(crate) struct Removed {
+    index: usize,
+    doc: Doc,
+    /// The project revision right after the removal: Undo restores it only while nothing
+    /// else changed since.
+    revision: u64,
 }
 
 /// Where the app keeps its own files and how it analyses; tests use a temporary folder,
@@ -126,6 +168,8 @@ pub struct App {
     pub(crate) active_plate: usize,
     pub(crate) project_path: Option<PathBuf>,
     pub(crate) dirty: bool,
+    /// Experiments were added to or removed from the project since it was saved or opened.
+    structure_changed: bool,
     revision: u64,
     autosaved_revision: u64,
     last_autosave: Instant,
@@ -133,13 +177,20 @@ pub struct App {
     pub(crate) selection: BTreeSet<WellId>,
     pub(crate) show_means: bool,
     pub(crate) status: Option<Status>,
+    /// Every message said, oldest first (the status bar's log).
+    pub(crate) log: Vec<Status>,
     pub(crate) pending: Option<Guarded>,
+    /// An experiment whose removal waits for the user's answer ([`Doc::id`]).
+    pub(crate) pending_remove: Option<u64>,
+    pub(crate) removed: Vec<Removed>,
     pub(crate) autosave_offer: Option<PathBuf>,
     pub(crate) recent: Vec<PathBuf>,
     data_dir: Option<PathBuf>,
     pub(crate) jobs: Jobs,
     picker: Box<dyn FilePicker>,
     pub(crate) clipboard_out: Option<String>,
+    /// The text last handed to the platform clipboard.
+    pub(crate) last_copied: Option<String>,
     pub(crate) close_now: bool,
     quit_confirmed: bool,
     pub(crate) view: ViewState,
@@ -185,6 +236,7 @@ impl App {
             active_plate: 0,
             project_path: None,
             dirty: false,
+            structure_changed: false,
             revision: 0,
             autosaved_revision: 0,
             last_autosave: Instant::now(),
@@ -192,7 +244,10 @@ impl App {
             selection: BTreeSet::new(),
             show_means: false,
             status: None,
+            log: Vec::new(),
             pending: None,
+            pending_remove: None,
+            removed: Vec::new(),
             autosave_offer,
             recent,
             data_dir: options.data_dir,
@@ -203,6 +258,7 @@ impl App {
             },
             picker: options.picker,
             clipboard_out: None,
+            last_copied: None,
             close_now: false,
             quit_confirmed: false,
             view: ViewState::default(),
@@ -218,6 +274,12 @@ impl App {
     #[must_use]
     pub fn experiments(&self) -> Vec<&Experiment> {
         self.docs.iter().map(|d| &d.experiment).collect()
+    }
+
+    /// The colour slot of each experiment, in list order.
+    #[must_use]
+    pub fn docs_colors(&self) -> Vec<usize> {
+        self.docs.iter().map(|d| d.color).collect()
     }
 
     /// The active experiment's document.
@@ -272,10 +334,22 @@ impl App {
         self.project_path.as_deref()
     }
 
+    /// The folder of the autosave, the recent files and the log.
+    #[must_use]
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.data_dir.as_deref()
+    }
+
     /// The autosave file.
     #[must_use]
     pub fn autosave_path(&self) -> Option<PathBuf> {
         self.data_dir.as_ref().map(|d| d.join("autosave.platefit"))
+    }
+
+    /// The text last handed to the platform clipboard (egui's `copy_text`).
+    #[must_use]
+    pub fn last_copied(&self) -> Option<&str> {
+        self.last_copied.as_deref()
     }
 
     /// Text the UI will put on the clipboard at the end of the frame.
@@ -327,19 +401,46 @@ impl App {
     }
 
     fn say(&mut self, text: impl Into<String>) {
-        self.status = Some(Status {
-            text: text.into(),
-            is_error: false,
-        });
+        self.post(text.into(), false);
     }
 
     fn complain(&mut self, text: impl Into<String>) {
         let text = text.into();
         log::warn!("{text}");
-        self.status = Some(Status {
+        self.post(text, true);
+    }
+
+    /// A message about the active experiment (or the app when none is open), shown in the
+    /// status bar while that experiment is shown and kept in the log.
+    fn post(&mut self, text: String, is_error: bool) {
+        let status = Status {
             text,
-            is_error: true,
-        });
+            is_error,
+            doc: self.active_doc().map(|d| d.id),
+            at: Instant::now(),
+        };
+        self.log.push(status.clone());
+        if self.log.len() > LOG_LIMIT {
+            self.log.remove(0);
+        }
+        self.status = Some(status);
+    }
+
+    /// The status-bar message as shown now: about the experiment shown (or the whole
+    /// project) and not yet expired.
+    #[must_use]
+    pub fn visible_status(&self) -> Option<&Status> {
+        let active = self.active_doc().map(|d| d.id);
+        self.status
+            .as_ref()
+            .filter(|s| s.doc.is_none() || s.doc == active)
+            .filter(|s| s.at.elapsed() < s.lifetime())
+    }
+
+    /// Every message said in this session, oldest first.
+    #[must_use]
+    pub fn message_log(&self) -> &[Status] {
+        &self.log
     }
 
     /// Asks the picker. `None` is a cancel, unless no dialog can appear on this system: then
@@ -355,7 +456,11 @@ impl App {
     fn add_doc(&mut self, experiment: Experiment) -> usize {
         let id = self.next_id;
         self.next_id += 1;
-        self.docs.push(Doc::new(id, experiment));
+        let mut doc = Doc::new(id, experiment);
+        doc.color = (0..)
+            .find(|slot| self.docs.iter().all(|d| d.color != *slot))
+            .unwrap_or(0);
+        self.docs.push(doc);
         let index = self.docs.len() - 1;
         self.submit(index);
         index
@@ -372,9 +477,16 @@ impl App {
         }
     }
 
+    /// After a change: bumps the revision and works out whether anything is unsaved.
     fn changed(&mut self) {
-        self.dirty = true;
         self.revision += 1;
+        self.dirty = self.structure_changed || self.docs.iter().any(|d| d.experiment != d.clean);
+    }
+
+    /// After experiments were added to or removed from the project.
+    fn mark_structure_changed(&mut self) {
+        self.structure_changed = true;
+        self.changed();
     }
 
     /// Changes the active experiment with an undo step. `change` returns an error message
@@ -461,7 +573,15 @@ impl App {
                     });
                 }
             }
-            Command::OpenPaths { paths, layout } => self.open_paths(paths, layout.as_deref()),
+            Command::OpenPaths { paths, layout } => {
+                self.open_paths(paths, layout.as_deref(), false);
+            }
+            Command::AddFilesDialog => {
+                if let Some(paths) = self.pick(&PickRequest::OpenFiles) {
+                    self.apply(Command::AddPaths(paths));
+                }
+            }
+            Command::AddPaths(paths) => self.open_paths(paths, None, true),
             Command::OpenSample => match files::sample_experiment() {
                 Ok(experiment) => {
                     let index = self.add_doc(experiment);
@@ -515,10 +635,19 @@ impl App {
                 if let Some(path) = self.autosave_offer.take() {
                     match Project::load(&path) {
                         Ok(project) => {
-                            self.replace_project(project, None);
-                            self.dirty = true;
-                            self.revision += 1;
-                            self.say("restored the autosaved project; save it to keep it");
+                            let origin = std::fs::read_to_string(autosave_origin_path(&path))
+                                .ok()
+                                .map(|t| PathBuf::from(t.trim()))
+                                .filter(|p| !p.as_os_str().is_empty());
+                            self.replace_project(project, origin.clone());
+                            self.mark_structure_changed();
+                            self.say(match origin {
+                                Some(p) => format!(
+                                    "restored the autosaved changes to {}; save to keep them",
+                                    p.display()
+                                ),
+                                None => "restored the autosaved project; save it to keep it".into(),
+                            });
                         }
                         Err(e) => self.complain(format!("cannot restore the autosave: {e}")),
                     }
@@ -526,6 +655,7 @@ impl App {
             }
             Command::DiscardAutosave => {
                 if let Some(path) = self.autosave_offer.take() {
+                    let _ = std::fs::remove_file(autosave_origin_path(&path));
                     let _ = std::fs::remove_file(path);
                 }
             }
@@ -536,17 +666,39 @@ impl App {
                 }
             }
             Command::RemoveExperiment(index) => {
-                if index < self.docs.len() {
+                if let Some(doc) = self.docs.get(index) {
+                    self.pending_remove = Some(doc.id);
+                }
+            }
+            Command::ConfirmRemove(id) => {
+                self.pending_remove = None;
+                if let Some(index) = self.docs.iter().position(|d| d.id == id) {
                     let doc = self.docs.remove(index);
-                    self.changed();
-                    self.say(format!("removed {}", doc.experiment.name));
+                    self.mark_structure_changed();
+                    let name = doc.experiment.name.clone();
+                    self.removed.push(Removed {
+                        index,
+                        doc,
+                        revision: self.revision,
+                    });
                     if self.active >= self.docs.len() {
                         self.active = self.docs.len().saturating_sub(1);
                     }
                     self.active_plate = 0;
                     self.selection.clear();
+                    self.status = None;
+                    self.post(
+                        format!(
+                            "removed {name} from the project; Edit › Undo (Ctrl+Z) brings it back"
+                        ),
+                        false,
+                    );
+                    if let Some(s) = self.status.as_mut() {
+                        s.doc = None;
+                    }
                 }
             }
+            Command::CancelRemove => self.pending_remove = None,
             Command::RenameExperiment { doc, name } => {
                 let name = name.trim().to_string();
                 if !name.is_empty()
@@ -600,6 +752,10 @@ impl App {
                         && spec.steps > 0)
                     {
                         self.complain("a dilution series needs a top concentration above 0, a fold above 1 and at least one step");
+                        return;
+                    }
+                    if let Some(problem) = series_problem(&wells, &spec) {
+                        self.complain(problem);
                         return;
                     }
                     self.edit("dilution series", |e, plate| {
@@ -662,12 +818,7 @@ impl App {
             }
             Command::ExportLayout(path) => self.export_layout(&path),
             Command::ExportDialog(kind) => {
-                let stem = match kind {
-                    ExportKind::ReportPdf => self
-                        .active_doc()
-                        .map_or_else(|| "report".into(), |d| sanitize(&d.experiment.name)),
-                    _ => "platefit".to_string(),
-                };
+                let stem = self.export_stem(kind);
                 let suggested = kind
                     .extension()
                     .map_or_else(|| stem.clone(), |ext| format!("{stem}.{ext}"));
@@ -707,7 +858,7 @@ impl App {
                 self.say(if excluded {
                     format!("{well} is included again")
                 } else {
-                    format!("{well} is excluded from the fit (recorded in the project); click it again to include it")
+                    format!("{well} is excluded from the fit (recorded in the project); Undo (Ctrl+Z) or the same click again includes it")
                 });
             }
             Command::SetSettings { doc, settings } => {
@@ -735,7 +886,7 @@ impl App {
             Command::CopyResults => {
                 if let Some(analysis) = self.active_analysis() {
                     self.clipboard_out = Some(super::results_view::results_tsv(analysis));
-                    self.say("results copied as tab-separated text: paste into Excel or Prism");
+                    self.say("results table copied to the clipboard as tab-separated text: paste into Excel or Prism");
                 } else {
                     self.complain("nothing to copy yet");
                 }
@@ -750,7 +901,7 @@ impl App {
                     self.complain("nothing to copy yet");
                 } else {
                     self.clipboard_out = Some(super::experiments::comparison_tsv(&analyses));
-                    self.say("comparison copied as tab-separated text");
+                    self.say("comparison table copied to the clipboard as tab-separated text: paste into Excel or Prism");
                 }
             }
             Command::SetShowMeans(on) => self.show_means = on,
@@ -809,6 +960,8 @@ impl App {
         }
         self.project_path = path;
         self.dirty = false;
+        self.structure_changed = false;
+        self.removed.clear();
         self.revision += 1;
         self.autosaved_revision = self.revision;
         self.tab = Tab::Analysis;
@@ -821,7 +974,9 @@ impl App {
         }
     }
 
-    fn open_paths(&mut self, paths: Vec<PathBuf>, layout: Option<&Path>) {
+    /// Opens plate files, layouts and projects. `add`: a project's experiments are added
+    /// to the open project instead of replacing it.
+    fn open_paths(&mut self, paths: Vec<PathBuf>, layout: Option<&Path>, add: bool) {
         let given_layout = match layout.map(crate::cli::load_layout).transpose() {
             Ok(l) => l,
             Err(e) => {
@@ -864,6 +1019,20 @@ impl App {
             let is_project = path
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("platefit"));
+            if is_project && add && !self.docs.is_empty() {
+                match Project::load(&path) {
+                    Ok(project) => {
+                        for experiment in project.experiments {
+                            let index = self.add_doc(experiment);
+                            first_new.get_or_insert(index);
+                        }
+                        self.mark_structure_changed();
+                        notes.push(format!("added the experiments of {}", path.display()));
+                    }
+                    Err(e) => errors.push(format!("cannot open {}: {e}", path.display())),
+                }
+                continue;
+            }
             if is_project {
                 self.guard(Guarded::OpenProject(path));
                 continue;
@@ -965,6 +1134,30 @@ impl App {
         }
     }
 
+    /// The suggested name of an export: the experiment's name for its own report, else the
+    /// project file's name, else the experiment's (with the others counted).
+    #[must_use]
+    pub fn export_stem(&self, kind: ExportKind) -> String {
+        let experiment = self.active_doc().map(|d| sanitize(&d.experiment.name));
+        if kind == ExportKind::ReportPdf {
+            return experiment.unwrap_or_else(|| "report".into());
+        }
+        if let Some(stem) = self
+            .project_path
+            .as_deref()
+            .and_then(Path::file_stem)
+            .map(|s| sanitize(&s.to_string_lossy()))
+        {
+            return stem;
+        }
+        let first = self.docs.first().map(|d| sanitize(&d.experiment.name));
+        match (first, self.docs.len()) {
+            (Some(name), 1) => name,
+            (Some(name), n) => format!("{name} and {} more", n - 1),
+            (None, _) => "platefit".into(),
+        }
+    }
+
     fn project(&self) -> Project {
         Project {
             experiments: self.docs.iter().map(|d| d.experiment.clone()).collect(),
@@ -977,6 +1170,10 @@ impl App {
             Ok(()) => {
                 self.project_path = Some(path.to_path_buf());
                 self.dirty = false;
+                self.structure_changed = false;
+                for doc in &mut self.docs {
+                    doc.clean = doc.experiment.clone();
+                }
                 self.autosaved_revision = self.revision;
                 self.remember(path);
                 self.remove_autosave();
@@ -988,6 +1185,7 @@ impl App {
 
     fn remove_autosave(&mut self) {
         if let Some(path) = self.autosave_path() {
+            let _ = std::fs::remove_file(autosave_origin_path(&path));
             let _ = std::fs::remove_file(path);
         }
     }
@@ -1011,6 +1209,18 @@ impl App {
         if let Err(e) = result {
             log::warn!("autosave to {} failed: {e}", path.display());
         }
+        // Which project file the autosave belongs to, so a restore keeps its name.
+        let origin = autosave_origin_path(&path);
+        let written = match &self.project_path {
+            Some(project_path) => atomic_write(&origin, project_path.to_string_lossy().as_bytes()),
+            None => match std::fs::remove_file(&origin) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            },
+        };
+        if let Err(e) = written {
+            log::warn!("cannot record the autosave's project file: {e}");
+        }
     }
 
     /// Autosaves when it is due.
@@ -1021,7 +1231,38 @@ impl App {
         }
     }
 
+    /// What Undo would do: the removal of an experiment right before, else the active
+    /// experiment's last edit.
+    #[must_use]
+    pub fn undo_label(&self) -> Option<String> {
+        match self.removed.last() {
+            Some(r) if r.revision == self.revision => {
+                Some(format!("remove {}", r.doc.experiment.name))
+            }
+            _ => self
+                .active_doc()
+                .and_then(Doc::undo_label)
+                .map(str::to_string),
+        }
+    }
+
     fn undo_redo(&mut self, undo: bool) {
+        if undo
+            && self
+                .removed
+                .last()
+                .is_some_and(|r| r.revision == self.revision)
+            && let Some(removed) = self.removed.pop()
+        {
+            let index = removed.index.min(self.docs.len());
+            let name = removed.doc.experiment.name.clone();
+            self.docs.insert(index, removed.doc);
+            self.changed();
+            // Undo of the removal: the removal's revision is gone with it.
+            self.activate(index);
+            self.say(format!("undid remove {name}"));
+            return;
+        }
         let Some(doc) = self.docs.get_mut(self.active) else {
             return;
         };
@@ -1049,6 +1290,11 @@ impl App {
         self.submit(self.active);
         self.say(format!("{} {label}", if undo { "undid" } else { "redid" }));
     }
+}
+
+/// The file beside the autosave that names the project file it belongs to.
+fn autosave_origin_path(autosave: &Path) -> PathBuf {
+    autosave.with_extension("path")
 }
 
 /// Whether a file is a plater layout (it parses and names at least one role).
@@ -1110,6 +1356,31 @@ fn apply_field(info: &mut crate::layout::WellInfo, field: &LayoutEdit) {
         }
         LayoutEdit::Replicate(v) => info.replicate = *v,
     }
+}
+
+/// Why a dilution series does not fit the selection, if so: every row (or column) of the
+/// selection must hold at least `steps` wells, or the series would be cut short.
+#[must_use]
+pub fn series_problem(wells: &[WellId], spec: &DilutionSpec) -> Option<String> {
+    let mut groups: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+    for well in wells {
+        let key = match spec.axis {
+            SeriesAxis::AlongRows => well.row_idx(),
+            SeriesAxis::AlongColumns => well.col_idx(),
+        };
+        *groups.entry(key).or_default() += 1;
+    }
+    let shortest = groups.values().copied().min()?;
+    (shortest < spec.steps).then(|| {
+        let (line, other) = match spec.axis {
+            SeriesAxis::AlongRows => ("along a row", "down columns"),
+            SeriesAxis::AlongColumns => ("down a column", "along rows"),
+        };
+        format!(
+            "the series has {} steps but the selection holds only {shortest} well(s) {line}: select at least {} wells {line}, fewer steps, or run it {other}",
+            spec.steps, spec.steps
+        )
+    })
 }
 
 /// Writes a dilution series into `wells`: along each row (or down each column), the

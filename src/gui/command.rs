@@ -193,8 +193,17 @@ pub enum Command {
     SetTab(Tab),
     /// Make an experiment the active one.
     SelectExperiment(usize),
-    /// Remove an experiment from the project.
+    /// Ask whether to remove an experiment from the project.
     RemoveExperiment(usize),
+    /// Remove the experiment (by [`Doc::id`](super::app::Doc::id)); Undo brings it back.
+    ConfirmRemove(u64),
+    /// Keep the experiment after all.
+    CancelRemove,
+    /// Ask for files with the picker and add them (a project's experiments are added,
+    /// not opened in place of the open project).
+    AddFilesDialog,
+    /// Add plate files or the experiments of projects to the open project.
+    AddPaths(Vec<PathBuf>),
     /// Rename an experiment (by [`Doc::id`](super::app::Doc::id): a name typed for one
     /// experiment stays with it even when another is picked in the same frame).
     RenameExperiment {

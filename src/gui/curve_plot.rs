@@ -41,6 +41,13 @@ pub const GRID_SPACING_MIN: f32 = 8.0;
 /// A generous width of one tick-label character (body font), in points.
 const TICK_CHAR_WIDTH: f64 = 7.0;
 
+/// The x offset of curve `index`'s vehicle group from the vehicle mark: the groups of
+/// `count` curves sit side by side, 0.12 decades apart, centred on the mark.
+#[must_use]
+pub fn vehicle_offset(index: usize, count: usize) -> f64 {
+    (index as f64 - (count.max(1) as f64 - 1.0) / 2.0) * 0.12
+}
+
 /// The free space between the vehicle label and a decade label, edge to edge, in points.
 const TICK_LABEL_GAP: f64 = 12.0;
 
@@ -313,6 +320,40 @@ pub fn curve_plot_ui(
     let marks_axis = axis;
     let label_axis = axis;
     let hover_axis = axis;
+    // Each curve's vehicle group gets its own x beside the others (two lines' vehicle
+    // means never sit on top of each other).
+    let curve_count = analysis.curves.len();
+    let x_of = move |curve: usize, concentration: f64| -> f64 {
+        if concentration > 0.0 {
+            axis.x(concentration)
+        } else {
+            axis.vehicle_x + vehicle_offset(curve, curve_count)
+        }
+    };
+    // Where each well's point is, for the hover readout (the well's ID).
+    let mut hover_wells: Vec<(String, f64, f64, WellId)> = Vec::new();
+    for ((i, curve), style) in analysis.curves.iter().enumerate().zip(&styles) {
+        let name = if style.role.is_empty() {
+            curve.dose_response.label.clone()
+        } else {
+            format!("{} ({})", curve.dose_response.label, style.role)
+        };
+        for point in &curve.dose_response.points {
+            if let Some(well) = point.well {
+                let shown_name = if point.excluded {
+                    "excluded (click to include)".to_string()
+                } else {
+                    name.clone()
+                };
+                hover_wells.push((
+                    shown_name,
+                    x_of(i, point.concentration),
+                    point.response,
+                    well,
+                ));
+            }
+        }
+    }
     let hover_unit = unit.to_string();
     let y_unit = if percent { " %" } else { "" };
     // The legend goes into the corner with the least data under it.
@@ -377,10 +418,22 @@ pub fn curve_plot_ui(
             } else {
                 format!("{} {hover_unit}", conc_short(10f64.powf(p.x)))
             };
+            let well = (!name.is_empty())
+                .then(|| {
+                    hover_wells
+                        .iter()
+                        .filter(|(n, ..)| n == name)
+                        .filter(|(_, wx, wy, _)| (wx - p.x).abs() < 1e-9 && (wy - p.y).abs() < 1e-9)
+                        .map(|(.., w)| w.to_string())
+                        .collect::<Vec<_>>()
+                })
+                .filter(|w| !w.is_empty())
+                .map(|w| format!("well {}\n", w.join(", ")))
+                .unwrap_or_default();
             Some(if name.is_empty() {
                 format!("{x}\n{:.1}{y_unit}", p.y)
             } else {
-                format!("{name}\n{x}\n{:.1}{y_unit}", p.y)
+                format!("{name}\n{well}{x}\n{:.1}{y_unit}", p.y)
             })
         })
         .include_x(axis.vehicle_x - 0.4)
@@ -403,8 +456,9 @@ pub fn curve_plot_ui(
                 .style(LineStyle::Dashed { length: 4.0 })
                 .allow_hover(false),
         );
-        for (curve, style) in analysis.curves.iter().zip(&styles) {
+        for ((curve_index, curve), style) in analysis.curves.iter().enumerate().zip(&styles) {
             let label = curve.dose_response.label.clone();
+            let vehicle_x = x_of(curve_index, 0.0);
             let name = if style.role.is_empty() {
                 label.clone()
             } else {
@@ -414,9 +468,14 @@ pub fn curve_plot_ui(
             let fit = &curve.fit;
             if drawable(fit) {
                 let params = fit.params;
+                // Only over the concentrations tested: the curve is not extrapolated.
+                let (from, to) = fit
+                    .tested_range
+                    .filter(|(lo, hi)| *lo > 0.0 && hi > lo)
+                    .map_or((axis.lo, axis.hi), |(lo, hi)| (lo.log10(), hi.log10()));
                 let line = PlotPoints::from_explicit_callback(
                     move |lx| params.response(lx),
-                    (axis.lo - 0.3)..=(axis.hi + 0.3),
+                    from..=to,
                     200,
                 );
                 plot_ui.line(Line::new(name.clone(), line).color(color).width(2.0));
@@ -426,7 +485,7 @@ pub fn curve_plot_ui(
                     plot_ui.line(
                         Line::new(
                             name.clone(),
-                            vec![[axis.vehicle_x - 0.25, top], [axis.vehicle_x + 0.25, top]],
+                            vec![[vehicle_x - 0.12, top], [vehicle_x + 0.12, top]],
                         )
                         .color(color)
                         .style(LineStyle::Dashed { length: 4.0 })
@@ -473,7 +532,7 @@ pub fn curve_plot_ui(
             if show_means {
                 let mut means = Vec::new();
                 for level in curve.dose_response.level_summaries() {
-                    let x = axis.x(level.concentration);
+                    let x = x_of(curve_index, level.concentration);
                     means.push([x, level.mean]);
                     if let Some(sd) = level.sd {
                         plot_ui.line(
@@ -506,7 +565,7 @@ pub fn curve_plot_ui(
             let mut included = Vec::new();
             let mut excluded = Vec::new();
             for point in &curve.dose_response.points {
-                let x = axis.x(point.concentration);
+                let x = x_of(curve_index, point.concentration);
                 if point.excluded {
                     excluded.push([x, point.response]);
                 } else if !show_means {

@@ -49,7 +49,10 @@ fn ri_of(analysis: &Analysis, label: &str) -> String {
                 format_number(b)
             ),
             (Some(r), None) => format_number(r),
-            (None, _) => c.ratio_bound.clone().unwrap_or_else(|| c.status.clone()),
+            (None, _) => c.ratio_bound.as_deref().map_or_else(
+                || super::widgets::human_codes(&c.status),
+                super::widgets::round_bound,
+            ),
         })
 }
 
@@ -106,12 +109,23 @@ pub fn comparison_tsv(analyses: &[&Analysis]) -> String {
 }
 
 /// The side-by-side view.
+///
+/// `docs[i]` is the experiment index of `analyses[i]` and `colors[i]` its colour (colours
+/// belong to experiments, not to positions in the list).
 pub fn compare_ui(
     ui: &mut egui::Ui,
     analyses: &[&Analysis],
+    docs: &[usize],
+    colors: &[egui::Color32],
     active: usize,
     commands: &mut Vec<Command>,
 ) {
+    let color_of = |i: usize| {
+        colors
+            .get(i)
+            .copied()
+            .unwrap_or_else(|| experiment_color(i))
+    };
     if analyses.is_empty() {
         ui.label("No analysed experiment yet.");
         return;
@@ -119,10 +133,10 @@ pub fn compare_ui(
     let curves = curve_labels(analyses);
     let comparisons = comparison_labels(analyses);
     ui.horizontal(|ui| {
-        ui.label(RichText::new(format!("{} experiments side by side", analyses.len())).strong());
+        ui.label(RichText::new(if analyses.len() == 1 { "1 experiment (open more to compare)".to_string() } else { format!("{} experiments side by side", analyses.len()) }).strong());
         if ui
             .button("📋 Copy table")
-            .on_hover_text("Copy as tab-separated text (Excel, Prism)")
+            .on_hover_text("Copy to the system clipboard as tab-separated text (Ctrl+Shift+C); pastes into Excel and Prism")
             .clicked()
         {
             commands.push(Command::CopyComparison);
@@ -146,15 +160,16 @@ pub fn compare_ui(
                     }
                     ui.end_row();
                     for (i, a) in analyses.iter().enumerate() {
-                        let swatch = RichText::new("■ ").color(experiment_color(i));
+                        let swatch = RichText::new("■ ").color(color_of(i));
+                        let doc = docs.get(i).copied().unwrap_or(i);
                         ui.horizontal(|ui| {
                             ui.label(swatch);
                             if ui
-                                .selectable_label(i == active, &a.experiment)
+                                .selectable_label(doc == active, &a.experiment)
                                 .on_hover_text("Show this experiment")
                                 .clicked()
                             {
-                                commands.push(Command::SelectExperiment(i));
+                                commands.push(Command::SelectExperiment(doc));
                             }
                         });
                         for label in &curves {
@@ -214,7 +229,7 @@ pub fn compare_ui(
             }
         });
     ui.separator();
-    overlay_plot_ui(ui, analyses);
+    overlay_plot_ui(ui, analyses, colors);
 }
 
 /// The overlay's x axis label: "<drug> concentration (<unit>), log scale" when all curves
@@ -234,7 +249,7 @@ pub fn overlay_x_label<'a>(drugs: impl IntoIterator<Item = &'a str>, unit: &str)
 
 /// All experiments' fitted curves (and mean points) in one plot, a colour per experiment and
 /// a line style per curve.
-fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis]) {
+fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis], colors: &[egui::Color32]) {
     let axis = LogAxis::new(analyses.iter().flat_map(|a| {
         a.curves
             .iter()
@@ -319,7 +334,10 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis]) {
         .allow_scroll(false)
         .show(ui, |plot_ui| {
             for (i, a) in analyses.iter().enumerate() {
-                let color = experiment_color(i);
+                let color = colors
+                    .get(i)
+                    .copied()
+                    .unwrap_or_else(|| experiment_color(i));
                 for curve in &a.curves {
                     let style = match curves
                         .iter()

@@ -10,8 +10,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::analysis::{AnalysisSettings, Experiment, PlateInput};
 use crate::import::{MAX_FILE_BYTES, import_bytes};
-use crate::layout::{ConcentrationUnit, Layout, parse_layout};
-use crate::plate::PlateShape;
+use crate::layout::{Layout, parse_layout};
 
 use super::command::PickRequest;
 
@@ -94,15 +93,32 @@ pub fn no_dialog_message(request: &PickRequest) -> String {
     }
 }
 
+/// Each extension in lower and upper case: the portal's and GTK's filters are
+/// case-sensitive globs, and readers write `PLATE.CSV` (BMG) as often as `plate.csv`.
+#[must_use]
+pub fn both_cases(extensions: &[&str]) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for e in extensions {
+        for v in [e.to_lowercase(), e.to_uppercase()] {
+            if !all.contains(&v) {
+                all.push(v);
+            }
+        }
+    }
+    all
+}
+
 /// Native dialogs through `rfd` (xdg portal, else zenity on Linux).
 #[derive(Debug, Default)]
 pub struct RfdPicker;
 
 impl FilePicker for RfdPicker {
     fn pick(&mut self, request: &PickRequest) -> Option<Vec<PathBuf>> {
-        let plates = [
+        let plates = both_cases(&[
             "csv", "txt", "tsv", "xlsx", "xls", "ods", "asc", "json", "platefit",
-        ];
+        ]);
+        let project = both_cases(&["platefit"]);
+        let csv = both_cases(&["csv"]);
         match request {
             PickRequest::OpenFiles => rfd::FileDialog::new()
                 .set_title("Open plate files or a project")
@@ -111,23 +127,23 @@ impl FilePicker for RfdPicker {
                 .pick_files(),
             PickRequest::OpenProject => rfd::FileDialog::new()
                 .set_title("Open project")
-                .add_filter("platefit project", &["platefit"])
+                .add_filter("platefit project", &project)
                 .pick_file()
                 .map(|p| vec![p]),
             PickRequest::SaveProject { suggested } => rfd::FileDialog::new()
                 .set_title("Save project")
-                .add_filter("platefit project", &["platefit"])
+                .add_filter("platefit project", &project)
                 .set_file_name(suggested)
                 .save_file()
                 .map(|p| vec![p]),
             PickRequest::OpenLayout => rfd::FileDialog::new()
                 .set_title("Import layout (plater CSV)")
-                .add_filter("Layout CSV", &["csv"])
+                .add_filter("Layout CSV", &csv)
                 .pick_file()
                 .map(|p| vec![p]),
             PickRequest::SaveLayout { suggested } => rfd::FileDialog::new()
                 .set_title("Export layout (plater CSV)")
-                .add_filter("Layout CSV", &["csv"])
+                .add_filter("Layout CSV", &csv)
                 .set_file_name(suggested)
                 .save_file()
                 .map(|p| vec![p]),
@@ -238,23 +254,6 @@ pub struct Loaded {
     pub notes: Vec<String>,
 }
 
-/// The standard template used when no layout is given or found.
-#[must_use]
-pub fn template_layout(shape: PlateShape) -> Layout {
-    if shape == PlateShape::WELLS_96 {
-        Layout::two_line_triplicate(
-            "parental",
-            "parental/resistant",
-            None,
-            50.0,
-            3.0,
-            ConcentrationUnit::Micromolar,
-        )
-    } else {
-        Layout::empty(shape)
-    }
-}
-
 fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
@@ -262,7 +261,8 @@ fn file_name(path: &Path) -> String {
     )
 }
 
-/// Builds experiments from a reader export's bytes and a layout (or the template).
+/// Builds experiments from a reader export's bytes and a layout (or an empty layout: the
+/// user paints one; nothing is invented).
 ///
 /// # Errors
 /// The bytes are not a plate file platefit can read.
@@ -286,14 +286,9 @@ pub fn experiments_from_bytes(
             Some(layout) => layout.clone(),
             None => {
                 notes.push(format!(
-                    "{name}: no layout given or found beside it; using the standard two-line triplicate template ({}) — check it in the Layout tab",
-                    if plate.shape == PlateShape::WELLS_96 {
-                        "blank col 1, vehicle col 2, 50 µM in 3-fold steps"
-                    } else {
-                        "empty: this plate is not 96-well"
-                    }
+                    "{name}: no layout yet — the plate's readings are shown; paint the layout in the Layout tab, import a plater CSV, or apply the two-line template with your line names"
                 ));
-                template_layout(plate.shape)
+                Layout::empty(plate.shape)
             }
         };
         let experiment_name = if count > 1 {
@@ -317,7 +312,7 @@ pub fn experiments_from_bytes(
     Ok(experiments)
 }
 
-/// Loads a plate file with the given layout, else the one beside it, else the template.
+/// Loads a plate file with the given layout, else the one beside it, else an empty layout.
 ///
 /// # Errors
 /// The file or layout cannot be read.
@@ -388,6 +383,12 @@ mod tests {
 
     fn path_of(dirs: &[&str]) -> std::ffi::OsString {
         std::env::join_paths(dirs).expect("paths without separators")
+    }
+
+    #[test]
+    fn dialog_filters_match_upper_case_extensions() {
+        let all = both_cases(&["csv", "platefit"]);
+        assert_eq!(all, ["csv", "CSV", "platefit", "PLATEFIT"]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::layout::{ConcentrationUnit, DilutionDirection, Layout, WellRole};
 use crate::plate::WellId;
 
 use super::command::{Command, DilutionSpec, LayoutEdit, SelectMode, SeriesAxis};
+use super::raw::{RawValues, RawWell};
 use super::widgets::{self, CellLook, conc_short, plate_grid_ui, role_color, role_name};
 
 /// Text fields of the editor (UI-only state).
@@ -29,7 +30,13 @@ pub struct LayoutForm {
     template_drug: String,
     template_top: String,
     template_fold: String,
-    filled_for: Vec<WellId>,
+    /// The selection and the experiment generation the fields were filled from: they are
+    /// filled again when either changes (another selection, an edit, undo).
+    filled_for: (Vec<WellId>, u64),
+    /// Why the concentration typed was refused, shown under the field.
+    concentration_error: Option<String>,
+    /// Show the plate's readings in the wells instead of the concentrations.
+    pub show_od: bool,
 }
 
 impl Default for LayoutForm {
@@ -44,12 +51,14 @@ impl Default for LayoutForm {
             steps: "10".into(),
             direction: DilutionDirection::Decreasing,
             axis: SeriesAxis::AlongRows,
-            template_a: "K562".into(),
-            template_b: "K562/FLM".into(),
+            template_a: String::new(),
+            template_b: String::new(),
             template_drug: String::new(),
             template_top: "50".into(),
             template_fold: "3".into(),
-            filled_for: Vec::new(),
+            filled_for: (Vec::new(), 0),
+            concentration_error: None,
+            show_od: false,
         }
     }
 }
@@ -94,7 +103,14 @@ fn line_index(layout: &Layout, line: &str) -> usize {
     lines.iter().position(|l| *l == line).unwrap_or(0)
 }
 
-fn cell_look(layout: &Layout, well: WellId, unit: &str, excluded: bool) -> CellLook {
+fn cell_look(
+    layout: &Layout,
+    well: WellId,
+    unit: &str,
+    excluded: bool,
+    raw: Option<(&str, &RawWell)>,
+    show_od: bool,
+) -> CellLook {
     let info = layout.well(well);
     let mut fill = role_color(info.role);
     if info.role == WellRole::Treated
@@ -107,6 +123,12 @@ fn cell_look(layout: &Layout, well: WellId, unit: &str, excluded: bool) -> CellL
         fill = light.lerp_to_gamma(dark, t);
     }
     let text = match info.role {
+        _ if show_od => raw.map_or_else(String::new, |(_, r)| {
+            r.flag
+                .clone()
+                .or_else(|| r.value.map(super::raw::od_text))
+                .unwrap_or_default()
+        }),
         WellRole::Treated | WellRole::Background => {
             info.concentration.map_or_else(|| "?".into(), conc_short)
         }
@@ -133,6 +155,13 @@ fn cell_look(layout: &Layout, well: WellId, unit: &str, excluded: bool) -> CellL
     if let Some(r) = info.replicate {
         tip.push(format!("replicate: {r}"));
     }
+    if let Some((label, r)) = raw {
+        match (&r.flag, r.value) {
+            (Some(flag), _) => tip.push(format!("{label}: {flag} (reader flag, no value)")),
+            (None, Some(v)) => tip.push(format!("{label}: {}", super::raw::od_text(v))),
+            (None, None) => {}
+        }
+    }
     CellLook {
         fill,
         text,
@@ -148,11 +177,13 @@ fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str) -> (
     let mut clear = false;
     ui.horizontal(|ui| {
         let l = ui.add_sized([80.0, 20.0], egui::Label::new(label));
+        // Room for the field beside the label and the Set and Clear buttons.
+        let field = (ui.available_width() - 110.0).clamp(60.0, 130.0);
         let edit = ui
             .add(
                 egui::TextEdit::singleline(value)
                     .hint_text(hint)
-                    .desired_width(130.0),
+                    .desired_width(field),
             )
             .labelled_by(l.id);
         if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
@@ -176,12 +207,77 @@ fn text_row(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str) -> (
     (apply, clear)
 }
 
+/// The two-line triplicate template's fields and its button: the lines get the names the
+/// user types (nothing is applied until both are given).
+pub fn template_form_ui(ui: &mut egui::Ui, form: &mut LayoutForm, commands: &mut Vec<Command>) {
+    egui::Grid::new("template")
+        .num_columns(2)
+        .spacing([8.0, 4.0])
+        .show(ui, |ui| {
+            for (label, value, hint) in [
+                ("Parental line", &mut form.template_a, "e.g. K562"),
+                ("Resistant line", &mut form.template_b, "e.g. K562/FLM"),
+                ("Drug", &mut form.template_drug, "optional"),
+                ("Top", &mut form.template_top, ""),
+                ("Fold", &mut form.template_fold, ""),
+            ] {
+                let l = ui.label(format!("Template {}", label.to_lowercase()));
+                ui.add(
+                    egui::TextEdit::singleline(value)
+                        .hint_text(hint)
+                        .desired_width(120.0),
+                )
+                .labelled_by(l.id);
+                ui.end_row();
+            }
+        });
+    let (line_a, line_b) = (form.template_a.trim(), form.template_b.trim());
+    let template = match (
+        parse_number(&form.template_top),
+        parse_number(&form.template_fold),
+    ) {
+        (Some(top), Some(fold))
+            if top > 0.0
+                && fold > 1.0
+                && !line_a.is_empty()
+                && !line_b.is_empty()
+                && line_a != line_b =>
+        {
+            Some(Command::ApplyTemplate {
+                line_a: line_a.to_string(),
+                line_b: line_b.to_string(),
+                drug: nonempty(&form.template_drug),
+                top,
+                fold,
+            })
+        }
+        _ => None,
+    };
+    match template {
+        Some(command) => {
+            if ui.button("Apply template to this plate").clicked() {
+                commands.push(command);
+            }
+        }
+        None => {
+            ui.label(
+                RichText::new("Type two different line names; top > 0, fold > 1")
+                    .small()
+                    .color(widgets::WARN),
+            );
+        }
+    }
+}
+
 /// The editor of the active plate's layout.
 #[allow(clippy::too_many_lines, clippy::too_many_arguments)]
 pub fn layout_editor_ui(
     ui: &mut egui::Ui,
     input: &PlateInput,
     analysis: Option<&Analysis>,
+    raw: Option<&RawValues>,
+    generation: u64,
+    analysis_error: Option<&str>,
     selection: &std::collections::BTreeSet<WellId>,
     can_undo: Option<&str>,
     can_redo: Option<&str>,
@@ -193,7 +289,7 @@ pub fn layout_editor_ui(
     let layout = &input.layout;
     let unit = layout.unit.symbol();
     let selected: Vec<WellId> = selection.iter().copied().collect();
-    if form.filled_for != selected {
+    if form.filled_for.0 != selected || form.filled_for.1 != generation {
         form.line = shared(layout, &selected, |w| w.line.clone())
             .flatten()
             .unwrap_or_default();
@@ -207,12 +303,15 @@ pub fn layout_editor_ui(
             .flatten()
             .map(|c| format!("{c}"))
             .unwrap_or_default();
-        form.filled_for.clone_from(&selected);
+        form.filled_for = (selected.clone(), generation);
+        form.concentration_error = None;
     }
 
+    let tools_width = (ui.available_width() * 0.42).clamp(290.0, 370.0);
     egui::Panel::right("layout-tools")
-        .resizable(false)
-        .exact_size(370.0)
+        .resizable(true)
+        .default_size(tools_width)
+        .min_size(260.0)
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.horizontal(|ui| {
@@ -264,13 +363,31 @@ pub fn layout_editor_ui(
                 let (a, c) = text_row(ui, &format!("Conc. ({unit})"), &mut form.concentration, "e.g. 5.5");
                 if a {
                     match parse_number(&form.concentration) {
-                        Some(v) if v >= 0.0 => commands.push(Command::EditWells(LayoutEdit::Concentration(Some(v)))),
-                        _ => commands.push(Command::EditWells(LayoutEdit::Concentration(None))),
+                        Some(v) if v >= 0.0 => {
+                            form.concentration_error = None;
+                            commands.push(Command::EditWells(LayoutEdit::Concentration(Some(v))));
+                        }
+                        _ if form.concentration.trim().is_empty() => {
+                            form.concentration_error = Some("type a number, or use Clear to remove the concentration".into());
+                        }
+                        _ => {
+                            form.concentration_error = Some(format!(
+                                "“{}” is not a concentration: type a number ≥ 0 in {unit} (e.g. 5.5 or 0.05); nothing was changed",
+                                form.concentration.trim()
+                            ));
+                        }
                     }
                 }
                 if c {
+                    form.concentration_error = None;
                     commands.push(Command::EditWells(LayoutEdit::Concentration(None)));
                 }
+                // One line is always kept for the message, so nothing below it moves.
+                let message = form.concentration_error.clone().unwrap_or_default();
+                ui.add(
+                    egui::Label::new(RichText::new(message.clone()).small().color(widgets::WARN)).truncate(),
+                )
+                .on_hover_text(message);
                 ui.horizontal(|ui| {
                     let l = ui.add_sized([80.0, 20.0], egui::Label::new("Unit"));
                     let mut unit_value = layout.unit;
@@ -326,8 +443,15 @@ pub fn layout_editor_ui(
                         let series = crate::layout::dilution_series(spec.top, spec.fold, spec.steps, spec.direction);
                         let preview: Vec<String> = series.iter().map(|c| conc_short(*c)).collect();
                         ui.label(RichText::new(format!("{} {unit}", preview.join(", "))).small().weak());
-                        if ui.button("Apply series to selection").clicked() {
+                        let problem = super::app::series_problem(&selected, &spec);
+                        if ui
+                            .add_enabled(problem.is_none() && !selected.is_empty(), egui::Button::new("Apply series to selection"))
+                            .clicked()
+                        {
                             commands.push(Command::ApplyDilution(spec));
+                        }
+                        if let Some(problem) = problem {
+                            ui.add(egui::Label::new(RichText::new(format!("⚠ {problem}")).small().color(widgets::WARN)).wrap());
                         }
                     }
                     None => {
@@ -338,40 +462,7 @@ pub fn layout_editor_ui(
                 ui.separator();
                 ui.label(RichText::new("Template: two lines in triplicate").strong())
                     .on_hover_text("Rows B–D the parental line, E–G the resistant line; column 1 blank, column 2 vehicle, columns 3–12 a 10-step dilution; rows A and H empty.");
-                egui::Grid::new("template").num_columns(2).spacing([8.0, 4.0]).show(ui, |ui| {
-                    for (label, value) in [
-                        ("Parental line", &mut form.template_a),
-                        ("Resistant line", &mut form.template_b),
-                        ("Drug", &mut form.template_drug),
-                        ("Top", &mut form.template_top),
-                        ("Fold", &mut form.template_fold),
-                    ] {
-                        let l = ui.label(format!("Template {}", label.to_lowercase()));
-                        ui.add(egui::TextEdit::singleline(value).desired_width(120.0)).labelled_by(l.id);
-                        ui.end_row();
-                    }
-                });
-                let (line_a, line_b) = (form.template_a.trim(), form.template_b.trim());
-                let template = match (parse_number(&form.template_top), parse_number(&form.template_fold)) {
-                    (Some(top), Some(fold)) if top > 0.0 && fold > 1.0 && !line_a.is_empty() && !line_b.is_empty() && line_a != line_b => Some(Command::ApplyTemplate {
-                        line_a: line_a.to_string(),
-                        line_b: line_b.to_string(),
-                        drug: nonempty(&form.template_drug),
-                        top,
-                        fold,
-                    }),
-                    _ => None,
-                };
-                match template {
-                    Some(command) => {
-                        if ui.button("Apply template to this plate").clicked() {
-                            commands.push(command);
-                        }
-                    }
-                    None => {
-                        ui.label(RichText::new("Two different line names, top > 0, fold > 1").small().color(widgets::WARN));
-                    }
-                }
+                template_form_ui(ui, form, commands);
                 ui.separator();
                 ui.horizontal(|ui| {
                     if ui.button("Import layout CSV…").on_hover_text("Read a plater-format layout").clicked() {
@@ -387,18 +478,31 @@ pub fn layout_editor_ui(
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.label(RichText::new("Layout").strong());
-            ui.label(RichText::new("click, ctrl-click or drag to select; click a row/column header for the whole row/column; shift adds").small().weak());
+            // Truncated: a long hint must not widen the panel past the window (the grid is
+            // sized from the panel's width).
+            let hint = "click, ctrl-click or drag to select; click a row/column header for the whole row/column; shift adds";
+            ui.add(egui::Label::new(RichText::new(hint).small().weak()).truncate()).on_hover_text(hint);
         });
-        match layout.validate(require_blanks) {
-            Ok(()) => {
-                ui.label(RichText::new("✔ layout is complete").color(widgets::PASS));
-            }
-            Err(e) => {
-                ui.label(RichText::new(format!("⚠ {e}")).color(widgets::WARN));
-            }
-        }
+        // One line, always: a message never moves the grid under the pointer. The whole
+        // text is on hover.
+        let (message, color) = match (layout.validate(require_blanks), analysis_error) {
+            (Err(e), _) => (format!("⚠ {e}"), widgets::WARN),
+            (Ok(()), Some(error)) => (format!("⚠ Cannot analyse: {error}"), widgets::WARN),
+            (Ok(()), None) => ("✔ layout is complete".to_string(), widgets::PASS),
+        };
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut form.show_od, format!("Show {} in the wells", raw.map_or("OD", |r| r.label.as_str())))
+                .on_hover_text("The plate's readings instead of the concentrations, to see the data while painting the layout");
+            ui.add(egui::Label::new(RichText::new(message.clone()).color(color)).truncate())
+                .on_hover_text(message);
+        });
         let excluded = &input.excluded;
-        let look = |well: WellId| cell_look(layout, well, unit, excluded.contains_key(&well));
+        let show_od = form.show_od;
+        let label = raw.map_or("OD", |r| r.label.as_str());
+        let look = |well: WellId| {
+            let raw_well = raw.and_then(|r| r.wells.get(&well)).map(|w| (label, w));
+            cell_look(layout, well, unit, excluded.contains_key(&well), raw_well, show_od)
+        };
         let size = egui::vec2(ui.available_width(), ui.available_height() - 70.0);
         let events = plate_grid_ui(ui, "layout", input.plate.shape, size, &look, &|w| selection.contains(&w), drag);
         for (wells, mode) in events.selection_changes(input.plate.shape) {
@@ -430,7 +534,11 @@ pub fn layout_editor_ui(
                 .curves
                 .iter()
                 .map(|c| format!("{}: IC50 {}", c.dose_response.label, widgets::ic50_with_ci(&c.fit, analysis.settings.ci_method)))
-                .chain(analysis.comparisons.iter().map(|c| c.ratio.map_or_else(|| format!("RI {}", c.status), |r| format!("RI {}", crate::report::format_number(r)))))
+                .chain(analysis.comparisons.iter().map(|c| match (c.ratio, &c.ratio_bound) {
+                    (Some(r), _) => format!("RI {}", crate::report::format_number(r)),
+                    (None, Some(bound)) => format!("RI {}", widgets::round_bound(bound)),
+                    (None, None) => format!("RI not determined ({})", widgets::human_codes(&c.status)),
+                }))
                 .collect();
             ui.label(RichText::new(format!("Live: {}", parts.join(" · "))).small());
         }

@@ -15,6 +15,7 @@ pub mod files;
 pub mod jobs;
 pub mod layout_editor;
 pub mod plate_view;
+pub mod raw;
 pub mod results_view;
 pub mod view;
 pub mod widgets;
@@ -186,29 +187,67 @@ impl Window {
     }
 }
 
-/// Prints warnings and errors (e.g. why a file dialog could not open) to stderr.
-struct StderrLogger;
+/// The log file's name in the data folder.
+pub const LOG_FILE: &str = "platefit.log";
+/// The log is started afresh when it grows past this.
+const LOG_MAX_BYTES: u64 = 1 << 20;
+/// The application id: the desktop entry's name, the Wayland app id and the X11 class.
+pub const APP_ID: &str = "org.platefit.Platefit";
+/// The window icon (the 256-pixel PNG of `assets/icons/platefit.svg`).
+pub const ICON_PNG: &[u8] = include_bytes!("../../assets/icons/platefit-256.png");
 
-impl log::Log for StderrLogger {
+/// Prints warnings and errors (e.g. why a file dialog could not open) to stderr and appends
+/// them to the log file in the data folder.
+struct Logger {
+    file: std::sync::Mutex<Option<std::fs::File>>,
+}
+
+impl log::Log for Logger {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
         metadata.level() <= log::Level::Warn
     }
 
     fn log(&self, record: &log::Record<'_>) {
         if self.enabled(record.metadata()) {
-            eprintln!(
+            let line = format!(
                 "platefit [{}] {}: {}",
                 record.level(),
                 record.target(),
                 record.args()
             );
+            eprintln!("{line}");
+            if let Ok(mut file) = self.file.lock()
+                && let Some(file) = file.as_mut()
+            {
+                use std::io::Write as _;
+                let seconds = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let _ = writeln!(file, "{seconds} {line}");
+            }
         }
     }
 
     fn flush(&self) {}
 }
 
-static LOGGER: StderrLogger = StderrLogger;
+static LOGGER: Logger = Logger {
+    file: std::sync::Mutex::new(None),
+};
+
+/// Opens the log file for appending (a fresh one when the old one is large).
+fn open_log(dir: &std::path::Path) -> Option<std::fs::File> {
+    std::fs::create_dir_all(dir).ok()?;
+    let path = dir.join(LOG_FILE);
+    let large = std::fs::metadata(&path).is_ok_and(|m| m.len() > LOG_MAX_BYTES);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(!large)
+        .write(true)
+        .truncate(large)
+        .open(path)
+        .ok()
+}
 
 /// Opens the window.
 ///
@@ -216,6 +255,9 @@ static LOGGER: StderrLogger = StderrLogger;
 /// The window cannot be created.
 pub fn run(launch: Launch) -> anyhow::Result<()> {
     let process_start = Instant::now();
+    if let Ok(mut file) = LOGGER.file.lock() {
+        *file = files::default_data_dir().as_deref().and_then(open_log);
+    }
     if log::set_logger(&LOGGER).is_ok() {
         log::set_max_level(log::LevelFilter::Warn);
     }
@@ -256,10 +298,21 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("platefit")
+            .with_app_id(APP_ID)
             .with_inner_size(size)
             .with_min_inner_size([900.0, 600.0])
             .with_drag_and_drop(true),
         ..eframe::NativeOptions::default()
+    };
+    let options = match eframe::icon_data::from_png_bytes(ICON_PNG) {
+        Ok(icon) => eframe::NativeOptions {
+            viewport: options.viewport.with_icon(icon),
+            ..options
+        },
+        Err(e) => {
+            log::warn!("the window icon cannot be decoded: {e}");
+            options
+        }
     };
     eframe::run_native(
         "platefit",

@@ -11,6 +11,7 @@ use crate::normalize::{SATURATION_OD, WellValues};
 use crate::plate::WellId;
 
 use super::command::Command;
+use super::raw::{RawValues, RawWell};
 use super::view::ViewState;
 use super::widgets::{self, CellLook, heat_color, num, plate_grid_ui, role_color, role_name};
 
@@ -27,11 +28,12 @@ pub enum PlateMode {
 }
 
 impl PlateMode {
-    fn label(self) -> &'static str {
+    /// The tab's name; `od` names the absorbance shown (e.g. `A450 − A630`).
+    fn label(self, od: &str) -> String {
         match self {
-            Self::Absorbance => "OD",
-            Self::Corrected => "Corrected OD",
-            Self::Viability => "% viability",
+            Self::Absorbance => od.to_string(),
+            Self::Corrected => "blank-corrected".into(),
+            Self::Viability => "% viability".into(),
         }
     }
 
@@ -45,7 +47,14 @@ impl PlateMode {
 }
 
 /// Hover text of a well: position, layout, every number, flags.
-fn tooltip(input: &PlateInput, values: Option<&WellValues>, well: WellId, unit: &str) -> String {
+fn tooltip(
+    input: &PlateInput,
+    values: Option<&WellValues>,
+    raw: Option<&RawWell>,
+    od: &str,
+    well: WellId,
+    unit: &str,
+) -> String {
     let info = input.layout.well(well);
     let mut lines = vec![format!("{well} — {}", role_name(info.role))];
     if let Some(line) = &info.line {
@@ -60,8 +69,16 @@ fn tooltip(input: &PlateInput, values: Option<&WellValues>, well: WellId, unit: 
     if let Some(c) = info.concentration {
         lines.push(format!("concentration: {} {unit}", widgets::conc_short(c)));
     }
+    if values.is_none()
+        && let Some(r) = raw
+    {
+        lines.push(format!("{od}: {}", num(r.value)));
+        if let Some(flag) = &r.flag {
+            lines.push(format!("reader flag: {flag} (no value; left out)"));
+        }
+    }
     if let Some(v) = values {
-        lines.push(format!("OD: {}", num(v.absorbance)));
+        lines.push(format!("{od}: {}", num(v.absorbance)));
         if v.corrected.is_some() {
             lines.push(format!("blank-corrected OD: {}", num(v.corrected)));
         }
@@ -88,34 +105,64 @@ pub fn plate_view_ui(
     ui: &mut egui::Ui,
     input: &PlateInput,
     plate: Option<&PlateAnalysis>,
+    raw: Option<&RawValues>,
     plate_index: usize,
     unit: &str,
     selection: &std::collections::BTreeSet<WellId>,
     view: &mut ViewState,
     commands: &mut Vec<Command>,
 ) {
-    ui.horizontal(|ui| {
+    let od = raw.map_or("OD", |r| r.label.as_str());
+    // Without an analysis (no layout yet, or one that cannot be analysed) the plate shows
+    // its readings; the other views need the layout.
+    let mode = if plate.is_some() {
+        view.plate_mode
+    } else {
+        PlateMode::Absorbance
+    };
+    ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Plate").strong());
-        for mode in [
+        for m in [
             PlateMode::Absorbance,
             PlateMode::Corrected,
             PlateMode::Viability,
         ] {
-            ui.selectable_value(&mut view.plate_mode, mode, mode.label());
+            let response = ui.add_enabled(
+                plate.is_some() || m == PlateMode::Absorbance,
+                egui::Button::selectable(mode == m, m.label(od)),
+            );
+            if response.clicked() {
+                view.plate_mode = m;
+            }
+            if m == PlateMode::Absorbance {
+                response.on_hover_text(format!(
+                    "The plate as read: {od} (the analysed read minus the reference read)"
+                ));
+            } else if plate.is_none() {
+                response.on_disabled_hover_text("needs a layout with blank and vehicle wells");
+            }
         }
     });
-    let Some(plate) = plate else {
-        ui.label("The plate is being analysed…");
-        return;
-    };
-    let wells = &plate.normalized.wells;
+    let wells: &[WellValues] = plate.map_or(&[], |p| p.normalized.wells.as_slice());
     let find = |well: WellId| wells.iter().find(|v| v.well == well);
-    let mode = view.plate_mode;
+    let raw_of = |well: WellId| raw.and_then(|r| r.wells.get(&well));
+    let value_of = |well: WellId| -> (Option<f64>, Option<String>) {
+        match find(well) {
+            Some(v) => (mode.value(v), v.flag.clone()),
+            None if plate.is_none() => {
+                raw_of(well).map_or((None, None), |r| (r.value, r.flag.clone()))
+            }
+            None => (None, None),
+        }
+    };
+    let shows = |well: WellId| plate.is_none() || input.layout.well(well).role != WellRole::Empty;
     let range = {
-        let values: Vec<f64> = wells
-            .iter()
-            .filter(|v| v.role != WellRole::Empty)
-            .filter_map(|v| mode.value(v))
+        let values: Vec<f64> = input
+            .plate
+            .shape
+            .wells()
+            .filter(|w| shows(*w))
+            .filter_map(|w| value_of(w).0)
             .filter(|v| v.is_finite())
             .collect();
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -129,18 +176,16 @@ pub fn plate_view_ui(
     let look = |well: WellId| -> CellLook {
         let info = input.layout.well(well);
         let values = find(well);
-        let value = values.and_then(|v| mode.value(v));
+        let (value, flag) = value_of(well);
         let fill = match value {
-            Some(v) if info.role != WellRole::Empty => {
-                heat_color((v - range.0) / (range.1 - range.0))
-            }
+            Some(v) if shows(well) => heat_color((v - range.0) / (range.1 - range.0)),
             Some(_) => Color32::from_gray(225),
             None => Color32::from_gray(245),
         };
-        let text = match (values.and_then(|v| v.flag.clone()), value) {
+        let text = match (flag.clone(), value) {
             (Some(flag), _) => flag,
-            (None, Some(v)) if mode == PlateMode::Viability => format!("{v:.0}"),
-            (None, Some(v)) => format!("{v:.3}"),
+            (None, Some(v)) if mode == PlateMode::Viability => whole_number(v),
+            (None, Some(v)) => super::raw::od_text(v),
             (None, None) => String::new(),
         };
         CellLook {
@@ -148,10 +193,10 @@ pub fn plate_view_ui(
             text,
             strip: (info.role != WellRole::Empty).then(|| role_color(info.role)),
             crossed: input.excluded.contains_key(&well),
-            flagged: values.is_some_and(|v| {
-                v.flag.is_some() || v.absorbance.is_some_and(|a| a >= SATURATION_OD)
-            }),
-            tooltip: tooltip(input, values, well, unit),
+            flagged: flag.is_some()
+                || values.is_some_and(|v| v.absorbance.is_some_and(|a| a >= SATURATION_OD))
+                || (plate.is_none() && value.is_some_and(|a| a >= SATURATION_OD)),
+            tooltip: tooltip(input, values, raw_of(well), od, well, unit),
         }
     };
     let available = vec2(
@@ -181,7 +226,12 @@ pub fn plate_view_ui(
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
         ui.label(
-            RichText::new(format!("{} {}", mode.label(), widgets::num(Some(range.0)))).small(),
+            RichText::new(format!(
+                "{} {}",
+                mode.label(od),
+                widgets::num(Some(range.0))
+            ))
+            .small(),
         );
         for i in 0..=8 {
             let (rect, _) = ui.allocate_exact_size(vec2(10.0, 10.0), egui::Sense::hover());
@@ -224,6 +274,9 @@ pub fn plate_view_ui(
             ui.label(RichText::new("· widen the panel or hover a well for its value").small());
         }
     });
+    let Some(plate) = plate else {
+        return;
+    };
     if !plate.normalized.qc.flagged_wells.is_empty()
         || !plate.normalized.qc.saturated_wells.is_empty()
     {
@@ -248,4 +301,10 @@ pub fn plate_view_ui(
                 .color(widgets::WARN),
         );
     }
+}
+
+/// A percentage rounded to a whole number, never `-0`.
+fn whole_number(value: f64) -> String {
+    let text = format!("{value:.0}");
+    if text == "-0" { "0".into() } else { text }
 }

@@ -25,15 +25,24 @@ pub fn ri_text(comparison: &Comparison) -> String {
             );
             format!("{}{ci}", format_number(r))
         }
-        (None, Some(bound)) => bound.clone(),
-        (None, None) => format!("not determined ({})", comparison.status),
+        (None, Some(bound)) => super::widgets::round_bound(bound),
+        (None, None) => format!(
+            "not determined ({})",
+            super::widgets::human_codes(&comparison.status)
+        ),
+    };
+    // "RI … > 747", not "RI … = > 747".
+    let relation = if ratio.starts_with(['<', '>']) {
+        ""
+    } else {
+        "= "
     };
     let p = comparison.p_value.map_or_else(
         || "p not computable".to_string(),
         |p| format!("p {}", format_p(p)),
     );
     format!(
-        "RI {} vs {} = {ratio}; IC50s differ: {p}",
+        "RI {} vs {} {relation}{ratio}; IC50s differ: {p}",
         comparison.test, comparison.reference
     )
 }
@@ -44,8 +53,8 @@ pub fn qc_text(qc: &PlateQc) -> String {
     format!(
         "Z' {} · vehicle CV {} % · blank CV {} % · S/B {} · blank {}",
         num(qc.z_prime),
-        num(qc.vehicle_cv_pct),
-        num(qc.blank_cv_pct),
+        super::widgets::percent(qc.vehicle_cv_pct),
+        super::widgets::percent(qc.blank_cv_pct),
         num(qc.signal_to_blank),
         num(qc.blank_mean)
     )
@@ -156,7 +165,7 @@ pub fn results_ui(
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui
                 .button("📋 Copy table")
-                .on_hover_text("Copy as tab-separated text; pastes into Excel and Prism")
+                .on_hover_text("Copy to the system clipboard as tab-separated text (Ctrl+Shift+C); pastes into Excel and Prism")
                 .clicked()
             {
                 commands.push(Command::CopyResults);
@@ -224,11 +233,8 @@ pub fn results_ui(
                         if let Some(problem) = &curve.problem {
                             explain.push_str(&format!("\n{problem}"));
                         }
-                        ui.label(
-                            RichText::new(format!("{} ℹ", fit.status.as_str().replace('_', " ")))
-                                .color(color),
-                        )
-                        .on_hover_text(explain);
+                        ui.label(RichText::new(format!("{} ℹ", fit.status.label())).color(color))
+                            .on_hover_text(explain);
                         ui.end_row();
                     }
                 });

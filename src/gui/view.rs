@@ -40,6 +40,10 @@ pub struct ViewState {
     pub rename: Option<(u64, String)>,
     /// Window title last sent.
     pub title: String,
+    /// The message log window is open.
+    pub show_log: bool,
+    /// The About window is open.
+    pub show_about: bool,
 }
 
 const SHORTCUT_UNDO: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Z);
@@ -48,6 +52,9 @@ const SHORTCUT_REDO: KeyboardShortcut =
 const SHORTCUT_REDO_Y: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Y);
 const SHORTCUT_SAVE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
 const SHORTCUT_OPEN: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+/// Copy the table of the view shown (Ctrl+C stays with text fields and selections).
+pub const SHORTCUT_COPY_TABLE: KeyboardShortcut =
+    KeyboardShortcut::new(Modifiers::COMMAND.plus(Modifiers::SHIFT), Key::C);
 
 impl App {
     /// Draws the whole window into `ui` and applies what the user did.
@@ -65,14 +72,17 @@ impl App {
         self.input_commands(&ctx, &mut commands);
 
         let mut view = std::mem::take(&mut self.view);
-        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut commands));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui, &mut commands));
+        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut view, &mut commands));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui, &mut view, &mut commands));
         if self.docs.is_empty() {
             egui::CentralPanel::default().show(ui, |ui| self.start_ui(ui, &mut commands));
         } else {
+            // Narrow windows (down to the 900-point minimum) give the views more room.
+            let window_width = ctx.content_rect().width();
             egui::Panel::left("experiments")
                 .resizable(true)
-                .default_size(270.0)
+                .default_size((window_width * 0.2).clamp(200.0, 270.0))
+                .min_size(160.0)
                 .show(ui, |ui| {
                     egui::ScrollArea::vertical().show(ui, |ui| {
                         self.experiments_ui(ui, &mut view, &mut commands);
@@ -85,17 +95,32 @@ impl App {
                 Tab::Layout => self.layout_tab_ui(ui, &mut view, &mut commands),
                 Tab::Compare => {
                     egui::CentralPanel::default().show(ui, |ui| {
-                        let analyses: Vec<&crate::analysis::Analysis> = self
-                            .docs
-                            .iter()
-                            .filter_map(|d| d.analysis.as_ref())
-                            .collect();
-                        super::experiments::compare_ui(ui, &analyses, self.active, &mut commands);
+                        let mut analyses = Vec::new();
+                        let mut docs = Vec::new();
+                        let mut colors = Vec::new();
+                        for (i, d) in self.docs.iter().enumerate() {
+                            if let Some(a) = &d.analysis {
+                                analyses.push(a);
+                                docs.push(i);
+                                colors.push(widgets::experiment_color(d.color));
+                            }
+                        }
+                        super::experiments::compare_ui(
+                            ui,
+                            &analyses,
+                            &docs,
+                            &colors,
+                            self.active,
+                            &mut commands,
+                        );
                     });
                 }
             }
         }
         self.dialogs_ui(&ctx, &mut commands);
+        self.remove_dialog_ui(&ctx, &mut commands);
+        self.log_window(&ctx, &mut view);
+        self.about_window(&ctx, &mut view);
         self.drop_overlay(&ctx);
         let title = self.window_title();
         if title != view.title {
@@ -108,7 +133,8 @@ impl App {
             self.apply(command);
         }
         if let Some(text) = self.clipboard_out.take() {
-            ctx.copy_text(text);
+            ctx.copy_text(text.clone());
+            self.last_copied = Some(text);
         }
         if self.close_now {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -150,6 +176,13 @@ impl App {
             }
             if i.consume_shortcut(&SHORTCUT_OPEN) {
                 commands.push(Command::OpenFilesDialog);
+            }
+            if !self.docs.is_empty() && i.consume_shortcut(&SHORTCUT_COPY_TABLE) {
+                commands.push(if self.tab == Tab::Compare {
+                    Command::CopyComparison
+                } else {
+                    Command::CopyResults
+                });
             }
         });
         let dropped: Vec<std::path::PathBuf> = ctx.input(|i| {
@@ -195,7 +228,7 @@ impl App {
         }
     }
 
-    fn menu_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    fn menu_ui(&self, ui: &mut egui::Ui, view: &mut ViewState, commands: &mut Vec<Command>) {
         egui::MenuBar::new().ui(ui, |ui| {
             // File, Edit, Export, then the views.
             ui.menu_button("File", |ui| {
@@ -210,6 +243,15 @@ impl App {
                 }
                 if ui.button("Open sample experiment").clicked() {
                     commands.push(Command::OpenSample);
+                }
+                if ui
+                    .add_enabled(
+                        !self.docs.is_empty(),
+                        egui::Button::new("Add plate files or a project to this project…"),
+                    )
+                    .clicked()
+                {
+                    commands.push(Command::AddFilesDialog);
                 }
                 ui.separator();
                 if ui
@@ -234,12 +276,15 @@ impl App {
             });
             ui.menu_button("Edit", |ui| {
                 let doc = self.active_doc();
-                let undo = doc.and_then(Doc::undo_label);
+                let undo = self.undo_label();
                 let redo = doc.and_then(Doc::redo_label);
                 if ui
                     .add_enabled(
                         undo.is_some(),
-                        egui::Button::new(format!("Undo {}  (Ctrl+Z)", undo.unwrap_or(""))),
+                        egui::Button::new(format!(
+                            "Undo {}  (Ctrl+Z)",
+                            undo.as_deref().unwrap_or("")
+                        )),
                     )
                     .clicked()
                 {
@@ -255,14 +300,20 @@ impl App {
                     commands.push(Command::Redo);
                 }
                 ui.separator();
+                let (copy, command) = if self.tab == Tab::Compare {
+                    ("Copy comparison table", Command::CopyComparison)
+                } else {
+                    ("Copy results table", Command::CopyResults)
+                };
                 if ui
                     .add_enabled(
                         self.active_analysis().is_some(),
-                        egui::Button::new("Copy results table"),
+                        egui::Button::new(copy).shortcut_text("Ctrl+Shift+C"),
                     )
+                    .on_hover_text("Tab-separated text on the system clipboard: paste into Excel, Prism or a text editor")
                     .clicked()
                 {
-                    commands.push(Command::CopyResults);
+                    commands.push(command);
                 }
             });
             ui.menu_button("Export", |ui| {
@@ -282,6 +333,14 @@ impl App {
                     }
                 }
             });
+            ui.menu_button("Help", |ui| {
+                if ui.button("About platefit").clicked() {
+                    view.show_about = true;
+                }
+                if ui.button("Messages of this session").clicked() {
+                    view.show_log = true;
+                }
+            });
             if !self.docs.is_empty() {
                 ui.separator();
                 for (tab, label) in [
@@ -297,7 +356,7 @@ impl App {
         });
     }
 
-    fn status_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+    fn status_ui(&self, ui: &mut egui::Ui, view: &mut ViewState, commands: &mut Vec<Command>) {
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if self.is_busy() {
                 ui.spinner();
@@ -312,7 +371,15 @@ impl App {
                     .weak(),
                 );
             }
-            if let Some(status) = &self.status {
+            if !self.log.is_empty()
+                && ui
+                    .small_button(format!("Messages ({})", self.log.len()))
+                    .on_hover_text("Every message of this session, in full")
+                    .clicked()
+            {
+                view.show_log = !view.show_log;
+            }
+            if let Some(status) = self.visible_status() {
                 if ui
                     .small_button("×")
                     .on_hover_text("Dismiss message")
@@ -335,8 +402,76 @@ impl App {
                     )
                     .on_hover_text(&status.text);
                 });
+                // Repaint when it expires, so it disappears without input.
+                ui.ctx()
+                    .request_repaint_after(status.lifetime().saturating_sub(status.at.elapsed()));
             }
         });
+    }
+
+    /// Help › About: version, licence, how to cite, where the app keeps its files.
+    fn about_window(&self, ctx: &egui::Context, view: &mut ViewState) {
+        if !view.show_about {
+            return;
+        }
+        let mut open = view.show_about;
+        egui::Window::new("About platefit")
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(520.0)
+            .show(ctx, |ui| {
+                for line in about_lines(self.data_dir()) {
+                    match line {
+                        AboutLine::Heading(t) => {
+                            ui.add_space(4.0);
+                            ui.label(RichText::new(t).strong());
+                        }
+                        AboutLine::Text(t) => {
+                            ui.add(egui::Label::new(t).wrap().selectable(true));
+                        }
+                    }
+                }
+            });
+        view.show_about = open;
+    }
+
+    /// The message log: every message of the session, newest first, selectable.
+    fn log_window(&self, ctx: &egui::Context, view: &mut ViewState) {
+        if !view.show_log {
+            return;
+        }
+        let mut open = true;
+        egui::Window::new("Messages")
+            .open(&mut open)
+            .default_size([560.0, 300.0])
+            .show(ctx, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    let now = std::time::Instant::now();
+                    for status in self.log.iter().rev() {
+                        let ago = now.duration_since(status.at).as_secs();
+                        let about = status
+                            .doc
+                            .and_then(|id| self.docs.iter().find(|d| d.id == id))
+                            .map(|d| format!(" [{}]", d.experiment.name))
+                            .unwrap_or_default();
+                        let text = format!(
+                            "{}{} s ago{about}: {}",
+                            if status.is_error { "⚠ " } else { "" },
+                            ago,
+                            status.text
+                        );
+                        let mut rich = RichText::new(text);
+                        if status.is_error {
+                            rich = rich.color(Color32::from_rgb(198, 40, 40));
+                        }
+                        ui.add(egui::Label::new(rich).wrap().selectable(true));
+                        ui.separator();
+                    }
+                });
+            });
+        if !open {
+            view.show_log = false;
+        }
     }
 
     fn start_ui(&self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
@@ -413,10 +548,10 @@ impl App {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui
                     .small_button("+ Add…")
-                    .on_hover_text("Add plate files as experiments")
+                    .on_hover_text("Add plate files, or the experiments of a .platefit project, to this project")
                     .clicked()
                 {
-                    commands.push(Command::OpenFilesDialog);
+                    commands.push(Command::AddFilesDialog);
                 }
             });
         });
@@ -425,7 +560,7 @@ impl App {
                 let (rect, _) =
                     ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
                 ui.painter()
-                    .rect_filled(rect, 2.0, widgets::experiment_color(i));
+                    .rect_filled(rect, 2.0, widgets::experiment_color(doc.color));
                 let mut text = RichText::new(&doc.experiment.name);
                 if doc.error.is_some() {
                     text = text.color(widgets::WARN);
@@ -442,10 +577,24 @@ impl App {
                     commands.push(Command::SelectExperiment(i));
                 }
                 response.context_menu(|ui| {
-                    if ui.button("Remove from project").clicked() {
+                    if ui.button("Remove from project…").clicked() {
                         commands.push(Command::RemoveExperiment(i));
                     }
                 });
+                if i == self.active {
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        if ui
+                            .small_button("🗑")
+                            .on_hover_text(format!(
+                                "Remove {} from the project…",
+                                doc.experiment.name
+                            ))
+                            .clicked()
+                        {
+                            commands.push(Command::RemoveExperiment(i));
+                        }
+                    });
+                }
             });
         }
         if let Some(doc) = self.active_doc() {
@@ -666,18 +815,18 @@ impl App {
             return;
         };
         let experiment = &doc.experiment;
+        let input = experiment.plates.get(self.active_plate);
+        let has_layout = input.is_some_and(|i| has_layout(&i.layout));
+        let raw = input.and_then(|i| super::raw::raw_values(i, &experiment.settings));
         let height = ui.available_height();
-        egui::Panel::bottom("results")
-            .resizable(true)
-            .default_size((height * 0.36).clamp(200.0, 420.0))
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .id_salt("results-v")
-                    .show(ui, |ui| {
-                        if let Some(error) = &doc.error {
-                            error_banner(ui, error, doc.analysis.is_some());
-                        }
-                        match &doc.analysis {
+        if has_layout {
+            egui::Panel::bottom("results")
+                .resizable(true)
+                .default_size((height * 0.36).clamp(200.0, 420.0))
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .id_salt("results-v")
+                        .show(ui, |ui| match &doc.analysis {
                             Some(analysis) => super::results_view::results_ui(
                                 ui,
                                 analysis,
@@ -690,38 +839,50 @@ impl App {
                                     ui.label("Analysing…");
                                 });
                             }
-                            None => {}
-                        }
-                    });
-            });
+                            None => {
+                                ui.label("No results: the layout cannot be analysed yet (see above the plot).");
+                            }
+                        });
+                });
+        }
         let width = ui.available_width();
         egui::Panel::right("plate")
             .resizable(true)
             .default_size((width * 0.38).clamp(300.0, 560.0))
             .show(ui, |ui| {
-                if let Some(input) = experiment.plates.get(self.active_plate) {
-                    let unit = input.layout.unit.symbol();
-                    let plate = doc
-                        .analysis
-                        .as_ref()
-                        .and_then(|a| a.plates.get(self.active_plate));
-                    plate_view_ui(
-                        ui,
-                        input,
-                        plate,
-                        self.active_plate,
-                        unit,
-                        &self.selection,
-                        view,
-                        commands,
-                    );
-                    if let Some(analysis) = &doc.analysis {
-                        ui.separator();
-                        super::results_view::qc_ui(ui, analysis);
-                    }
-                }
+                egui::ScrollArea::vertical()
+                    .id_salt("plate-v")
+                    .show(ui, |ui| {
+                        if let Some(input) = input {
+                            let unit = input.layout.unit.symbol();
+                            let plate = doc
+                                .analysis
+                                .as_ref()
+                                .filter(|_| has_layout)
+                                .and_then(|a| a.plates.get(self.active_plate));
+                            plate_view_ui(
+                                ui,
+                                input,
+                                plate,
+                                raw.as_ref(),
+                                self.active_plate,
+                                unit,
+                                &self.selection,
+                                view,
+                                commands,
+                            );
+                            if let Some(analysis) = doc.analysis.as_ref().filter(|_| has_layout) {
+                                ui.separator();
+                                super::results_view::qc_ui(ui, analysis);
+                            }
+                        }
+                    });
             });
         egui::CentralPanel::default().show(ui, |ui| {
+            if !has_layout {
+                no_layout_ui(ui, raw.as_ref(), view, commands);
+                return;
+            }
             // Wrapped, so that a narrow window moves the hint to a second line instead of
             // widening the panel under the plate view.
             ui.horizontal_wrapped(|ui| {
@@ -739,6 +900,12 @@ impl App {
                         .weak(),
                 );
             });
+            if let Some(error) = &doc.error {
+                error_banner(ui, error, doc.analysis.is_some());
+            }
+            if let Some(analysis) = &doc.analysis {
+                curve_problems_ui(ui, analysis);
+            }
             match &doc.analysis {
                 Some(analysis) => {
                     let mut plotted = std::mem::take(&mut view.plotted);
@@ -752,8 +919,14 @@ impl App {
                     );
                     view.plotted = plotted;
                 }
+                None if doc.error.is_some() => {
+                    ui.label("Fix the layout in the Layout tab; the curves appear as soon as it can be analysed.");
+                }
                 None => {
-                    ui.label("No curves yet.");
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label("Analysing…");
+                    });
                 }
             }
         });
@@ -766,14 +939,15 @@ impl App {
         let Some(input) = doc.experiment.plates.get(self.active_plate) else {
             return;
         };
-        if let Some(error) = &doc.error {
-            egui::Panel::top("layout-error")
-                .show(ui, |ui| error_banner(ui, error, doc.analysis.is_some()));
-        }
+        let raw = super::raw::raw_values(input, &doc.experiment.settings);
+        let analysis_error = doc.error.as_deref().filter(|_| has_layout(&input.layout));
         layout_editor_ui(
             ui,
             input,
             doc.analysis.as_ref(),
+            raw.as_ref(),
+            doc.generation,
+            analysis_error,
             &self.selection,
             doc.undo_label(),
             doc.redo_label(),
@@ -782,6 +956,35 @@ impl App {
             &mut view.layout_drag,
             commands,
         );
+    }
+
+    fn remove_dialog_ui(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
+        let Some(doc) = self
+            .pending_remove
+            .and_then(|id| self.docs.iter().find(|d| d.id == id))
+        else {
+            return;
+        };
+        let modal = egui::Modal::new(egui::Id::unique("confirm-remove")).show(ctx, |ui| {
+            ui.set_max_width(420.0);
+            ui.label(RichText::new("Remove experiment").strong().size(17.0));
+            ui.label(format!(
+                "Remove “{}” from the project? Its plate file stays on disk; Edit › Undo (Ctrl+Z) brings it back.",
+                doc.experiment.name
+            ));
+            ui.add_space(8.0);
+            ui.horizontal(|ui| {
+                if ui.button("Remove").clicked() {
+                    commands.push(Command::ConfirmRemove(doc.id));
+                }
+                if ui.button("Keep it").clicked() {
+                    commands.push(Command::CancelRemove);
+                }
+            });
+        });
+        if modal.should_close() && commands.is_empty() {
+            commands.push(Command::CancelRemove);
+        }
     }
 
     fn dialogs_ui(&self, ctx: &egui::Context, commands: &mut Vec<Command>) {
@@ -829,6 +1032,135 @@ fn install_fonts(ctx: &egui::Context) {
         list.push("Hack".into());
     }
     ctx.set_fonts(fonts);
+}
+
+/// One line of the About window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AboutLine {
+    /// A heading.
+    Heading(String),
+    /// Selectable text.
+    Text(String),
+}
+
+/// What the About window says: version, licence, citation, file locations.
+#[must_use]
+pub fn about_lines(data_dir: Option<&std::path::Path>) -> Vec<AboutLine> {
+    let version = env!("CARGO_PKG_VERSION");
+    let mut lines = vec![
+        AboutLine::Heading(format!("platefit {version}")),
+        AboutLine::Text(env!("CARGO_PKG_DESCRIPTION").to_string()),
+        AboutLine::Heading("Licence".into()),
+        AboutLine::Text(format!(
+            "{} (either, at your option). No warranty.",
+            env!("CARGO_PKG_LICENSE").replace(" OR ", " or ")
+        )),
+        AboutLine::Heading("How to cite".into()),
+        AboutLine::Text(format!(
+            "Dose-response curves were fitted with platefit {version} (four-parameter log-logistic model, as drc LL.4 / GraphPad Prism “log(inhibitor) vs. response — variable slope”); the PDF report’s Methods paragraph gives the settings used."
+        )),
+        AboutLine::Heading("Where platefit keeps its files".into()),
+    ];
+    match data_dir {
+        Some(dir) => {
+            lines.push(AboutLine::Text(format!("folder: {}", dir.display())));
+            for (what, name) in [
+                ("autosave of unsaved work", "autosave.platefit"),
+                ("recent files", "recent.json"),
+                ("log (warnings and errors)", super::LOG_FILE),
+            ] {
+                lines.push(AboutLine::Text(format!(
+                    "{what}: {}",
+                    dir.join(name).display()
+                )));
+            }
+        }
+        None => lines.push(AboutLine::Text(
+            "no data folder (HOME and XDG_DATA_HOME are unset): no autosave, recent files or log"
+                .into(),
+        )),
+    }
+    lines
+}
+
+/// Why curves have no points, said where the plot is (not only in a tooltip): one line
+/// per distinct reason, naming the curves.
+fn curve_problems_ui(ui: &mut egui::Ui, analysis: &crate::analysis::Analysis) {
+    let mut reasons: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for curve in &analysis.curves {
+        if let Some(problem) = &curve.problem {
+            reasons
+                .entry(problem.as_str())
+                .or_default()
+                .push(curve.dose_response.label.as_str());
+        }
+    }
+    for (problem, curves) in reasons {
+        let mut text = format!("⚠ {}: {problem}", curves.join(", "));
+        if problem.contains("positive-control") {
+            text.push_str(" — mark the 0 % (kill) control wells as “positive” in the Layout tab, or choose Normalize: “% of vehicle”");
+        }
+        egui::Frame::new()
+            .fill(Color32::from_rgb(255, 243, 224))
+            .inner_margin(6.0)
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.add(
+                    egui::Label::new(RichText::new(text).color(Color32::from_rgb(120, 60, 0)))
+                        .wrap(),
+                );
+            });
+    }
+}
+
+/// Whether a layout says anything (a plate opened without one has every well empty).
+#[must_use]
+pub fn has_layout(layout: &crate::layout::Layout) -> bool {
+    layout
+        .wells
+        .iter()
+        .any(|w| w.role != crate::layout::WellRole::Empty)
+}
+
+/// The Analysis view of a plate without a layout: what is shown, and the three ways to
+/// give it one. Nothing is invented: the template takes the names the user types.
+fn no_layout_ui(
+    ui: &mut egui::Ui,
+    raw: Option<&super::raw::RawValues>,
+    view: &mut ViewState,
+    commands: &mut Vec<Command>,
+) {
+    egui::ScrollArea::vertical().id_salt("no-layout").show(ui, |ui| {
+        ui.label(RichText::new("No layout yet").strong().size(18.0));
+        ui.label(format!(
+            "The plate on the right shows its readings ({}). To fit curves, platefit needs to know which wells are blanks, vehicle controls and which concentrations and cell lines sit where.",
+            raw.map_or("OD", |r| r.label.as_str())
+        ));
+        ui.add_space(10.0);
+        if ui
+            .button("⊞ Paint the layout…")
+            .on_hover_text("Open the Layout view: select wells and set role, line, drug and concentration")
+            .clicked()
+        {
+            commands.push(Command::SetTab(Tab::Layout));
+        }
+        ui.add_space(6.0);
+        if ui
+            .button("Import a layout CSV (plater format)…")
+            .clicked()
+        {
+            commands.push(Command::ImportLayoutDialog);
+        }
+        ui.add_space(10.0);
+        ui.label(RichText::new("Or apply the standard template with your names").strong())
+            .on_hover_text("Rows B–D the parental line, E–G the resistant line; column 1 blank, column 2 vehicle, columns 3–12 a 10-step dilution; rows A and H empty.");
+        ui.label(
+            RichText::new("rows B–D and E–G: the two lines; column 1 blank, column 2 vehicle, columns 3–12 the dilution series")
+                .small()
+                .weak(),
+        );
+        super::layout_editor::template_form_ui(ui, &mut view.layout_form, commands);
+    });
 }
 
 fn error_banner(ui: &mut egui::Ui, error: &str, has_previous: bool) {

@@ -149,6 +149,62 @@ pub fn num(value: Option<f64>) -> String {
     value.map_or_else(|| "—".into(), format_number)
 }
 
+/// A percentage such as a CV, to one decimal (`8.7`), `—` when absent.
+#[must_use]
+pub fn percent(value: Option<f64>) -> String {
+    value
+        .filter(|v| v.is_finite())
+        .map_or_else(|| "—".into(), |v| format!("{v:.1}"))
+}
+
+/// A bound such as `< 0.002540263171` with its number rounded like every other number
+/// (`< 0.00254`); other text is returned as it is.
+#[must_use]
+pub fn round_bound(bound: &str) -> String {
+    let bound = bound.trim();
+    for sign in ['<', '>'] {
+        if let Some(rest) = bound.strip_prefix(sign)
+            && let Ok(v) = rest.trim().parse::<f64>()
+        {
+            return format!("{sign} {}", format_number(v));
+        }
+    }
+    bound.to_string()
+}
+
+/// Internal status codes inside a sentence (`no_effect`, `ic50_below_range`) in words.
+#[must_use]
+pub fn human_codes(text: &str) -> String {
+    // A code is a word of lower-case letters and digits joined by underscores.
+    let is_code = |w: &str| {
+        w.contains('_')
+            && !w.starts_with('_')
+            && !w.ends_with('_')
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if is_code(word) {
+            out.push_str(&word.replace('_', " "));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// A concentration with few digits for axis labels and wells: `50`, `0.617`, `2.5e-5`
 /// (the same short form the report figures use).
 #[must_use]
@@ -161,7 +217,8 @@ pub fn conc_short(value: f64) -> String {
 #[must_use]
 pub fn ic50_with_ci(fit: &Fit, method: CiMethod) -> String {
     let Some(ic50) = fit.reported_ic50() else {
-        return crate::report::json::ic50_bound(fit).unwrap_or_else(|| "not determined".into());
+        return crate::report::json::ic50_bound(fit)
+            .map_or_else(|| "not determined".into(), |b| round_bound(&b));
     };
     let ci = match method {
         CiMethod::WaldLog => fit.ic50_ci95_wald_log.map(|[a, b]| [Some(a), Some(b)]),

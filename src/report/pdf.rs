@@ -170,6 +170,61 @@ fn wrap(text: &str, width: f32, size: f32, bold: bool) -> Vec<String> {
     lines
 }
 
+/// Where a paragraph of `lines` lines breaks to the next page when `room` points are left
+/// on this one: nowhere when it fits; before the first line when a short paragraph (up to
+/// six lines) or fewer than two lines would stay here; else where the page is full, moved
+/// up a line when only one line would go over (no orphan or widow line on a page).
+fn paragraph_break(lines: usize, room: f32, line_height: f32) -> Option<usize> {
+    let fitting = if room <= 0.0 {
+        0
+    } else {
+        (room / line_height).floor() as usize
+    };
+    if fitting >= lines {
+        return None;
+    }
+    if lines <= 6 || fitting < 2 {
+        return Some(0);
+    }
+    if lines - fitting < 2 {
+        return Some(fitting - 1).filter(|b| *b >= 2).or(Some(0));
+    }
+    Some(fitting)
+}
+
+/// Column widths: shares of `total` by weight, then widened so that the longest word of
+/// every cell fits (numbers and names are not broken inside) where the other columns have
+/// room to give.
+fn column_widths(weights: &[f32], needs: &[f32], total: f32) -> Vec<f32> {
+    let sum: f32 = weights.iter().sum::<f32>().max(f32::EPSILON);
+    let mut widths: Vec<f32> = weights.iter().map(|w| w / sum * total).collect();
+    for _ in 0..4 {
+        let short: f32 = widths
+            .iter()
+            .zip(needs)
+            .map(|(w, n)| (n - w).max(0.0))
+            .sum();
+        let spare: f32 = widths
+            .iter()
+            .zip(needs)
+            .map(|(w, n)| (w - n).max(0.0))
+            .sum();
+        if short <= 0.01 || spare <= 0.01 {
+            break;
+        }
+        let take = short.min(spare);
+        let (give_ratio, get_ratio) = (take / spare, take / short);
+        for (w, n) in widths.iter_mut().zip(needs) {
+            if *w > *n {
+                *w -= (*w - n) * give_ratio;
+            } else {
+                *w += (n - *w) * get_ratio;
+            }
+        }
+    }
+    widths
+}
+
 struct Pages {
     width: f32,
     height: f32,
@@ -280,10 +335,18 @@ impl Pages {
 
     fn paragraph_at(&mut self, x: f32, width: f32, text: &str, size: f32, bold: bool, color: Rgb) {
         let line_height = size * 1.35;
-        for line in wrap(text, width, size, bold) {
+        let lines = wrap(text, width, size, bold);
+        let breaks = paragraph_break(lines.len(), self.bottom - self.y, line_height);
+        if breaks == Some(0) {
+            self.new_page();
+        }
+        for (index, line) in lines.iter().enumerate() {
+            if index > 0 && breaks == Some(index) {
+                self.new_page();
+            }
             self.ensure(line_height);
             self.y += line_height;
-            self.text(x, self.y - size * 0.3, size, bold, color, &line);
+            self.text(x, self.y - size * 0.3, size, bold, color, line);
         }
     }
 
@@ -364,11 +427,18 @@ impl Pages {
     /// A table whose columns share the content width by weight; cells wrap; the header
     /// repeats on every page the table spans.
     fn table(&mut self, columns: &[Column], rows: &[Vec<String>], size: f32) {
-        let total: f32 = columns.iter().map(|c| c.weight).sum();
-        let widths: Vec<f32> = columns
-            .iter()
-            .map(|c| c.weight / total * self.content_width())
+        let weights: Vec<f32> = columns.iter().map(|c| c.weight).collect();
+        let needs: Vec<f32> = (0..columns.len())
+            .map(|i| {
+                rows.iter()
+                    .filter_map(|r| r.get(i))
+                    .flat_map(|cell| cell.split([' ', '\n']))
+                    .map(|word| text_width(word, size, false))
+                    .fold(0.0_f32, f32::max)
+                    + 7.0
+            })
             .collect();
+        let widths = column_widths(&weights, &needs, self.content_width());
         self.ensure(size * 6.0);
         self.y += 4.0;
         self.table_header(columns, &widths, size);
@@ -918,15 +988,15 @@ pub fn experiments_report(
         return Err(ReportError::Empty("no experiments".into()));
     }
     let mut pages = Pages::new(options.page);
+    // The summary across experiments comes first: it is what a reader wants to see.
+    if items.len() > 1 {
+        summary_pages(&mut pages, items, options)?;
+    }
     for (index, (experiment, analysis)) in items.iter().enumerate() {
-        if index > 0 {
+        if index > 0 || items.len() > 1 {
             pages.new_page();
         }
         experiment_pages(&mut pages, experiment, analysis, options)?;
-    }
-    if items.len() > 1 {
-        pages.new_page();
-        summary_pages(&mut pages, items, options)?;
     }
     let title = if items.len() == 1 {
         items[0].1.experiment.clone()
@@ -1172,6 +1242,29 @@ fn summary_row(label: &str, s: &crate::summary::GeometricSummary) -> Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paragraphs_leave_no_single_line_on_a_page() {
+        // Fits: no break.
+        assert_eq!(paragraph_break(3, 100.0, 10.0), None);
+        // A short paragraph moves whole.
+        assert_eq!(paragraph_break(5, 30.0, 10.0), Some(0));
+        // One line would go over: break a line earlier.
+        assert_eq!(paragraph_break(10, 95.0, 10.0), Some(8));
+        // One line would stay: move the paragraph.
+        assert_eq!(paragraph_break(10, 15.0, 10.0), Some(0));
+        assert_eq!(paragraph_break(20, 100.0, 10.0), Some(10));
+    }
+
+    #[test]
+    fn columns_widen_for_their_longest_word() {
+        let widths = column_widths(&[1.0, 1.0, 1.0], &[50.0, 10.0, 10.0], 90.0);
+        assert!(widths[0] >= 49.9, "{widths:?}");
+        assert!((widths.iter().sum::<f32>() - 90.0).abs() < 0.1);
+        // Not enough room: the shares stay as they are.
+        let same = column_widths(&[1.0, 1.0], &[100.0, 100.0], 90.0);
+        assert_eq!(same, vec![45.0, 45.0]);
+    }
 
     #[test]
     fn wrapping_keeps_lines_within_the_width() {
