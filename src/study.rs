@@ -521,6 +521,9 @@ pub struct StudyComparison {
     pub t_test: Option<OneSampleT>,
     /// DerSimonian–Laird (experiments with an SE).
     pub meta: Option<RandomEffects>,
+    /// For a reversal: the label of the modulator-alone curve in the same line (the
+    /// toxicity control), found by the modulator's name in the condition.
+    pub modulator_alone: Option<String>,
 }
 
 /// Which experiments form the control-chart baseline.
@@ -619,6 +622,7 @@ pub fn study(experiments: &[ExperimentRecord], options: &StudyOptions) -> Study 
                     summary: None,
                     t_test: None,
                     meta: None,
+                    modulator_alone: None,
                 });
             comparison.per_experiment.push(ComparisonExperiment {
                 id: experiment.id,
@@ -667,6 +671,25 @@ pub fn study(experiments: &[ExperimentRecord], options: &StudyOptions) -> Study 
             .filter(|(r, se)| r.is_finite() && se.is_finite() && *se > 0.0)
             .collect();
         comparison.meta = dersimonian_laird(&with_se);
+    }
+    for comparison in comparisons
+        .iter_mut()
+        .filter(|c| c.kind == ComparisonKind::Reversal)
+    {
+        let Some(with_modulator) = groups.iter().find(|g| g.label == comparison.reference) else {
+            continue;
+        };
+        let condition = with_modulator.condition.to_lowercase();
+        comparison.modulator_alone = groups
+            .iter()
+            .find(|g| {
+                g.line == with_modulator.line
+                    && g.condition.is_empty()
+                    && !g.drug.is_empty()
+                    && g.drug != with_modulator.drug
+                    && condition.contains(&g.drug.to_lowercase())
+            })
+            .map(|g| g.label.clone());
     }
     let control_charts = control_charts(&ordered, &groups, &comparisons, options);
     Study {
@@ -843,6 +866,16 @@ impl Study {
                     "t_test_t": opt(c.t_test.map(|t| t.t)),
                     "t_test_df": c.t_test.map(|t| t.df),
                     "t_test_p": opt(c.t_test.map(|t| t.p_value)),
+                    "modulator_alone": c.modulator_alone.as_ref().map_or(Value::Null, |label| {
+                        let group = self.groups.iter().find(|g| &g.label == label);
+                        json!({
+                            "curve": label,
+                            "n": group.map_or(0, |g| g.n),
+                            "censored": group.map_or(0, |g| g.censored),
+                            "geometric_mean_ic50": opt(group.and_then(|g| g.summary.as_ref()).map(|s| s.geometric_mean)),
+                            "role": "toxicity control: the modulator's own dose response in this line",
+                        })
+                    }),
                     "meta": c.meta.as_ref().map_or(Value::Null, |m| json!({
                         "k": m.k,
                         "ratio": num(m.ratio),
@@ -964,6 +997,13 @@ impl Study {
                     t.df,
                     crate::report::table::format_p(t.p_value)
                 );
+            }
+            if let Some(label) = &c.modulator_alone {
+                let group = self.groups.iter().find(|g| &g.label == label);
+                let ic50 = group
+                    .and_then(|g| g.summary.as_ref())
+                    .map_or_else(|| "not determined".to_string(), |s| f(s.geometric_mean));
+                let _ = writeln!(out, "  toxicity control {label}: IC50 {ic50}");
             }
             if let Some(m) = &c.meta {
                 let _ = writeln!(

@@ -637,6 +637,10 @@ fn study_json_of_the_sample_study() {
         reversal["reference"],
         "K562/FLM · flumatinib · + ivermectin 2 µM"
     );
+    assert_eq!(
+        reversal["modulator_alone"]["curve"],
+        "K562/FLM · ivermectin"
+    );
     let rf = reversal["per_experiment"][0]["ratio"].as_f64().unwrap();
     assert!((2.5..12.0).contains(&rf), "{rf}");
     assert!(reversal["per_experiment"][0]["f_test_p"].as_f64().unwrap() < 0.001);

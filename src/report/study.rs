@@ -451,6 +451,54 @@ pub fn study_blocks(study: &Study, records: &[ExperimentRecord]) -> Vec<Block> {
             ],
             rows,
         });
+        // The ratio against passage (resistance development) and against weeks without drug
+        // (stability), when the experiments record them.
+        for (axis, key) in [
+            (
+                "passage",
+                (|e: &crate::study::ComparisonExperiment| e.passage.map(|p| p as f64))
+                    as fn(&crate::study::ComparisonExperiment) -> Option<f64>,
+            ),
+            ("weeks without drug", |e| e.weeks_off_drug),
+        ] {
+            let mut points: Vec<(f64, SeriesPoint)> = comparison
+                .per_experiment
+                .iter()
+                .filter_map(|e| {
+                    let x = key(e)?;
+                    let ratio = e.ratio.filter(|r| *r > 0.0)?;
+                    Some((
+                        x,
+                        (
+                            format!("{axis} {}", crate::report::format_significant(x, 3)),
+                            ratio.log10(),
+                            e.ratio_ci95
+                                .filter(|c| c[0] > 0.0 && c[1] > 0.0)
+                                .map(|c| [c[0].log10(), c[1].log10()]),
+                            false,
+                        ),
+                    ))
+                })
+                .collect();
+            if points.len() < 2 {
+                continue;
+            }
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let series: Vec<SeriesPoint> = points.into_iter().map(|(_, p)| p).collect();
+            blocks.push(Block::Figures(vec![(
+                format!("{word} by {axis} {}", comparison.test),
+                series_chart_svg(
+                    &format!(
+                        "{word} by {axis}: {} vs {}",
+                        comparison.test, comparison.reference
+                    ),
+                    &format!("log10 {word}"),
+                    &series,
+                    &[(0.0, "no change".to_string(), true)],
+                ),
+                format!("log10 {word} (plate 95 % CI) in order of {axis}"),
+            )]));
+        }
         let rows = forest_rows(comparison);
         if !rows.is_empty() {
             blocks.push(Block::Figures(vec![(
