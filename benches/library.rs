@@ -108,7 +108,7 @@ fn library_bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(20);
+    config = Criterion::default().sample_size(10);
     targets = library_bench
 }
 criterion_main!(benches);

@@ -790,27 +790,34 @@ impl Library {
     /// # Errors
     /// SQLite errors.
     pub fn study_records(&self, filter: &Filter) -> Result<Vec<ExperimentRecord>, LibraryError> {
-        let rows = self.list(filter)?;
-        let mut records: BTreeMap<i64, ExperimentRecord> = rows
-            .into_iter()
-            .map(|row| {
-                (
-                    row.id,
-                    ExperimentRecord {
-                        id: row.id,
-                        name: row.name,
-                        date: row.metadata.date,
-                        passage: row.metadata.passage,
-                        weeks_off_drug: row.metadata.weeks_off_drug,
-                        z_prime: row.z_prime,
-                        vehicle_od: row.vehicle_od,
-                        curves: Vec::new(),
-                        comparisons: Vec::new(),
-                    },
-                )
-            })
-            .collect();
         let (clause, values) = filter.sql();
+        // The experiments' own columns only: the study needs no file, tag or curve lists.
+        let experiments_sql = format!(
+            "SELECT e.id, e.name, e.date, e.passage, e.weeks_off_drug, e.z_prime, e.vehicle_od
+             FROM experiments e WHERE {clause}"
+        );
+        let mut statement = self
+            .conn
+            .prepare(&experiments_sql)
+            .map_err(|e| self.sqlite(&e))?;
+        let mut records: BTreeMap<i64, ExperimentRecord> = statement
+            .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+                Ok(ExperimentRecord {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    date: r.get(2)?,
+                    passage: r.get(3)?,
+                    weeks_off_drug: r.get(4)?,
+                    z_prime: r.get(5)?,
+                    vehicle_od: r.get(6)?,
+                    curves: Vec::new(),
+                    comparisons: Vec::new(),
+                })
+            })
+            .map_err(|e| self.sqlite(&e))?
+            .map(|record| record.map(|r| (r.id, r)))
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sqlite(&e))?;
         let curves_sql = format!(
             "SELECT experiment_id, label, line, drug, condition, status, ic50, ic50_lo, ic50_hi, bound
              FROM curves WHERE experiment_id IN (SELECT e.id FROM experiments e WHERE {clause})

@@ -84,6 +84,7 @@ CREATE TABLE comparisons (
     f REAL,
     p_value REAL
 );
+CREATE INDEX files_experiment ON files(experiment_id);
 CREATE INDEX curves_experiment ON curves(experiment_id);
 CREATE INDEX curves_line_drug ON curves(line, drug, condition);
 CREATE INDEX comparisons_experiment ON comparisons(experiment_id);
