@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::compare::{Comparison, compare};
 use crate::dose_response::{DosePoint, DoseResponse};
 use crate::fit::{CiMethod, Fit, FitOptions, ResponseScale, fit_4pl};
-use crate::layout::{CurveKey, Layout, LayoutError, WellRole, resistance_pairs};
+use crate::layout::{
+    CurveKey, Layout, LayoutError, WellRole, explicit_pairs, resistance_pairs, reversal_pairs,
+};
 use crate::normalize::{Normalization, NormalizedPlate, normalize_plate};
 use crate::plate::{Plate, WellId};
 use crate::reads::{ChosenReads, ReadChoice, ReadError, ReferenceChoice, choose_reads};
@@ -336,7 +338,8 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
             problem: problems.get(key).cloned(),
         });
     }
-    let comparisons = comparisons_for(&curves, settings, &options, &mut warnings);
+    let layouts: Vec<&Layout> = experiment.plates.iter().map(|p| &p.layout).collect();
+    let comparisons = comparisons_for(&layouts, &curves, settings, &options, &mut warnings);
     Ok(Analysis {
         experiment: experiment.name.clone(),
         plates,
@@ -348,7 +351,59 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
     })
 }
 
+/// The comparisons made when the settings name none: the layout's `compare_to` pairs if it
+/// has any, else resistant lines against their parental line and, for reversal, drug +
+/// modulator against drug alone (as `(reference = drug + modulator, test = drug alone)`, so
+/// that the ratio IC50(test)/IC50(reference) is the reversal fold RF).
+fn default_pairs(
+    layouts: &[&Layout],
+    keys: &BTreeSet<CurveKey>,
+    warnings: &mut Vec<String>,
+) -> Vec<(CurveKey, CurveKey)> {
+    let mut explicit = BTreeSet::new();
+    for layout in layouts {
+        let (pairs, problems) = explicit_pairs(layout, keys);
+        explicit.extend(pairs);
+        warnings.extend(problems);
+    }
+    if !explicit.is_empty() {
+        return explicit.into_iter().collect();
+    }
+    let mut pairs = resistance_pairs(keys);
+    pairs.extend(
+        reversal_pairs(keys)
+            .into_iter()
+            .map(|(alone, with_modulator)| (with_modulator, alone)),
+    );
+    pairs
+}
+
+/// The curve pairs a named comparison means: two curve labels, or two line names (then
+/// every drug and condition the two lines share).
+fn named_pairs(curves: &[CurveResult], reference: &str, test: &str) -> Vec<(usize, usize)> {
+    let find = |label: &str| curves.iter().position(|c| c.dose_response.label == label);
+    if let (Some(r), Some(t)) = (find(reference), find(test)) {
+        return vec![(r, t)];
+    }
+    let mut pairs = Vec::new();
+    for (t, test_curve) in curves
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.key.line == test)
+    {
+        if let Some(r) = curves.iter().position(|c| {
+            c.key.line == reference
+                && c.key.drug == test_curve.key.drug
+                && c.key.condition == test_curve.key.condition
+        }) {
+            pairs.push((r, t));
+        }
+    }
+    pairs
+}
+
 fn comparisons_for(
+    layouts: &[&Layout],
     curves: &[CurveResult],
     settings: &AnalysisSettings,
     options: &FitOptions,
@@ -356,7 +411,7 @@ fn comparisons_for(
 ) -> Vec<Comparison> {
     let pairs: Vec<(usize, usize)> = if settings.comparisons.is_empty() {
         let keys: BTreeSet<CurveKey> = curves.iter().map(|c| c.key.clone()).collect();
-        resistance_pairs(&keys)
+        default_pairs(layouts, &keys, warnings)
             .into_iter()
             .filter_map(|(reference, test)| {
                 let r = curves.iter().position(|c| c.key == reference)?;
@@ -368,15 +423,12 @@ fn comparisons_for(
         settings
             .comparisons
             .iter()
-            .filter_map(|(reference, test)| {
-                let find = |label: &str| curves.iter().position(|c| c.dose_response.label == label);
-                match (find(reference), find(test)) {
-                    (Some(r), Some(t)) => Some((r, t)),
-                    _ => {
-                        warnings.push(format!("comparison {test} vs {reference}: no such curve"));
-                        None
-                    }
+            .flat_map(|(reference, test)| {
+                let pairs = named_pairs(curves, reference, test);
+                if pairs.is_empty() {
+                    warnings.push(format!("comparison {test} vs {reference}: no such curve"));
                 }
+                pairs
             })
             .collect()
     };

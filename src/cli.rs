@@ -58,6 +58,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Analyse several experiments and write the summary report across them (PDF).
     Report(ReportArgs),
+    /// The lab library: add analysed experiments with metadata, list and filter them, and
+    /// the study across experiments (biological replicates, RI, RF, control charts).
+    Library(crate::library::cli::LibraryArgs),
 }
 
 /// Report and export files (PDF, Excel, Prism, figures), shared by `analyze` and `report`.
@@ -125,6 +128,10 @@ pub struct NumberOptions {
     /// The plate has no blank wells: do not subtract a blank.
     #[arg(long)]
     pub no_blank: bool,
+    /// Compare these curves instead of the automatic pairs: `"TEST vs REFERENCE"` with curve
+    /// labels or line names (repeatable; e.g. `--compare "K562R vs K562"`).
+    #[arg(long = "compare", value_name = "TEST vs REFERENCE")]
+    pub compare: Vec<String>,
 }
 
 /// `platefit analyze`.
@@ -215,6 +222,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Fit(args) => run_fit(&args),
         Command::Import(args) => run_import(&args),
         Command::Report(args) => run_report(&args),
+        Command::Library(args) => crate::library::cli::run(&args),
     }
 }
 
@@ -267,6 +275,17 @@ pub fn settings_from(numbers: &NumberOptions) -> Result<AnalysisSettings> {
         fix_top: numbers.fix_top,
         fix_bottom: numbers.fix_bottom,
         require_blanks: !numbers.no_blank,
+        comparisons: numbers
+            .compare
+            .iter()
+            .map(|pair| {
+                pair.split_once(" vs ")
+                    .map(|(test, reference)| {
+                        (reference.trim().to_string(), test.trim().to_string())
+                    })
+                    .ok_or_else(|| anyhow!("--compare {pair:?}: expected \"TEST vs REFERENCE\""))
+            })
+            .collect::<Result<_>>()?,
         ..AnalysisSettings::default()
     })
 }
@@ -308,6 +327,17 @@ pub fn load_experiments(
     settings: &AnalysisSettings,
     pool: bool,
 ) -> Result<Vec<Experiment>> {
+    let is_project = |p: &PathBuf| p.extension().is_some_and(|e| e == "platefit");
+    let mut from_projects: Vec<Experiment> = Vec::new();
+    for path in files.iter().filter(|p| is_project(p)) {
+        let project = crate::project::Project::load(path)
+            .with_context(|| format!("project {}", path.display()))?;
+        from_projects.extend(project.experiments);
+    }
+    let files: Vec<PathBuf> = files.iter().filter(|p| !is_project(p)).cloned().collect();
+    if files.is_empty() {
+        return Ok(from_projects);
+    }
     let given_layout = layout.map(load_layout).transpose()?;
     let inputs: Vec<Vec<PlateInput>> = files
         .par_iter()
@@ -370,13 +400,14 @@ pub fn load_experiments(
             .first()
             .map(|p| experiment_name(p, 1))
             .unwrap_or_default();
-        return Ok(vec![Experiment {
+        from_projects.push(Experiment {
             name,
             plates,
             settings: settings.clone(),
-        }]);
+        });
+        return Ok(from_projects);
     }
-    Ok(inputs
+    let from_plates: Vec<Experiment> = inputs
         .into_iter()
         .flat_map(|plates| {
             let count = plates.len();
@@ -389,7 +420,9 @@ pub fn load_experiments(
             plates: vec![input],
             settings: settings.clone(),
         })
-        .collect())
+        .collect();
+    from_projects.extend(from_plates);
+    Ok(from_projects)
 }
 
 fn run_analyze(args: &AnalyzeArgs) -> Result<()> {

@@ -841,16 +841,19 @@ pub fn write_layout(layout: &Layout, mut out: impl Write) -> std::io::Result<()>
 }
 
 /// Pairs of (reference, test) curves the layout names as parental and resistant lines:
-/// a line `X/SUFFIX` (or `X-R`, `X R`) is compared against line `X` with the same drug and
-/// condition. Sorted.
+/// a line named like another line plus a resistance marker (see [`is_resistant_name`]) is
+/// compared against that line with the same drug and condition — but only when exactly one
+/// parental candidate matches. Sorted.
 #[must_use]
 pub fn resistance_pairs(curves: &BTreeSet<CurveKey>) -> Vec<(CurveKey, CurveKey)> {
+    let lines: BTreeSet<&str> = curves.iter().map(|c| c.line.as_str()).collect();
     let mut pairs = Vec::new();
     for test in curves {
-        let parent = parent_line(&test.line);
-        let Some(parent) = parent else { continue };
+        let Some(parent) = parental_line(&test.line, lines.iter().copied()) else {
+            continue;
+        };
         let reference = CurveKey {
-            line: parent,
+            line: parent.to_string(),
             drug: test.drug.clone(),
             condition: test.condition.clone(),
         };
@@ -862,23 +865,117 @@ pub fn resistance_pairs(curves: &BTreeSet<CurveKey>) -> Vec<(CurveKey, CurveKey)
     pairs
 }
 
-/// The parental line a resistant line's name points to (`K562/FLM` → `K562`,
-/// `A549-R` → `A549`, `MCF7 TamR` → `MCF7`).
-fn parent_line(line: &str) -> Option<String> {
-    if let Some((parent, _)) = line.split_once('/') {
-        return Some(parent.trim().to_string()).filter(|p| !p.is_empty());
+/// The one line among `candidates` that `line` names as its parent, or None when none or
+/// several do.
+#[must_use]
+pub fn parental_line<'a>(
+    line: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let mut found = candidates
+        .into_iter()
+        .filter(|parent| is_resistant_name(line, parent));
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
+/// Whether `line` is the name of a line derived from `parent`: the parental name followed by
+/// a marker — a separator (`/`, `-`, `_`, space, `.`) and any further text (`K562/FLM`,
+/// `K562-FLM`, `K562 FLM-res`, `MCF7 TamR`), or directly `R`, `res` or `resistant`
+/// (`K562R`). `K5621` is not derived from `K562`.
+#[must_use]
+pub fn is_resistant_name(line: &str, parent: &str) -> bool {
+    let (line, parent) = (line.trim(), parent.trim());
+    if parent.is_empty() || line.len() <= parent.len() {
+        return false;
     }
-    for suffix in ["-R", "_R", " R", "R"] {
-        if let Some(parent) = line.strip_suffix(suffix) {
-            let parent = parent.trim_end_matches(['-', '_', ' ']);
-            if !parent.is_empty() && suffix != "R" {
-                return Some(parent.to_string());
-            }
+    let Some(rest) = line.strip_prefix(parent) else {
+        return false;
+    };
+    let mut chars = rest.chars();
+    match chars.next() {
+        Some('/' | '-' | '_' | ' ' | '.') => !chars
+            .as_str()
+            .trim_matches(['/', '-', '_', ' ', '.'])
+            .is_empty(),
+        _ => matches!(
+            rest.to_ascii_lowercase().as_str(),
+            "r" | "res" | "resistant"
+        ),
+    }
+}
+
+/// Reversal pairs (drug alone, drug + modulator): curves of the same line and drug, one with
+/// no condition and one with a condition. Sorted.
+#[must_use]
+pub fn reversal_pairs(curves: &BTreeSet<CurveKey>) -> Vec<(CurveKey, CurveKey)> {
+    let mut pairs = Vec::new();
+    for with_modulator in curves.iter().filter(|c| !c.condition.is_empty()) {
+        let alone = CurveKey {
+            line: with_modulator.line.clone(),
+            drug: with_modulator.drug.clone(),
+            condition: String::new(),
+        };
+        if curves.contains(&alone) {
+            pairs.push((alone, with_modulator.clone()));
         }
     }
-    line.rsplit_once([' ', '-', '_'])
-        .filter(|(_, tail)| tail.ends_with('R') && tail.len() > 1)
-        .map(|(parent, _)| parent.to_string())
+    pairs.sort();
+    pairs
+}
+
+/// The layout variable that names, per treated well, the reference curve its curve is
+/// compared with (a full curve label, or just a line name meaning that line with the same
+/// drug and condition).
+pub const COMPARE_TO_VARIABLE: &str = "compare_to";
+
+/// Explicit (reference, test) pairs from the layout's `compare_to` block. Unknown references
+/// are returned as errors naming the curve, for the caller to warn about.
+#[must_use]
+pub fn explicit_pairs(
+    layout: &Layout,
+    curves: &BTreeSet<CurveKey>,
+) -> (Vec<(CurveKey, CurveKey)>, Vec<String>) {
+    let Some(values) = layout.extra.get(COMPARE_TO_VARIABLE) else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut named: BTreeMap<CurveKey, String> = BTreeMap::new();
+    for (idx, info) in layout.wells.iter().enumerate() {
+        if info.role != WellRole::Treated {
+            continue;
+        }
+        let Some(text) = values.get(idx).map(|v| v.trim()).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        named
+            .entry(Layout::curve_key(info))
+            .or_insert_with(|| text.to_string());
+    }
+    let mut pairs = Vec::new();
+    let mut problems = Vec::new();
+    for (test, reference_name) in named {
+        let reference = curves
+            .iter()
+            .find(|c| c.label() == reference_name)
+            .cloned()
+            .or_else(|| {
+                let key = CurveKey {
+                    line: reference_name.clone(),
+                    drug: test.drug.clone(),
+                    condition: test.condition.clone(),
+                };
+                curves.contains(&key).then_some(key)
+            });
+        match reference {
+            Some(reference) if reference != test => pairs.push((reference, test)),
+            _ => problems.push(format!(
+                "{COMPARE_TO_VARIABLE}: curve {} names {reference_name:?}, which is not another curve of the layout",
+                test.label()
+            )),
+        }
+    }
+    pairs.sort();
+    (pairs, problems)
 }
 
 #[cfg(test)]
@@ -973,10 +1070,89 @@ mod tests {
 
     #[test]
     fn parental_lines() {
-        assert_eq!(parent_line("K562/FLM").as_deref(), Some("K562"));
-        assert_eq!(parent_line("A549-R").as_deref(), Some("A549"));
-        assert_eq!(parent_line("MCF7 TamR").as_deref(), Some("MCF7"));
-        assert_eq!(parent_line("K562"), None);
-        assert_eq!(parent_line("HER"), None);
+        for resistant in [
+            "K562/FLM",
+            "K562R",
+            "K562-R",
+            "K562-FLM",
+            "K562 FLM-res",
+            "K562/X",
+            "K562res",
+            "K562 resistant",
+            "K562_R",
+        ] {
+            assert_eq!(
+                parental_line(resistant, ["K562", "HeLa", resistant]),
+                Some("K562"),
+                "{resistant}"
+            );
+        }
+        assert_eq!(parental_line("A549-R", ["A549"]), Some("A549"));
+        assert_eq!(parental_line("MCF7 TamR", ["MCF7"]), Some("MCF7"));
+        assert_eq!(parental_line("K562", ["K562"]), None);
+        assert_eq!(parental_line("K5621", ["K562"]), None);
+        assert_eq!(parental_line("K562/", ["K562"]), None);
+        assert_eq!(parental_line("HER", ["HeLa"]), None);
+        // Two parental candidates: ambiguous, no pair.
+        assert_eq!(parental_line("K562/FLM-R", ["K562", "K562/FLM"]), None);
+        // A further derived name whose remainder is not a marker pairs with the one parent.
+        assert_eq!(
+            parental_line("K562-FLM2", ["K562", "K562-FLM"]),
+            Some("K562")
+        );
+    }
+
+    #[test]
+    fn explicit_and_reversal_pairs() {
+        let key = |line: &str, condition: &str| CurveKey {
+            line: line.into(),
+            drug: "flumatinib".into(),
+            condition: condition.into(),
+        };
+        let keys: BTreeSet<CurveKey> = [
+            key("K562", ""),
+            key("K562", "+ ivermectin 2 µM"),
+            key("Other", ""),
+        ]
+        .into_iter()
+        .collect();
+        let pairs = reversal_pairs(&keys);
+        assert_eq!(
+            pairs,
+            vec![(key("K562", ""), key("K562", "+ ivermectin 2 µM"))]
+        );
+        let mut layout = Layout::two_line_triplicate(
+            "Other",
+            "K562",
+            Some("flumatinib"),
+            50.0,
+            3.0,
+            ConcentrationUnit::Micromolar,
+        );
+        let compare_to: Vec<String> = layout
+            .wells
+            .iter()
+            .map(|w| {
+                if w.role == WellRole::Treated && w.line.as_deref() == Some("K562") {
+                    "Other".to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .collect();
+        layout.extra.insert(COMPARE_TO_VARIABLE.into(), compare_to);
+        let keys: BTreeSet<CurveKey> = layout.curves().into_keys().collect();
+        let (pairs, problems) = explicit_pairs(&layout, &keys);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(pairs.len(), 1);
+        assert_eq!(
+            (pairs[0].0.line.as_str(), pairs[0].1.line.as_str()),
+            ("Other", "K562")
+        );
+        // The same layout through plater text keeps the block.
+        let mut out = Vec::new();
+        write_layout(&layout, &mut out).unwrap();
+        let again = parse_layout(std::str::from_utf8(&out).unwrap()).unwrap();
+        assert_eq!(explicit_pairs(&again, &keys).0, pairs);
     }
 }

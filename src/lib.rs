@@ -20,12 +20,14 @@ pub mod fit;
 pub mod gui;
 pub mod import;
 pub mod layout;
+pub mod library;
 pub mod normalize;
 pub mod plate;
 pub mod project;
 pub mod reads;
 pub mod report;
 pub mod stats;
+pub mod study;
 pub mod summary;
 
 pub use analysis::{Analysis, AnalysisSettings, Experiment, PlateInput, analyze};

@@ -2,6 +2,7 @@
 
 mod cli;
 mod import_formats;
+mod library;
 mod nist;
 mod reference_drc;
 mod reports;

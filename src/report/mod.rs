@@ -10,6 +10,7 @@ pub mod fonts;
 pub mod json;
 pub mod pdf;
 pub mod pzfx;
+pub mod study;
 pub mod table;
 pub mod text;
 pub mod xlsx;

@@ -1239,6 +1239,70 @@ fn summary_row(label: &str, s: &crate::summary::GeometricSummary) -> Vec<String>
     ]
 }
 
+/// One block of a generic report built by [`document`] (for reports assembled elsewhere,
+/// such as the library's study report).
+#[derive(Debug, Clone)]
+pub enum Block {
+    /// A section heading.
+    Heading(String),
+    /// A smaller heading.
+    Subheading(String),
+    /// A paragraph of body text.
+    Paragraph(String),
+    /// A table: column titles with relative widths and right alignment, then rows.
+    Table {
+        /// `(title, weight, right-aligned)`.
+        columns: Vec<(String, f32, bool)>,
+        /// Cells.
+        rows: Vec<Vec<String>>,
+    },
+    /// Figures side by side: `(name, svg, caption)`.
+    Figures(Vec<(String, String, String)>),
+}
+
+/// Renders a titled report from [`Block`]s with the same page layout, fonts and figure
+/// handling as the experiment reports.
+///
+/// # Errors
+/// [`ReportError`] when a figure cannot be parsed or the PDF cannot be assembled.
+pub fn document(
+    title: &str,
+    subtitle: &str,
+    blocks: &[Block],
+    options: &PdfOptions,
+) -> Result<Vec<u8>, ReportError> {
+    let mut pages = Pages::new(options.page);
+    pages.title(title, subtitle);
+    for block in blocks {
+        match block {
+            Block::Heading(text) => pages.heading(text),
+            Block::Subheading(text) => pages.subheading(text),
+            Block::Paragraph(text) => pages.paragraph(text, 8.5, BLACK),
+            Block::Table { columns, rows } => {
+                let columns: Vec<Column> = columns
+                    .iter()
+                    .map(|(t, w, right)| {
+                        col(
+                            t.clone(),
+                            *w,
+                            if *right { Align::Right } else { Align::Left },
+                        )
+                    })
+                    .collect();
+                pages.table(&columns, rows, 7.5);
+            }
+            Block::Figures(figures) => {
+                let trees = figures
+                    .iter()
+                    .map(|(name, svg, caption)| Ok((tree(name, svg)?, caption.clone())))
+                    .collect::<Result<Vec<_>, ReportError>>()?;
+                pages.figures(&trees, 520.0);
+            }
+        }
+    }
+    render(pages, title, options)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
