@@ -220,6 +220,7 @@ pub fn verdict_word(verdict: QcVerdict) -> &'static str {
     match verdict {
         QcVerdict::Pass => "pass",
         QcVerdict::Warn => "warn",
+        QcVerdict::Fail => "fail",
     }
 }
 
