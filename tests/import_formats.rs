@@ -610,8 +610,8 @@ fn sample_experiment(plate: platefit::Plate, file: &str) -> platefit::analysis::
         "{}/sample_plates/flumatinib_K562_72h_layout.csv",
         env!("CARGO_MANIFEST_DIR")
     ))
-    .unwrap();
-    let layout = platefit::layout::parse_layout(&layout_text).unwrap();
+    .expect("the sample layout is part of the repository");
+    let layout = platefit::layout::parse_layout(&layout_text).expect("the sample layout parses");
     platefit::analysis::Experiment {
         name: "damaged".into(),
         plates: vec![platefit::analysis::PlateInput {

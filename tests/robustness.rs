@@ -135,7 +135,8 @@ mod damaged {
     use proptest::prelude::*;
 
     fn data(rel: &str) -> String {
-        std::fs::read_to_string(format!("{}/{rel}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read_to_string(format!("{}/{rel}", env!("CARGO_MANIFEST_DIR")))
+            .expect("test export is part of the repository")
     }
 
     /// Text exports whose lines are cut, swapped and duplicated.
@@ -280,7 +281,7 @@ mod damaged {
         exports()
             .into_iter()
             .map(|(name, text)| {
-                let imported = import_bytes(text.as_bytes()).unwrap();
+                let imported = import_bytes(text.as_bytes()).expect("the intact export imports");
                 (name, text, imported)
             })
             .collect()
