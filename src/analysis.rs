@@ -327,7 +327,11 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
         let fit = match fit_4pl(&dose_response, &options) {
             Ok(fit) => fit,
             Err(e) => {
-                warnings.push(format!("curve {}: {e}", key.label()));
+                // A curve left without points by its plate's QC says why, not just "no data".
+                match problems.get(key) {
+                    Some(problem) => warnings.push(format!("curve {}: {problem}", key.label())),
+                    None => warnings.push(format!("curve {}: {e}", key.label())),
+                }
                 continue;
             }
         };
@@ -346,7 +350,7 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
         curves,
         comparisons,
         unit,
-        warnings,
+        warnings: crate::warnings::fold(warnings),
         settings: settings.clone(),
     })
 }

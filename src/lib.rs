@@ -29,6 +29,7 @@ pub mod report;
 pub mod stats;
 pub mod study;
 pub mod summary;
+pub mod warnings;
 
 pub use analysis::{Analysis, AnalysisSettings, Experiment, PlateInput, analyze};
 pub use compare::{Comparison, compare};
@@ -36,5 +37,5 @@ pub use dose_response::{DosePoint, DoseResponse};
 pub use fit::{Fit, FitOptions, FitStatus, fit_4pl};
 pub use layout::{ConcentrationUnit, CurveKey, Layout, WellInfo, WellRole};
 pub use normalize::Normalization;
-pub use plate::{Plate, PlateShape, Read, ReadKind, WellId};
+pub use plate::{Plate, PlateShape, Read, ReadKind, ReadMode, WellId};
 pub use project::Project;

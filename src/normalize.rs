@@ -16,8 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::layout::{CurveKey, Layout, WellRole};
-use crate::plate::{Plate, WellId};
+use crate::plate::{Plate, Read, WellId};
 use crate::stats::{mean, sample_sd};
+use crate::warnings::{fold, name_a_few};
 
 /// How responses are expressed before fitting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -90,6 +91,9 @@ pub enum QcVerdict {
     Pass,
     /// Outside a usual acceptance limit.
     Warn,
+    /// The plate cannot give trustworthy numbers (an incomplete read, no positive signal
+    /// window): no IC50 is computed from it. The reasons come first in `warnings`.
+    Fail,
 }
 
 /// Quality control of one plate.
@@ -117,9 +121,12 @@ pub struct PlateQc {
     pub saturated_wells: Vec<WellId>,
     /// Wells the reader could not measure, with the raw text.
     pub flagged_wells: BTreeMap<WellId, String>,
-    /// Pass or warn.
+    /// Blank, vehicle and positive-control wells that look wrong (outliers within their group,
+    /// saturated or not measured), with why; named when the signal window fails.
+    pub suspect_controls: BTreeMap<WellId, String>,
+    /// Pass, warn or fail.
     pub verdict: QcVerdict,
-    /// Why it warns.
+    /// Why it fails or warns: the failures first, one line per cause.
     pub warnings: Vec<String>,
 }
 
@@ -195,6 +202,10 @@ pub fn normalize_plate(
         let Some(main) = main else { break };
         if let Some(text) = main.flags.get(&well) {
             flags.insert(well, text.clone());
+            continue;
+        }
+        if let Some(formula) = main.derived.get(&well) {
+            flags.insert(well, format!("formula {formula}"));
             continue;
         }
         if let Some(text) = reference_read.and_then(|r| r.flags.get(&well)) {
@@ -299,6 +310,81 @@ pub fn normalize_plate(
             }
         }
     }
+    let main_is_absorbance = main.is_none_or(Read::is_absorbance);
+    let mut failures: Vec<String> = Vec::new();
+    for (what, chosen) in [("analysed read", main), ("reference read", reference_read)] {
+        if let Some(reason) = chosen.and_then(|r| r.incomplete.as_ref().map(|i| (r, i))) {
+            let (r, why) = reason;
+            let missing: Vec<WellId> = r
+                .flags
+                .iter()
+                .filter(|(_, t)| t.as_str() == crate::plate::MISSING_FLAG)
+                .map(|(w, _)| *w)
+                .collect();
+            failures.push(format!(
+                "the {what} {:?} is incomplete ({why}): {} have no value",
+                r.label,
+                name_a_few(&missing)
+            ));
+        }
+    }
+    let mut suspect_controls: BTreeMap<WellId, String> = BTreeMap::new();
+    if normalization != Normalization::None || !blanks.is_empty() {
+        for key in curves.keys() {
+            let low_wells: Vec<WellId> = if normalization == Normalization::TwoControl {
+                let own: Vec<WellId> = positives
+                    .iter()
+                    .copied()
+                    .filter(|w| layout.well(*w).line.as_deref() == Some(key.line.as_str()))
+                    .collect();
+                if own.is_empty() {
+                    positives.clone()
+                } else {
+                    own
+                }
+            } else {
+                blank_wells_for(layout, &blanks, &key.line)
+            };
+            let vehicle_wells = layout.vehicle_wells_for(key);
+            if let Some(reason) = signal_window_problem(&vehicle_wells, &low_wells, &usable) {
+                let low_name = if normalization == Normalization::TwoControl {
+                    "positive control"
+                } else {
+                    "blank"
+                };
+                for (wells, role) in [(&low_wells, low_name), (&vehicle_wells, "vehicle")] {
+                    for (well, why) in
+                        suspect_wells(wells, &usable, &flags, &raw_max, main_is_absorbance)
+                    {
+                        suspect_controls.insert(well, format!("{role}: {why}"));
+                    }
+                }
+                failures.push(format!(
+                    "{}: signal window {reason}; % viability would be a ratio of noise",
+                    key.label()
+                ));
+            }
+        }
+    }
+    if !suspect_controls.is_empty() {
+        let named: Vec<String> = suspect_controls
+            .iter()
+            .map(|(w, why)| format!("{w} ({why})"))
+            .collect();
+        failures.push(format!(
+            "control wells that look wrong: {}; exclude them (click the well in the plate view) and analyse again",
+            named.join(", ")
+        ));
+    }
+    let failures = fold(failures);
+    if !failures.is_empty() {
+        for key in curves.keys() {
+            curve_problems.insert(
+                key.clone(),
+                format!("plate QC failed, no IC50 from this plate: {}", failures[0]),
+            );
+        }
+    }
     let positive_for_line = |line: &str| -> Option<f64> {
         let own: Vec<WellId> = positives
             .iter()
@@ -360,9 +446,22 @@ pub fn normalize_plate(
                 .or_insert_with(|| "two-control normalization needs positive-control wells".into());
         }
     }
-    let qc = plate_qc(
-        shape, layout, &usable, &raw_max, &flags, &blanks, &positives, &vehicles,
+    let mut qc = plate_qc(
+        shape,
+        layout,
+        &usable,
+        &raw_max,
+        &flags,
+        &blanks,
+        &positives,
+        &vehicles,
+        main_is_absorbance,
     );
+    if !failures.is_empty() {
+        qc.verdict = QcVerdict::Fail;
+        qc.warnings.splice(0..0, failures);
+    }
+    qc.suspect_controls = suspect_controls;
     NormalizedPlate {
         wells: wells_out,
         blank_by_curve,
@@ -370,6 +469,113 @@ pub fn normalize_plate(
         qc,
         curve_problems,
     }
+}
+
+/// The blank wells that serve a line: its own, else the unassigned ones, else all.
+fn blank_wells_for(layout: &Layout, blanks: &[WellId], line: &str) -> Vec<WellId> {
+    let own: Vec<WellId> = blanks
+        .iter()
+        .copied()
+        .filter(|w| layout.well(*w).line.as_deref() == Some(line))
+        .collect();
+    if !own.is_empty() {
+        return own;
+    }
+    let unassigned: Vec<WellId> = blanks
+        .iter()
+        .copied()
+        .filter(|w| layout.well(*w).line.is_none())
+        .collect();
+    if unassigned.is_empty() {
+        blanks.to_vec()
+    } else {
+        unassigned
+    }
+}
+
+/// Why the signal window (mean vehicle − mean low control) is not clearly positive, if it
+/// is not: it must be above zero and above three standard errors of the difference.
+fn signal_window_problem(
+    vehicles: &[WellId],
+    lows: &[WellId],
+    values: &BTreeMap<WellId, f64>,
+) -> Option<String> {
+    let vehicle = mean_of(vehicles, values)?;
+    let low = mean_of(lows, values)?;
+    let window = vehicle - low;
+    if window <= 0.0 {
+        return Some(format!(
+            "is not positive: vehicle {vehicle:.4} − control {low:.4} = {window:.4}"
+        ));
+    }
+    let n = |wells: &[WellId]| wells.iter().filter(|w| values.contains_key(w)).count() as f64;
+    let var = |wells: &[WellId]| sd_of(wells, values).map_or(0.0, |sd| sd * sd);
+    let se = (var(vehicles) / n(vehicles).max(1.0) + var(lows) / n(lows).max(1.0)).sqrt();
+    (window < 3.0 * se).then(|| {
+        format!(
+            "is not clearly positive: vehicle {vehicle:.4} − control {low:.4} = {window:.4}, within 3 standard errors ({se:.4})"
+        )
+    })
+}
+
+/// Wells of one control group that look wrong: not measured, saturated (absorbance only) or
+/// outliers (further from the group median than 3.5 robust SDs, and than 20 % of it).
+fn suspect_wells(
+    wells: &[WellId],
+    values: &BTreeMap<WellId, f64>,
+    flags: &BTreeMap<WellId, String>,
+    raw: &BTreeMap<WellId, f64>,
+    absorbance: bool,
+) -> Vec<(WellId, String)> {
+    let mut out = Vec::new();
+    let saturated = |w: &WellId| absorbance && raw.get(w).is_some_and(|v| *v >= SATURATION_OD);
+    // The group's centre from its unsaturated wells: five saturated blanks must not make
+    // the one good blank look like the outlier.
+    let mut sorted: Vec<f64> = wells
+        .iter()
+        .filter(|w| !saturated(w))
+        .filter_map(|w| values.get(w).copied())
+        .collect();
+    sorted.sort_by(f64::total_cmp);
+    let median = |v: &[f64]| -> Option<f64> {
+        let n = v.len();
+        (n > 0).then(|| {
+            if n % 2 == 1 {
+                v[n / 2]
+            } else {
+                f64::midpoint(v[n / 2 - 1], v[n / 2])
+            }
+        })
+    };
+    let center = median(&sorted);
+    let mad = center.and_then(|c| {
+        let mut deviations: Vec<f64> = sorted.iter().map(|v| (v - c).abs()).collect();
+        deviations.sort_by(f64::total_cmp);
+        median(&deviations)
+    });
+    for well in wells {
+        if !values.contains_key(well) && !flags.contains_key(well) {
+            continue; // excluded by the user, or empty
+        }
+        if let Some(text) = flags.get(well) {
+            out.push((*well, format!("no value: {text}")));
+            continue;
+        }
+        if absorbance && let Some(od) = raw.get(well).filter(|v| **v >= SATURATION_OD) {
+            out.push((*well, format!("OD {od:.3}, saturated")));
+            continue;
+        }
+        if let (Some(value), Some(c), Some(mad)) = (values.get(well), center, mad)
+            && sorted.len() >= 3
+            && !saturated(well)
+        {
+            let limit = (3.5 * 1.4826 * mad).max(0.2 * c.abs());
+            if (value - c).abs() > limit {
+                out.push((*well, format!("{value:.4}, an outlier (median {c:.4})")));
+            }
+        }
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -382,6 +588,7 @@ fn plate_qc(
     blanks: &[WellId],
     positives: &[WellId],
     vehicles: &[WellId],
+    absorbance: bool,
 ) -> PlateQc {
     let negative: &[WellId] = if positives.is_empty() {
         blanks
@@ -418,11 +625,16 @@ fn plate_qc(
         (Some(o), Some(i)) if i.abs() > 0.0 => Some(100.0 * (o / i - 1.0)),
         _ => None,
     };
-    let saturated_wells: Vec<WellId> = raw
-        .iter()
-        .filter(|(_, v)| **v >= SATURATION_OD)
-        .map(|(w, _)| *w)
-        .collect();
+    // Saturation at OD ≥ 3 is an absorbance notion: fluorescence and luminescence reads
+    // count in the thousands and have their own overflow tokens (flagged by the importer).
+    let saturated_wells: Vec<WellId> = if absorbance {
+        raw.iter()
+            .filter(|(_, v)| **v >= SATURATION_OD)
+            .map(|(w, _)| *w)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut qc = PlateQc {
         blank_mean,
         blank_cv_pct: cv_pct(blanks, usable),
@@ -443,6 +655,7 @@ fn plate_qc(
         lines: line_qc,
         saturated_wells,
         flagged_wells: flags.clone(),
+        suspect_controls: BTreeMap::new(),
         verdict: QcVerdict::Pass,
         warnings: Vec::new(),
     };
@@ -463,25 +676,34 @@ fn plate_qc(
         ));
     }
     if !qc.saturated_wells.is_empty() {
-        let names: Vec<String> = qc.saturated_wells.iter().map(ToString::to_string).collect();
         qc.warnings.push(format!(
             "possibly saturated (OD ≥ {SATURATION_OD}): {}",
-            names.join(", ")
+            name_a_few(&qc.saturated_wells)
         ));
     }
-    if !qc.flagged_wells.is_empty() {
-        let names: Vec<String> = qc
-            .flagged_wells
-            .iter()
-            .map(|(w, t)| format!("{w} ({t})"))
-            .collect();
-        qc.warnings
-            .push(format!("not measured by the reader: {}", names.join(", ")));
+    // Flagged wells, one line per cause (the flag text): `OVER` in 40 wells is one line.
+    let mut by_text: BTreeMap<&str, Vec<WellId>> = BTreeMap::new();
+    for (well, text) in &qc.flagged_wells {
+        by_text.entry(text.as_str()).or_default().push(*well);
+    }
+    for (text, wells) in by_text {
+        qc.warnings.push(if text.starts_with("formula ") {
+            format!(
+                "spreadsheet formulas, not readings (left out of the fit): {}",
+                name_a_few(&wells)
+            )
+        } else {
+            format!(
+                "not measured by the reader ({text}): {}",
+                name_a_few(&wells)
+            )
+        });
     }
     if blanks.is_empty() {
         qc.warnings
             .push("no blank wells: absorbance not blank-subtracted".into());
     }
+    qc.warnings = fold(std::mem::take(&mut qc.warnings));
     if !qc.warnings.is_empty() {
         qc.verdict = QcVerdict::Warn;
     }

@@ -257,13 +257,59 @@ pub enum ReadKind {
     Derived,
 }
 
+/// How the reader measured a read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadMode {
+    /// Absorbance (optical density), the CCK-8 read.
+    Absorbance,
+    /// Fluorescence intensity (excitation/emission; counts or RFU).
+    Fluorescence,
+    /// Luminescence (RLU, counts).
+    Luminescence,
+}
+
+impl ReadMode {
+    /// The mode a vendor's mode text names (`Absorbance`, `Fluorescence Top Reading`,
+    /// `Fluorescence (FI)`, `Luminescence`, `ABS mono`), if any.
+    #[must_use]
+    pub fn from_text(text: &str) -> Option<Self> {
+        let lower = text.trim().to_ascii_lowercase();
+        if lower.starts_with("abs") || lower.contains("absorbance") || lower.starts_with("od") {
+            Some(Self::Absorbance)
+        } else if lower.contains("fluor") || lower.starts_with("fi ") || lower == "fi" {
+            Some(Self::Fluorescence)
+        } else if lower.contains("lumin") {
+            Some(Self::Luminescence)
+        } else {
+            None
+        }
+    }
+
+    /// `absorbance`, `fluorescence`, `luminescence`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Absorbance => "absorbance",
+            Self::Fluorescence => "fluorescence",
+            Self::Luminescence => "luminescence",
+        }
+    }
+}
+
 /// One grid of values: one wavelength at one time point, or one derived quantity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Read {
     /// The label the reader software gave (e.g. `450`, `450nm:450`, `Abs 450 nm`).
     pub label: String,
-    /// Wavelength in nm, where known.
+    /// Wavelength in nm, where known (for fluorescence: the excitation wavelength).
     pub wavelength_nm: Option<f64>,
+    /// Emission wavelength in nm of a fluorescence read, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emission_nm: Option<f64>,
+    /// Absorbance, fluorescence or luminescence, where the file says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ReadMode>,
     /// Time point in seconds from the start of a kinetic run; `None` for endpoint reads.
     pub time_s: Option<f64>,
     /// Raw, difference or derived.
@@ -274,6 +320,14 @@ pub struct Read {
     /// Wells whose value is not a number, with the raw text the file held (`OVER`, `?????`).
     #[serde(default)]
     pub flags: BTreeMap<WellId, String>,
+    /// Wells whose number was not measured but computed in the spreadsheet (a formula such as
+    /// `=AVERAGE(B13:D13)`), with the formula. The value is kept; analysis leaves it out.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub derived: BTreeMap<WellId, String>,
+    /// Why this read is incomplete (its grid ends before the plate does, e.g. a truncated
+    /// file), naming the place in the file. Every well the grid does not reach is flagged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
 }
 
 impl Read {
@@ -283,10 +337,14 @@ impl Read {
         Self {
             label: label.into(),
             wavelength_nm: None,
+            emission_nm: None,
+            mode: None,
             time_s: None,
             kind: ReadKind::Raw,
             values: vec![None; shape.well_count()],
             flags: BTreeMap::new(),
+            derived: BTreeMap::new(),
+            incomplete: None,
         }
     }
 
@@ -356,7 +414,51 @@ impl Read {
             self.flags.insert(well, raw.into());
         }
     }
+
+    /// Marks the read as incomplete: its grid lacks the plate rows `missing_rows`
+    /// (zero-based); `reason` says where it ends. Every well of those rows is flagged
+    /// [`MISSING_FLAG`].
+    pub fn mark_incomplete(
+        &mut self,
+        shape: PlateShape,
+        missing_rows: &[usize],
+        reason: impl Into<String>,
+    ) {
+        let missing: Vec<WellId> = shape
+            .wells()
+            .filter(|w| missing_rows.contains(&w.row_idx()))
+            .collect();
+        self.mark_incomplete_wells(shape, &missing, reason);
+    }
+
+    /// Marks the read as incomplete: `reason` says where it ends; every well in `missing`
+    /// is flagged [`MISSING_FLAG`].
+    pub fn mark_incomplete_wells(
+        &mut self,
+        shape: PlateShape,
+        missing: &[WellId],
+        reason: impl Into<String>,
+    ) {
+        for well in missing {
+            self.flag(shape, *well, MISSING_FLAG);
+        }
+        self.incomplete = Some(reason.into());
+    }
+
+    /// Whether the reader measured this read as absorbance: the mode says so, or no mode is
+    /// known and every value lies in the absorbance range (≤ 10 OD). Fluorescence and
+    /// luminescence values run into the thousands.
+    #[must_use]
+    pub fn is_absorbance(&self) -> bool {
+        match self.mode {
+            Some(mode) => mode == ReadMode::Absorbance,
+            None => self.values.iter().flatten().all(|v| v.abs() <= 10.0),
+        }
+    }
 }
+
+/// The flag text of a well that an incomplete read does not reach.
+pub const MISSING_FLAG: &str = "missing (read incomplete)";
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plate::{Plate, ReadKind};
+use crate::plate::{Plate, ReadKind, ReadMode};
 
 /// Which read to analyse.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -145,6 +145,7 @@ pub fn choose_reads(
         ReferenceChoice::Auto if chosen.kind != ReadKind::Raw => None,
         ReferenceChoice::Auto => plate.reads.iter().rposition(|r| {
             r.kind == ReadKind::Raw
+                && r.mode.is_none_or(|m| m == ReadMode::Absorbance)
                 && r.wavelength_nm
                     .is_some_and(|w| (600.0..=700.0).contains(&w))
                 && r.time_s == chosen.time_s
@@ -185,9 +186,13 @@ fn auto_read(plate: &Plate) -> Result<(usize, String), ReadError> {
     if let Some(idx) = last_time(differences) {
         return Ok((idx, format!("difference read {:?}", plate.reads[idx].label)));
     }
+    // A fluorescence read excited at 450 nm is not the CCK-8 absorbance read.
     let raw_450: Vec<usize> = (0..plate.reads.len())
         .filter(|i| {
-            plate.reads[*i].kind == ReadKind::Raw && near_450(plate.reads[*i].wavelength_nm)
+            let r = &plate.reads[*i];
+            r.kind == ReadKind::Raw
+                && near_450(r.wavelength_nm)
+                && r.mode.is_none_or(|m| m == ReadMode::Absorbance)
         })
         .collect();
     let kinetic = raw_450.len() > 1;

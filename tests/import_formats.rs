@@ -5,7 +5,7 @@
 
 use platefit::import::json::{import_json, import_summary};
 use platefit::import::{ImportError, Imported, import_bytes, import_file};
-use platefit::{PlateShape, ReadKind, WellId};
+use platefit::{PlateShape, ReadKind, ReadMode, WellId};
 
 fn sample(rel: &str) -> String {
     format!("{}/tests/data/platefiles/{rel}", env!("CARGO_MANIFEST_DIR"))
@@ -591,4 +591,276 @@ mod robustness {
         assert_eq!(val(&imp, 0, 0, "A1"), None);
         assert_eq!(val(&imp, 0, 0, "A2"), Some(0.082));
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Variants of the vendor formats, built by hand (tests/data/variants/make_variants.py), and
+// damaged inputs that must not pass as good ones.
+
+fn variant(name: &str) -> Imported {
+    let path = format!("{}/tests/data/variants/{name}", env!("CARGO_MANIFEST_DIR"));
+    match import_file(std::path::Path::new(&path)) {
+        Ok(imported) => imported,
+        Err(e) => panic!("{name}: {e}"),
+    }
+}
+
+fn sample_experiment(plate: platefit::Plate, file: &str) -> platefit::analysis::Experiment {
+    let layout_text = std::fs::read_to_string(format!(
+        "{}/sample_plates/flumatinib_K562_72h_layout.csv",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("the sample layout is part of the repository");
+    let layout = platefit::layout::parse_layout(&layout_text).expect("the sample layout parses");
+    platefit::analysis::Experiment {
+        name: "damaged".into(),
+        plates: vec![platefit::analysis::PlateInput {
+            file: file.into(),
+            sha256: None,
+            format: String::new(),
+            plate,
+            layout,
+            excluded: Default::default(),
+        }],
+        settings: Default::default(),
+    }
+}
+
+#[test]
+fn softmax_plate_format_without_column_number_line() {
+    let imp = variant("softmax_plateformat_without_column_line.txt");
+    assert_eq!(imp.format, "softmax-pro-text");
+    let plate = &imp.plates[0];
+    assert_eq!(plate.shape, PlateShape::WELLS_96);
+    assert_eq!(plate.reads.len(), 2);
+    assert_eq!(plate.reads[0].wavelength_nm, Some(450.0));
+    assert_eq!(plate.reads[1].wavelength_nm, Some(650.0));
+    assert_eq!(plate.reads[0].mode, Some(ReadMode::Absorbance));
+    // The temperature (23.6) on the first row is not a well.
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(0.1));
+    assert_eq!(val(&imp, 0, 0, "A12"), Some(0.21));
+    assert_eq!(val(&imp, 0, 0, "B3"), Some(0.22));
+    assert_eq!(val(&imp, 0, 0, "H12"), Some(0.91));
+    assert_eq!(val(&imp, 0, 1, "A1"), Some(0.04));
+    assert_eq!(val(&imp, 0, 1, "H12"), Some(0.0481));
+    for read in &plate.reads {
+        assert!(read.incomplete.is_none());
+        assert_eq!(read.values.iter().flatten().count(), 96);
+    }
+}
+
+#[test]
+fn envision_bare_grids_several_plates() {
+    let imp = variant("envision_bare_grids.csv");
+    assert_eq!(imp.format, "perkinelmer-envision-csv");
+    assert_eq!(imp.plates.len(), 2, "{:?}", imp.warnings);
+    for (idx, plate) in imp.plates.iter().enumerate() {
+        assert_eq!(plate.shape, PlateShape::WELLS_96);
+        assert_eq!(plate.reads.len(), 1);
+        let read = &plate.reads[0];
+        assert_eq!(read.label, "A450(1)");
+        assert_eq!(read.wavelength_nm, Some(450.0));
+        assert_eq!(read.mode, Some(ReadMode::Absorbance));
+        assert_eq!(read.values.iter().flatten().count(), 96);
+        assert!(read.incomplete.is_none());
+        let base = (idx + 1) as f64;
+        assert_eq!(val(&imp, idx, 0, "A1"), Some(base));
+        assert_eq!(val(&imp, idx, 0, "A12"), Some(base + 0.011));
+        assert_eq!(val(&imp, idx, 0, "H1"), Some(base + 0.7));
+    }
+    assert_eq!(imp.plates[1].name, "Plate 2");
+}
+
+#[test]
+fn icontrol_kinetic_two_measurements_keep_their_names_modes_and_wavelengths() {
+    let imp = variant("icontrol_kinetic_two_measurements.xlsx");
+    assert_eq!(imp.format, "tecan-icontrol-xlsx");
+    let plate = &imp.plates[0];
+    assert_eq!(labels(&imp, 0), ["OD", "OD", "OD", "GFP", "GFP", "GFP"]);
+    for read in &plate.reads[..3] {
+        assert_eq!(read.mode, Some(ReadMode::Absorbance));
+        assert_eq!(read.wavelength_nm, Some(600.0));
+        assert_eq!(read.emission_nm, None);
+    }
+    for read in &plate.reads[3..] {
+        assert_eq!(read.mode, Some(ReadMode::Fluorescence));
+        assert_eq!(read.wavelength_nm, Some(485.0));
+        assert_eq!(read.emission_nm, Some(535.0));
+    }
+    let times: Vec<Option<f64>> = plate.reads.iter().map(|r| r.time_s).collect();
+    assert_eq!(
+        times,
+        [
+            Some(0.0),
+            Some(600.2),
+            Some(1200.5),
+            Some(0.0),
+            Some(600.2),
+            Some(1200.5)
+        ]
+    );
+    assert_eq!(val(&imp, 0, 0, "A1"), Some(0.1));
+    assert_eq!(val(&imp, 0, 2, "A1"), Some(0.2));
+    assert_eq!(val(&imp, 0, 3, "B1"), Some(1100.0));
+    assert_eq!(val(&imp, 0, 4, "H12"), Some(1000.0 + 250.0 + 700.0 + 110.0));
+    assert_eq!(flag(&imp, 0, 5, "A1"), Some("OVER"));
+}
+
+#[test]
+fn skanit_formula_cells_are_kept_but_marked_derived_and_left_out_of_the_fit() {
+    let imp = variant("skanit_formula_cells.xlsx");
+    assert_eq!(imp.format, "thermo-skanit-xlsx");
+    let read = &imp.plates[0].reads[0];
+    assert_eq!(read.wavelength_nm, Some(450.0));
+    let derived: Vec<String> = read.derived.keys().map(ToString::to_string).collect();
+    assert_eq!(derived, ["C12", "D12"]);
+    assert_eq!(read.derived[&w("C12")], "=AVERAGE(B13:D13)");
+    // The value Excel cached is kept (mean of 0.4, 0.41, 0.42).
+    let c12 = val(&imp, 0, 0, "C12").unwrap();
+    assert!((c12 - 0.41).abs() < 1e-9, "{c12}");
+    // A measured neighbour is not derived; the user's column beside the grid is not a well.
+    assert_eq!(val(&imp, 0, 0, "C11"), Some(0.5));
+    assert_eq!(read.values.iter().flatten().count(), 96);
+    // Analysis leaves the formula wells out and says why.
+    let mut plate = imp.plates[0].clone();
+    plate.reads.truncate(1);
+    let analysis = platefit::analyze(&sample_experiment(plate, "formulas.xlsx")).unwrap();
+    let qc = &analysis.plates[0].normalized.qc;
+    assert_eq!(
+        qc.flagged_wells.get(&w("C12")).map(String::as_str),
+        Some("formula =AVERAGE(B13:D13)")
+    );
+    assert!(
+        qc.warnings
+            .iter()
+            .any(|m| m.contains("spreadsheet formulas")),
+        "{:?}",
+        qc.warnings
+    );
+    let json = import_json("formulas.xlsx", &imp);
+    assert_eq!(
+        json["plates"][0]["reads"][0]["derived"]["C12"],
+        "=AVERAGE(B13:D13)"
+    );
+}
+
+#[test]
+fn one_cause_one_line_for_locale_damaged_gen5_values() {
+    let imp = variant("gen5_xlsx_kinetic_locale_damaged.xlsx");
+    let damaged: Vec<&String> = imp
+        .warnings
+        .iter()
+        .filter(|w| w.contains("above 10 OD"))
+        .collect();
+    assert_eq!(damaged.len(), 1, "{:#?}", imp.warnings);
+    assert!(damaged[0].contains("150×"), "{}", damaged[0]);
+    assert!(damaged[0].contains("e.g."), "{}", damaged[0]);
+    assert!(imp.warnings.len() <= 5, "{:#?}", imp.warnings);
+    // The damaged values are flagged, not imported as readings.
+    let flagged: usize = imp.plates[0].reads.iter().map(|r| r.flags.len()).sum();
+    assert!(flagged > 150, "{flagged}");
+    let json = import_json("damaged.xlsx", &imp);
+    assert_eq!(
+        json["warnings"].as_array().unwrap().len(),
+        imp.warnings.len()
+    );
+}
+
+#[test]
+fn a_truncated_reference_block_fails_qc_and_gives_no_ic50() {
+    let imp = variant("sample_630_cut_after_row_C.csv");
+    let plate = &imp.plates[0];
+    assert_eq!(labels(&imp, 0), ["450", "630"]);
+    let reference = &plate.reads[1];
+    let why = reference
+        .incomplete
+        .as_deref()
+        .expect("the 630 read is incomplete");
+    assert!(why.contains("row C") && why.contains("line 14"), "{why}");
+    assert_eq!(flag(&imp, 0, 1, "D1"), Some(platefit::plate::MISSING_FLAG));
+    assert_eq!(flag(&imp, 0, 1, "H12"), Some(platefit::plate::MISSING_FLAG));
+    assert_eq!(val(&imp, 0, 1, "C12"), Some(0.0433));
+    let analysis = platefit::analyze(&sample_experiment(plate.clone(), "cut.csv")).unwrap();
+    // The reference read is still the one subtracted (not silently dropped).
+    assert_eq!(analysis.plates[0].reference_label.as_deref(), Some("630"));
+    let qc = &analysis.plates[0].normalized.qc;
+    assert_eq!(qc.verdict, platefit::normalize::QcVerdict::Fail);
+    assert!(
+        qc.warnings[0].contains("incomplete") && qc.warnings[0].contains("60 wells"),
+        "{:?}",
+        qc.warnings
+    );
+    assert!(
+        analysis
+            .curves
+            .iter()
+            .all(|c| c.fit.reported_ic50().is_none()),
+        "a damaged plate gave an IC50"
+    );
+    // Every curve of the plate carries the reason instead of an IC50.
+    assert!(!analysis.curves.is_empty());
+    for curve in &analysis.curves {
+        let problem = curve.problem.as_deref().unwrap_or_default();
+        assert!(problem.contains("plate QC failed"), "{problem:?}");
+    }
+}
+
+#[test]
+fn a_blank_above_the_vehicle_fails_qc_names_the_wells_and_gives_no_ic50() {
+    let imp = variant("sample_blank_above_vehicle.csv");
+    let analysis =
+        platefit::analyze(&sample_experiment(imp.plates[0].clone(), "blank.csv")).unwrap();
+    let qc = &analysis.plates[0].normalized.qc;
+    assert_eq!(qc.verdict, platefit::normalize::QcVerdict::Fail);
+    assert!(
+        qc.warnings[0].contains("signal window is not positive"),
+        "{:?}",
+        qc.warnings
+    );
+    for well in ["B1", "C1", "D1", "E1", "F1"] {
+        let why = qc.suspect_controls.get(&w(well)).map(String::as_str);
+        assert!(
+            why.is_some_and(|t| t.starts_with("blank") && t.contains("saturated")),
+            "{well}: {why:?}"
+        );
+    }
+    assert!(
+        qc.warnings.iter().any(|m| m.contains("B1 (blank: OD")),
+        "{:?}",
+        qc.warnings
+    );
+    assert!(
+        analysis
+            .curves
+            .iter()
+            .all(|c| c.fit.reported_ic50().is_none()),
+        "a plate with a blank above its vehicle gave an IC50"
+    );
+}
+
+#[test]
+fn the_intact_sample_still_passes_qc() {
+    let path = format!(
+        "{}/sample_plates/flumatinib_K562_72h.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let imp = import_file(std::path::Path::new(&path)).unwrap();
+    assert!(imp.plates[0].reads.iter().all(|r| r.incomplete.is_none()));
+    let analysis = platefit::analyze(&sample_experiment(imp.plates[0].clone(), "ok.csv")).unwrap();
+    let qc = &analysis.plates[0].normalized.qc;
+    assert_ne!(
+        qc.verdict,
+        platefit::normalize::QcVerdict::Fail,
+        "{:?}",
+        qc.warnings
+    );
+    assert!(qc.suspect_controls.is_empty());
+    assert_eq!(
+        analysis
+            .curves
+            .iter()
+            .filter(|c| c.fit.reported_ic50().is_some())
+            .count(),
+        2
+    );
 }

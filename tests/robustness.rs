@@ -123,3 +123,246 @@ fn fuzz_regression_damaged_cell_reference_in_xlsx() {
     let result = std::panic::catch_unwind(|| platefit::import::import_bytes(&bytes));
     assert!(result.is_ok(), "the importer let a panic escape");
 }
+
+// ---------------------------------------------------------------------------------------
+// Damaged exports: cut at a line, blocks swapped or duplicated, a declared size changed.
+// The outcome is a correct import, an error naming the place, or a read flagged incomplete —
+// never a silently shorter or shifted one.
+
+mod damaged {
+    use platefit::import::{ImportError, Imported, import_bytes};
+    use platefit::plate::MISSING_FLAG;
+    use proptest::prelude::*;
+
+    fn data(rel: &str) -> String {
+        std::fs::read_to_string(format!("{}/{rel}", env!("CARGO_MANIFEST_DIR")))
+            .expect("test export is part of the repository")
+    }
+
+    /// Text exports whose lines are cut, swapped and duplicated.
+    fn exports() -> Vec<(&'static str, String)> {
+        [
+            "sample_plates/flumatinib_K562_72h.csv",
+            "tests/data/variants/softmax_plateformat_without_column_line.txt",
+            "tests/data/variants/envision_bare_grids.csv",
+            "tests/data/platefiles/biotek-gen5/endpoint_stdcurve_singleplate_2.txt",
+            "tests/data/platefiles/bmg-mars-csv/BMG Labtech format.CSV",
+            "tests/data/platefiles/revvity-kaleido-csv/absorbance_endpoint_single_plate_example_01.csv",
+            "tests/data/platefiles/molecular-devices-softmaxpro/softmaxpro_example_reduced.txt",
+        ]
+        .into_iter()
+        .map(|rel| (rel, data(rel)))
+        .collect()
+    }
+
+    /// An error must say where (a line, a cell, a sheet, the whole file) or what the file
+    /// looked like.
+    fn error_names_the_place(error: &ImportError) -> bool {
+        let text = error.to_string();
+        match error {
+            ImportError::Malformed { location, .. } => !location.is_empty(),
+            ImportError::Unrecognized { .. } | ImportError::Empty => !text.is_empty(),
+            _ => text.contains("line") || text.contains("sheet") || text.contains("cell"),
+        }
+    }
+
+    /// Every read of `damaged` agrees with the read of the same plate, label and time in
+    /// `original` (the n-th such read with the n-th): each value it holds is the original
+    /// value of that well (nothing shifted), and a well it lacks is flagged missing in a read
+    /// marked incomplete (nothing silently shorter). Reads the original does not have must be
+    /// marked incomplete or explained by a warning.
+    fn faithful(original: &Imported, damaged: &Imported) -> Result<(), String> {
+        for plate in &damaged.plates {
+            let Some(full) = original.plates.iter().find(|p| p.name == plate.name) else {
+                if damaged.warnings.is_empty() {
+                    return Err(format!(
+                        "plate {:?} is new and nothing says why",
+                        plate.name
+                    ));
+                }
+                continue;
+            };
+            let mut used = vec![false; full.reads.len()];
+            for (read_index, read) in plate.reads.iter().enumerate() {
+                let matches = |r: &platefit::Read| {
+                    r.label == read.label
+                        && r.time_s.map(f64::to_bits) == read.time_s.map(f64::to_bits)
+                };
+                // A duplicated block gives a second read like the first: compared with it too.
+                let same = full
+                    .reads
+                    .iter()
+                    .enumerate()
+                    .find(|(i, r)| !used[*i] && matches(r))
+                    .or_else(|| full.reads.iter().enumerate().find(|(_, r)| matches(r)))
+                    // A title moved or renamed: the read in the same place, compared value
+                    // by value (a label is what the file says; values must not move).
+                    .or_else(|| full.reads.get(read_index).map(|r| (read_index, r)));
+                let reused = same.is_some_and(|(i, _)| used[i]);
+                let Some((idx, full_read)) = same else {
+                    // A repeated grid under another label: a copy of an original read.
+                    let copy = full.reads.iter().any(|r| r.values == read.values);
+                    if !copy && read.incomplete.is_none() && damaged.warnings.is_empty() {
+                        return Err(format!("read {:?} is new and nothing says why", read.label));
+                    }
+                    continue;
+                };
+                used[idx] = true;
+                if plate.shape != full.shape {
+                    if read.incomplete.is_none() && damaged.warnings.is_empty() {
+                        return Err(format!("plate {:?} changed shape silently", plate.name));
+                    }
+                    continue;
+                }
+                for well in plate.shape.wells() {
+                    let now = read.value_at(plate.shape, well);
+                    let was = full_read.value_at(full.shape, well);
+                    match (now, was) {
+                        // A second read with a label already seen (a repeated block) may
+                        // differ from the first only when a warning says so.
+                        (Some(a), Some(b))
+                            if a.to_bits() != b.to_bits()
+                                && reused
+                                && !damaged.warnings.is_empty() => {}
+                        (Some(a), Some(b)) if a.to_bits() != b.to_bits() => {
+                            return Err(format!(
+                                "read {:?} well {well}: {a} instead of {b} (shifted)",
+                                read.label
+                            ));
+                        }
+                        (Some(a), None) if !full_read.flags.contains_key(&well) => {
+                            return Err(format!(
+                                "read {:?} well {well}: {a} where the original is empty",
+                                read.label
+                            ));
+                        }
+                        (None, Some(b)) => {
+                            let flagged =
+                                read.flags.get(&well).map(String::as_str) == Some(MISSING_FLAG);
+                            if !(flagged && read.incomplete.is_some()) {
+                                return Err(format!(
+                                    "read {:?} well {well}: value {b} silently lost",
+                                    read.label
+                                ));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check(name: &str, original: &Imported, bytes: &[u8]) -> Result<(), TestCaseError> {
+        let result = std::panic::catch_unwind(|| import_bytes(bytes));
+        let Ok(result) = result else {
+            return Err(TestCaseError::fail(format!(
+                "{name}: the importer panicked"
+            )));
+        };
+        match result {
+            Err(error) => {
+                prop_assert!(error_names_the_place(&error), "{name}: {error}");
+            }
+            Ok(damaged) => {
+                if let Err(why) = faithful(original, &damaged) {
+                    return Err(TestCaseError::fail(format!(
+                        "{name}: {why}; warnings {:?}",
+                        damaged.warnings
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn originals() -> Vec<(&'static str, String, Imported)> {
+        exports()
+            .into_iter()
+            .map(|(name, text)| {
+                let imported = import_bytes(text.as_bytes()).expect("the intact export imports");
+                (name, text, imported)
+            })
+            .collect()
+    }
+
+    /// Cutting every export at every line (no randomness: all of them).
+    #[test]
+    fn cut_at_every_line() {
+        for (name, text, original) in originals() {
+            let lines: Vec<&str> = text.split_inclusive('\n').collect();
+            for cut in 1..lines.len() {
+                let bytes = lines[..cut].concat();
+                if let Err(e) = check(
+                    &format!("{name} cut after line {cut}"),
+                    &original,
+                    bytes.as_bytes(),
+                ) {
+                    panic!("{e}");
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Two blocks of lines swapped (a block: lines up to the next blank line).
+        #[test]
+        fn swapped_or_duplicated_blocks(file in 0usize..7, a in 0usize..40, b in 0usize..40, duplicate in any::<bool>()) {
+            let exports = originals();
+            let (name, text, original) = &exports[file % exports.len()];
+            // Bare grids (EnVision without titles) carry nothing that says which plate they
+            // belong to: two of them swapped or repeated whole make a different, valid file
+            // (the importer warns about a grid no `Plate information` precedes).
+            prop_assume!(!name.contains("bare_grids"));
+            let mut blocks: Vec<String> = Vec::new();
+            let mut current = String::new();
+            for line in text.split_inclusive('\n') {
+                current.push_str(line);
+                if line.trim().is_empty() {
+                    blocks.push(std::mem::take(&mut current));
+                }
+            }
+            blocks.push(current);
+            let (a, b) = (a % blocks.len(), b % blocks.len());
+            if duplicate {
+                let copy = blocks[a].clone();
+                blocks.insert(b, copy);
+            } else {
+                blocks.swap(a, b);
+            }
+            let bytes = blocks.concat();
+            check(&format!("{name} blocks {a}/{b} dup={duplicate}"), original, bytes.as_bytes())?;
+        }
+
+        /// A number in a header line (a declared size, count or position) changed.
+        #[test]
+        fn declared_size_changed(file in 0usize..7, line in 0usize..60, field in 0usize..30, value in prop::sample::select(vec![0usize, 1, 2, 6, 8, 10, 12, 16, 24, 48, 96, 384, 9999])) {
+            let exports = originals();
+            let (name, text, original) = &exports[file % exports.len()];
+            let lines: Vec<&str> = text.split_inclusive('\n').collect();
+            // Header lines: those holding a run of small integers or a `Plate:`/`##BLOCKS` key.
+            let headers: Vec<usize> = (0..lines.len())
+                .filter(|i| {
+                    let l = lines[*i];
+                    l.starts_with("Plate:") || l.starts_with("##BLOCKS") || l.contains(",1,2,3") || l.contains("\t1\t2\t3")
+                        || l.starts_with("Number of")
+                })
+                .collect();
+            prop_assume!(!headers.is_empty());
+            let target = headers[line % headers.len()];
+            let delimiter = if lines[target].contains('\t') { '\t' } else { ',' };
+            let mut fields: Vec<String> = lines[target].trim_end_matches(['\r', '\n']).split(delimiter).map(str::to_string).collect();
+            let numeric: Vec<usize> = (0..fields.len()).filter(|i| fields[*i].trim().parse::<usize>().is_ok()).collect();
+            prop_assume!(!numeric.is_empty());
+            let at = numeric[field % numeric.len()];
+            fields[at] = value.to_string();
+            let ending = if lines[target].ends_with("\r\n") { "\r\n" } else if lines[target].ends_with('\n') { "\n" } else { "" };
+            let changed = fields.join(&delimiter.to_string()) + ending;
+            let bytes: String = lines.iter().enumerate().map(|(i, l)| if i == target { changed.as_str() } else { l }).collect();
+            check(&format!("{name} line {} field {at} = {value}", target + 1), original, bytes.as_bytes())?;
+        }
+    }
+}

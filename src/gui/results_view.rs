@@ -137,6 +137,7 @@ pub fn results_tsv(analysis: &Analysis) -> String {
                 match qc.verdict {
                     QcVerdict::Pass => "pass".into(),
                     QcVerdict::Warn => format!("warn: {}", qc.warnings.join("; ")),
+                    QcVerdict::Fail => format!("FAIL: {}", qc.warnings.join("; ")),
                 },
             ]
             .join("\t"),
@@ -252,6 +253,7 @@ pub fn qc_ui(ui: &mut egui::Ui, analysis: &Analysis) {
         let (color, verdict) = match qc.verdict {
             QcVerdict::Pass => (PASS, "PASS"),
             QcVerdict::Warn => (WARN, "WARN"),
+            QcVerdict::Fail => (Color32::from_rgb(180, 30, 30), "FAIL"),
         };
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(verdict).color(Color32::WHITE).background_color(color).strong());

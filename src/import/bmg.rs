@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use crate::plate::{PlateShape, Read, ReadKind, WellId};
 
 use super::grid::{
-    fill_read, header_in_row, lettered_rows, parse_duration, put_meta, set_cell, wavelength_in,
+    fill_read, header_in_row, lettered_rows, parse_duration, put_meta, set_cell_at, wavelength_in,
 };
 use super::text::TextSource;
 use super::workbook::{Sheet, Workbook};
@@ -172,7 +172,7 @@ pub(crate) fn parse_xlsx(book: &Workbook) -> Result<Imported, ImportError> {
         }
         let mut texts = 0;
         for (row, well) in &wells {
-            if set_cell(&mut read, shape, *well, sheet.get(*row, col), false) {
+            if set_cell_at(&mut read, shape, *well, sheet, (*row, col), false) {
                 texts += 1;
             }
         }

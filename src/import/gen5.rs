@@ -14,7 +14,8 @@ use crate::plate::{Plate, PlateShape, Read, ReadKind, WellId, row_index_from_lab
 
 use super::cell::CellValue;
 use super::grid::{
-    Header, fill_read, header_in_row, meta_text, parse_duration, put_meta, set_cell, wavelength_in,
+    Header, fill_read, header_in_row, meta_text, parse_duration, put_meta, set_cell_at,
+    wavelength_in,
 };
 use super::text::TextSource;
 use super::workbook::{Cell, Sheet, Workbook};
@@ -575,7 +576,7 @@ fn read_kinetic(
         read.kind = kind;
         read.time_s = time_s;
         for (col, well) in &wells {
-            set_cell(&mut read, shape, *well, sheet.get(r, *col), decimal_comma);
+            set_cell_at(&mut read, shape, *well, sheet, (r, *col), decimal_comma);
         }
         let at = sheet.row_location(r);
         if check_range && kind == ReadKind::Raw {
@@ -623,7 +624,7 @@ fn read_well_layouts(
                 if matches!(cell.value(decimal_comma), CellValue::Number(_)) {
                     numbers += 1;
                 }
-                set_cell(&mut read, shape, *well, cell, decimal_comma);
+                set_cell_at(&mut read, shape, *well, sheet, (r, *c), decimal_comma);
             }
             if numbers > 0 && !is_layout_label(&label) {
                 builder.push(read, shape, warnings, &sheet.row_location(r));
@@ -670,7 +671,7 @@ fn read_well_layouts(
                     CellValue::Text(_) => texts += 1,
                     _ => {}
                 }
-                set_cell(&mut read, shape, *well, cell, decimal_comma);
+                set_cell_at(&mut read, shape, *well, sheet, (*er, c), decimal_comma);
             }
             if numbers > 0 && texts <= numbers {
                 builder.push(read, shape, warnings, &sheet.row_location(row));

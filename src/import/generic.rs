@@ -8,7 +8,7 @@
 //! A long table: a header row with a `well` column and one or more value columns; one line
 //! per well (`A1` or `A01`). Each value column becomes one read.
 
-use crate::plate::{Plate, PlateShape, Read, WellId, row_index_from_label};
+use crate::plate::{Plate, PlateShape, Read, WellId, row_index_from_label, row_label};
 
 use super::cell::{CellValue, parse_cell};
 use super::text::{TextSource, split_fields};
@@ -96,9 +96,13 @@ pub(crate) fn parse_grid(source: &TextSource) -> Result<Imported, ImportError> {
                 _ => break,
             }
         }
-        let Some(grid_shape) = PlateShape::from_well_count(rows.len() * cols)
-            .filter(|s| s.cols == cols && s.rows == rows.len())
-        else {
+        // The plate this grid belongs to: the shape of the grids before it, else the
+        // standard plate of its width. A grid with fewer rows is cut short (a truncated
+        // file): it is kept as an incomplete read, never as a shorter plate or dropped.
+        let expected = shape
+            .filter(|s| s.cols == cols)
+            .or_else(|| PlateShape::from_cols(cols));
+        let Some(grid_shape) = expected.filter(|s| !rows.is_empty() && rows.len() <= s.rows) else {
             warnings.push(format!(
                 "line {header_line}: a grid with {} rows and {cols} columns is not a plate; skipped",
                 rows.len()
@@ -146,6 +150,20 @@ pub(crate) fn parse_grid(source: &TextSource) -> Result<Imported, ImportError> {
                 format!("line {line_no}, well {well}"),
                 format!("expected a number, found {text:?}"),
             ));
+        }
+        if rows.len() < grid_shape.rows {
+            let last = rows.len() - 1;
+            let missing: Vec<usize> = (rows.len()..grid_shape.rows).collect();
+            read.mark_incomplete(
+                grid_shape,
+                &missing,
+                format!(
+                    "the grid ends after row {} at line {}; a {grid_shape} has rows A–{}",
+                    row_label(last),
+                    rows[last].0,
+                    row_label(grid_shape.rows - 1)
+                ),
+            );
         }
         if let Some(existing) = shape
             && existing != grid_shape

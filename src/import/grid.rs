@@ -1,7 +1,7 @@
 //! Structural helpers shared by the format modules: plate-grid headers (`1 … 12`),
 //! lettered rows, filling a [`Read`] from cells, time and wavelength parsing.
 
-use crate::plate::{Plate, PlateShape, Read, WellId, row_index_from_label};
+use crate::plate::{MISSING_FLAG, Plate, PlateShape, Read, WellId, row_index_from_label};
 
 use super::cell::CellValue;
 use super::workbook::{Cell, Sheet};
@@ -111,14 +111,20 @@ impl FilledRead {
     /// least one number or flag token (a fully saturated read is still a read).
     #[must_use]
     pub fn is_numeric(&self) -> bool {
-        self.times == 0
-            && self.texts <= self.numbers
-            && (self.numbers > 0 || self.read.flags.len() > self.texts)
+        let flags = self
+            .read
+            .flags
+            .values()
+            .filter(|t| t.as_str() != MISSING_FLAG)
+            .count();
+        self.times == 0 && self.texts <= self.numbers && (self.numbers > 0 || flags > self.texts)
     }
 }
 
-/// Fills a read of `shape` from `plate_rows` (sheet row for plate row 0, 1, …), reading
-/// `shape.cols` cells from `first_col`. Text cells become flags with their raw text.
+/// Fills a read of `shape` from `plate_rows` (sheet row for plate row 0, 1, …; `usize::MAX`
+/// for a row the grid does not have), reading `shape.cols` cells from `first_col`. Text cells
+/// become flags with their raw text; formula cells keep their value and are marked derived.
+/// A grid with fewer rows than the plate is an incomplete read (see [`mark_missing_rows`]).
 #[must_use]
 pub fn fill_read(
     sheet: &Sheet,
@@ -137,6 +143,11 @@ pub fn fill_read(
             if matches!(cell, Cell::DateTime(_)) {
                 times += 1;
             }
+            if let Some(formula) = sheet.formula(*sheet_row, first_col + col)
+                && !cell.is_blank()
+            {
+                read.derived.insert(well, formula.to_string());
+            }
             match cell.value(decimal_comma) {
                 CellValue::Empty => {}
                 CellValue::Number(v) => {
@@ -151,12 +162,61 @@ pub fn fill_read(
             }
         }
     }
+    mark_missing_rows(&mut read, sheet, shape, plate_rows);
     FilledRead {
         read,
         numbers,
         texts,
         times,
     }
+}
+
+/// Marks a read incomplete when its grid lacks plate rows (`plate_rows` shorter than the
+/// plate, or `usize::MAX`/beyond the sheet for a row): a grid cut short by a truncated file
+/// must not pass as a plate with empty wells.
+pub fn mark_missing_rows(read: &mut Read, sheet: &Sheet, shape: PlateShape, plate_rows: &[usize]) {
+    let missing: Vec<usize> = (0..shape.rows)
+        .filter(|r| plate_rows.get(*r).is_none_or(|s| *s >= sheet.rows()))
+        .collect();
+    if missing.is_empty() || missing.len() == shape.rows {
+        return;
+    }
+    let present: Vec<usize> = (0..shape.rows).filter(|r| !missing.contains(r)).collect();
+    let last_present = present.last().copied().unwrap_or(0);
+    let at = plate_rows
+        .get(last_present)
+        .map_or_else(String::new, |s| sheet.row_location(*s));
+    read.mark_incomplete(
+        shape,
+        &missing,
+        format!(
+            "the grid has no row {} ({} rows of {}; last row read: {} at {at})",
+            crate::plate::row_label(missing[0]),
+            present.len(),
+            shape.rows,
+            crate::plate::row_label(last_present),
+        ),
+    );
+}
+
+/// Sets one well from the cell at (`row`, `col`) of a sheet, marking formula cells derived.
+/// Returns whether the cell was plain text (see [`set_cell`]).
+pub fn set_cell_at(
+    read: &mut Read,
+    shape: PlateShape,
+    well: WellId,
+    sheet: &Sheet,
+    (row, col): (usize, usize),
+    decimal_comma: bool,
+) -> bool {
+    let cell = sheet.get(row, col);
+    if let Some(formula) = sheet.formula(row, col)
+        && !cell.is_blank()
+        && shape.contains(well)
+    {
+        read.derived.insert(well, formula.to_string());
+    }
+    set_cell(read, shape, well, cell, decimal_comma)
 }
 
 /// Stores one well value from a cell into a read (number, flag or nothing).

@@ -1,9 +1,10 @@
 //! The `import` JSON (DESIGN §7) and a readable terminal summary of an [`Imported`] file.
 //!
 //! JSON shape: `{ "file", "format", "plates": [ { "name", "rows", "cols", "metadata",
-//! "reads": [ { "label", "wavelength_nm", "time_s", "kind", "values": [[row A…], …],
-//! "flags": { "B7": "OVER" } } ] } ], "warnings" }`. Values are numbers or `null`; NaN and
-//! infinities never appear (they become `null`).
+//! "reads": [ { "label", "wavelength_nm", "emission_nm", "mode", "time_s", "kind",
+//! "values": [[row A…], …], "flags": { "B7": "OVER" }, "derived": { "B13": "=AVERAGE(…)" },
+//! "incomplete": null | "why" } ] } ], "warnings" }`. Values are numbers or `null`; NaN and
+//! infinities never appear (they become `null`). Warnings come one line per cause.
 
 use std::fmt::Write as _;
 
@@ -43,13 +44,22 @@ fn read_json(plate: &Plate, read: &Read) -> Value {
         .iter()
         .map(|(well, raw)| (well.to_string(), Value::String(raw.clone())))
         .collect();
+    let derived: Map<String, Value> = read
+        .derived
+        .iter()
+        .map(|(well, formula)| (well.to_string(), Value::String(formula.clone())))
+        .collect();
     json!({
         "label": read.label,
         "wavelength_nm": number(read.wavelength_nm),
+        "emission_nm": number(read.emission_nm),
+        "mode": read.mode.map(|m| m.name()),
         "time_s": number(read.time_s),
         "kind": kind_name(read.kind),
         "values": values,
         "flags": flags,
+        "derived": derived,
+        "incomplete": read.incomplete,
     })
 }
 
@@ -128,8 +138,17 @@ pub fn import_summary(file: &str, imported: &Imported) -> String {
 
 fn read_line(read: &Read) -> String {
     let mut line = format!("{:?}", read.label);
-    if let Some(w) = read.wavelength_nm {
-        let _ = write!(line, "  {w} nm");
+    if let Some(mode) = read.mode {
+        let _ = write!(line, "  {}", mode.name());
+    }
+    match (read.wavelength_nm, read.emission_nm) {
+        (Some(ex), Some(em)) => {
+            let _ = write!(line, "  ex {ex} / em {em} nm");
+        }
+        (Some(w), None) => {
+            let _ = write!(line, "  {w} nm");
+        }
+        _ => {}
     }
     if let Some(t) = read.time_s {
         let _ = write!(line, "  t = {t} s");
@@ -159,6 +178,17 @@ fn read_line(read: &Read) -> String {
             shown.join(", "),
             if read.flags.len() > 3 { ", …" } else { "" }
         );
+    }
+    if !read.derived.is_empty() {
+        let _ = write!(
+            line,
+            ", {} spreadsheet formula cell{} (not readings)",
+            read.derived.len(),
+            if read.derived.len() == 1 { "" } else { "s" }
+        );
+    }
+    if let Some(why) = &read.incomplete {
+        let _ = write!(line, "  INCOMPLETE: {why}");
     }
     line
 }

@@ -24,7 +24,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::plate::Plate;
+use crate::plate::{Plate, Read, ReadKind, WellId};
 
 pub use cell::{CellValue, parse_cell, parse_number};
 pub use text::{TextSource, decode_text, split_fields};
@@ -200,7 +200,7 @@ pub fn import_bytes(bytes: &[u8]) -> Result<Imported, ImportError> {
             };
             for (_, detect, parse) in WORKBOOK_FORMATS {
                 if detect(&book) {
-                    return parse(&book);
+                    return parse(&book).map(finish);
                 }
             }
             let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
@@ -216,7 +216,7 @@ pub fn import_bytes(bytes: &[u8]) -> Result<Imported, ImportError> {
             let source = TextSource::new(&decode_text(bytes));
             for (_, detect, parse) in TEXT_FORMATS {
                 if detect(&source) {
-                    return parse(&source);
+                    return parse(&source).map(finish);
                 }
             }
             Err(ImportError::Unrecognized {
@@ -225,6 +225,81 @@ pub fn import_bytes(bytes: &[u8]) -> Result<Imported, ImportError> {
             })
         }
     }
+}
+
+/// The checks every format shares, after its parser is done:
+///
+/// - **A raw read that covers fewer wells than its plate's other raw reads is incomplete**
+///   (a grid cut short, a kinetic run that stopped mid-plate): the wells it lacks are flagged
+///   and the read says so, instead of passing as a complete read with empty wells.
+/// - Warnings are folded, one line per cause ([`crate::warnings::fold`]).
+fn finish(mut imported: Imported) -> Imported {
+    for plate in &mut imported.plates {
+        let shape = plate.shape;
+        let covered = |read: &Read| -> Vec<bool> {
+            shape
+                .wells()
+                .map(|w| read.value_at(shape, w).is_some() || read.flags.contains_key(&w))
+                .collect()
+        };
+        let coverage: Vec<Option<Vec<bool>>> = plate
+            .reads
+            .iter()
+            .map(|r| (r.kind == ReadKind::Raw).then(|| covered(r)))
+            .collect();
+        let mut union = vec![false; shape.well_count()];
+        for cov in coverage.iter().flatten() {
+            for (u, c) in union.iter_mut().zip(cov) {
+                *u |= *c;
+            }
+        }
+        for (read, cov) in plate.reads.iter_mut().zip(&coverage) {
+            let Some(cov) = cov else { continue };
+            if read.incomplete.is_some() || !cov.iter().any(|c| *c) {
+                continue;
+            }
+            let lacking: Vec<WellId> = shape
+                .wells()
+                .zip(union.iter().zip(cov))
+                .filter(|(_, (u, c))| **u && !**c)
+                .map(|(w, _)| w)
+                .collect();
+            if !lacking.is_empty() {
+                let reason = format!(
+                    "no value for {} that the plate's other reads have",
+                    crate::warnings::name_a_few(&lacking)
+                );
+                imported.warnings.push(format!(
+                    "plate {:?}, read {:?}: incomplete, {reason}; those wells are flagged",
+                    plate.name, read.label
+                ));
+                for well in lacking {
+                    read.flag(shape, well, crate::plate::MISSING_FLAG);
+                }
+                read.incomplete = Some(reason);
+            }
+        }
+    }
+    // Two reads of one plate with the same label, time and wavelength but different values
+    // (a block repeated or mislabelled): the file contradicts itself; say so.
+    for plate in &imported.plates {
+        for (i, read) in plate.reads.iter().enumerate() {
+            let twin = plate.reads[..i].iter().any(|r| {
+                r.label == read.label
+                    && r.time_s.map(f64::to_bits) == read.time_s.map(f64::to_bits)
+                    && r.wavelength_nm.map(f64::to_bits) == read.wavelength_nm.map(f64::to_bits)
+                    && r.values != read.values
+            });
+            if twin {
+                imported.warnings.push(format!(
+                    "plate {:?}: two reads labelled {:?} hold different values; the last one is analysed unless you choose",
+                    plate.name, read.label
+                ));
+            }
+        }
+    }
+    imported.warnings = crate::warnings::fold(std::mem::take(&mut imported.warnings));
+    imported
 }
 
 /// Imports a plate-reader export from a path, refusing files over [`MAX_FILE_BYTES`]

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::plate::{Plate, PlateShape, Read, ReadKind, WellId};
+use crate::plate::{Plate, PlateShape, Read, ReadKind, ReadMode, WellId};
 
 use super::cell::CellValue;
 use super::grid::{fill_read, header_in_row, lettered_rows, put_meta, set_cell, wavelength_in};
@@ -144,6 +144,9 @@ pub(crate) fn parse_envision(source: &TextSource) -> Result<Imported, ImportErro
                     _ => {}
                 }
             }
+            // The data may follow directly as a bare grid (no title, no header, no row
+            // letters), with or without a `Background information` section in between.
+            expect_untitled = true;
             row += 3;
             continue;
         }
@@ -203,8 +206,24 @@ pub(crate) fn parse_envision(source: &TextSource) -> Result<Imported, ImportErro
                 continue;
             }
             finish_read(&mut filled.read, &title, &info_label, &repeat);
+            if filled.read.kind == ReadKind::Raw {
+                filled.read.mode =
+                    envision_mode(&format!("{label} {info_label}"), info_meta.get("measinfo"));
+            }
             push_read(&mut plates, &plate_key, shape, filled.read, &mut warnings);
             merge(&mut plates, &plate_key, &info_meta);
+            continue;
+        }
+        if !expect_untitled
+            && !after_platemap
+            && !sheet.row_is_blank(row)
+            && let Some((_, _, next)) = untitled_grid(&sheet, row, "", comma)
+        {
+            warnings.push(format!(
+                "lines {}–{next}: a plate-shaped grid of numbers that no `Plate information` section precedes; ignored",
+                row + 1
+            ));
+            row = next;
             continue;
         }
         if expect_untitled && !sheet.row_is_blank(row) {
@@ -212,6 +231,7 @@ pub(crate) fn parse_envision(source: &TextSource) -> Result<Imported, ImportErro
             if let Some((read, shape, next)) = untitled_grid(&sheet, row, &info_label, comma) {
                 let mut read = read;
                 finish_read(&mut read, "", &info_label, &repeat);
+                read.mode = envision_mode(&info_label, info_meta.get("measinfo"));
                 push_read(&mut plates, &plate_key, shape, read, &mut warnings);
                 merge(&mut plates, &plate_key, &info_meta);
                 row = next;
@@ -262,6 +282,31 @@ fn finish_read(read: &mut Read, title: &str, info_label: &str, repeat: &str) {
     }
 }
 
+/// The read mode an EnVision label (`A450(1)`, `BCA Absorbance @ 562(1)`, `Luminescence`,
+/// `AC HTRF Laser [Eu]`) and measurement info (`Ex=Btm Em=N/A`: no emission, absorbance)
+/// name.
+fn envision_mode(label: &str, measinfo: Option<&String>) -> Option<ReadMode> {
+    let lower = label.to_ascii_lowercase();
+    let a_number = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w.len() == 4 && w.starts_with('a') && w[1..].chars().all(|c| c.is_ascii_digit()));
+    if lower.contains("absorbance") || a_number {
+        return Some(ReadMode::Absorbance);
+    }
+    if lower.contains("lum") {
+        return Some(ReadMode::Luminescence);
+    }
+    if ["fluo", "htrf", "fret", "laser", "fp ", "alpha"]
+        .iter()
+        .any(|k| lower.contains(k))
+    {
+        return Some(ReadMode::Fluorescence);
+    }
+    measinfo
+        .filter(|m| m.replace(' ', "").contains("Em=N/A"))
+        .map(|_| ReadMode::Absorbance)
+}
+
 /// An untitled block of numeric lines (no header, no row letters) starting at `start`.
 fn untitled_grid(
     sheet: &Sheet,
@@ -307,6 +352,9 @@ fn untitled_grid(
             );
         }
     }
+    // EnVision writes every row of the plate; fewer lines than the plate has rows means the
+    // grid was cut short.
+    super::grid::mark_missing_rows(&mut read, sheet, shape, &rows);
     Some((read, shape, row))
 }
 

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::plate::{Plate, PlateShape, Read, ReadKind, WellId};
+use crate::plate::{Plate, PlateShape, Read, ReadKind, ReadMode, WellId};
 
 use super::cell::{CellValue, parse_cell};
 use super::grid::{parse_duration, put_meta};
@@ -39,6 +39,32 @@ struct PlateHeader {
     wavelengths: Vec<f64>,
     shape: Option<PlateShape>,
     first_row: usize,
+    /// First plate column of the grid (1-based) and number of columns read.
+    first_col: usize,
+    n_cols: Option<usize>,
+    /// Number of plate rows read.
+    n_rows: Option<usize>,
+    /// Number of reads (time points) the header announces.
+    n_reads: Option<usize>,
+    mode: Option<ReadMode>,
+}
+
+/// The wavelength list of a `Plate:` header (`450 650 `: numbers separated by spaces, with
+/// a trailing space) and the count in the field before it, when they disagree.
+fn wavelength_count_mismatch(fields: &[String]) -> Option<(usize, usize, String)> {
+    let (idx, list) = fields.iter().enumerate().skip(9).find_map(|(i, f)| {
+        let tokens: Vec<f64> = f
+            .split_whitespace()
+            .map(|t| {
+                t.parse::<f64>()
+                    .ok()
+                    .filter(|w| (150.0..=1100.0).contains(w))
+            })
+            .collect::<Option<Vec<f64>>>()?;
+        (!tokens.is_empty() && f.contains(' ')).then_some((i, tokens))
+    })?;
+    let announced = fields.get(idx - 1)?.trim().parse::<usize>().ok()?;
+    (announced != list.len()).then(|| (announced, list.len(), fields[idx].trim().to_string()))
 }
 
 fn parse_header(fields: &[String]) -> PlateHeader {
@@ -49,6 +75,9 @@ fn parse_header(fields: &[String]) -> PlateHeader {
         read_type: get(4).to_string(),
         reduced: get(6).eq_ignore_ascii_case("Reduced"),
         first_row: 1,
+        first_col: 1,
+        n_reads: get(8).parse::<usize>().ok().filter(|n| *n >= 1),
+        mode: ReadMode::from_text(get(5)),
         ..PlateHeader::default()
     };
     // The wavelength count n followed by a field with n numbers; then first column,
@@ -67,6 +96,9 @@ fn parse_header(fields: &[String]) -> PlateHeader {
             let num = |j: usize| get(j).parse::<usize>().ok();
             header.shape = num(i + 4).and_then(PlateShape::from_well_count);
             header.first_row = num(i + 5).unwrap_or(1).max(1);
+            header.first_col = num(i + 2).unwrap_or(1).max(1);
+            header.n_cols = num(i + 3).filter(|n| *n >= 1);
+            header.n_rows = num(i + 6).filter(|n| *n >= 1);
             break;
         }
     }
@@ -105,11 +137,26 @@ pub(crate) fn parse(source: &TextSource) -> Result<Imported, ImportError> {
             idx += 1;
             continue;
         }
-        // The block runs to `~End` (or EOF, for truncated files).
+        // The block runs to `~End`, or — when a truncated or spliced file lacks it — to the
+        // next block header or EOF.
         let end = (idx + 1..lines.len())
-            .find(|&j| lines[j].trim_start().starts_with("~End"))
+            .find(|&j| {
+                let l = lines[j].trim_start();
+                ["~End", "Plate:", "Group:", "Note:", "##BLOCKS"]
+                    .iter()
+                    .any(|k| l.starts_with(k))
+            })
             .unwrap_or(lines.len());
         let fields = split_fields(line, '\t');
+        if let Some((announced, listed, list)) = wavelength_count_mismatch(&fields) {
+            return Err(ImportError::malformed(
+                ID,
+                format!("line {}", idx + 1),
+                format!(
+                    "the `Plate:` header announces {announced} wavelength(s) but lists {listed} ({list})"
+                ),
+            ));
+        }
         let header = parse_header(&fields);
         let Some(shape) = header.shape else {
             return Err(ImportError::malformed(
@@ -124,6 +171,29 @@ pub(crate) fn parse(source: &TextSource) -> Result<Imported, ImportError> {
         } else {
             plate_format(&header, shape, block, idx + 2, &mut warnings)?
         };
+        let mut reads = reads;
+        for read in &mut reads {
+            read.mode = header.mode;
+        }
+        let time_points = {
+            let mut times: Vec<u64> = reads
+                .iter()
+                .map(|r| r.time_s.unwrap_or(-1.0).to_bits())
+                .collect();
+            times.dedup();
+            times.len()
+        };
+        if let Some(declared) = header.n_reads
+            && !header.read_type.eq_ignore_ascii_case("Endpoint")
+            && !reads.is_empty()
+            && time_points < declared
+        {
+            warnings.push(format!(
+                "line {}: plate {:?} announces {declared} reads but the file holds {time_points}; the file looks truncated (the last time point present is not the end of the run)",
+                idx + 1,
+                header.name
+            ));
+        }
         if reads.is_empty() {
             warnings.push(format!(
                 "line {}: plate {:?} holds no values",
@@ -151,13 +221,36 @@ pub(crate) fn parse(source: &TextSource) -> Result<Imported, ImportError> {
             put_meta(m, "wavelengths", &wl.join(", "));
             plates.push(plate);
         }
-        idx = end + 1;
+        idx = if lines
+            .get(end)
+            .is_some_and(|l| l.trim_start().starts_with("~End"))
+        {
+            end + 1
+        } else {
+            end
+        };
     }
     if plates.is_empty() {
         return Err(ImportError::malformed(
             ID,
             "whole file",
             "no `Plate:` block with values (expected a line starting `Plate:` followed by a grid)",
+        ));
+    }
+    // `##BLOCKS= N` announces the blocks; fewer `~End` lines means the file was cut short.
+    let announced = lines
+        .iter()
+        .find_map(|l| l.trim_start().strip_prefix("##BLOCKS="))
+        .and_then(|n| n.trim().parse::<usize>().ok());
+    let ended = lines
+        .iter()
+        .filter(|l| l.trim_start().starts_with("~End"))
+        .count();
+    if let Some(announced) = announced
+        && ended < announced
+    {
+        warnings.push(format!(
+            "line 1: the file announces {announced} blocks but only {ended} end with `~End`; it looks truncated (blocks after the last one present are missing)"
         ));
     }
     for plate in &mut plates {
@@ -275,6 +368,31 @@ fn time_format(
                 read
             })
             .collect();
+        // A line with fewer fields than the header has wells was cut short.
+        let cut: Vec<(usize, WellId)> = columns
+            .iter()
+            .filter(|(col, _, well)| *col >= values.len() && shape.contains(*well))
+            .map(|(_, g, well)| (*g, *well))
+            .collect();
+        for (g, read) in line_reads.iter_mut().enumerate() {
+            let missing: Vec<WellId> = cut
+                .iter()
+                .filter(|(cg, _)| *cg == g)
+                .map(|(_, w)| *w)
+                .collect();
+            if !missing.is_empty() {
+                read.mark_incomplete_wells(
+                    shape,
+                    &missing,
+                    format!(
+                        "line {} ends after {} of its {} fields",
+                        first_line_no + offset,
+                        values.len(),
+                        fields.len()
+                    ),
+                );
+            }
+        }
         for (col, g, well) in &columns {
             if !shape.contains(*well) {
                 warnings.push(format!(
@@ -292,21 +410,9 @@ fn time_format(
     Ok(reads)
 }
 
-/// PlateFormat: header `\tTemperature\t1…12[\t\t1…12]`, then blocks of rows (one per plate
-/// row), kinetic blocks separated by blank lines; the first row of a block starts with the
-/// time (kinetic) and temperature.
-fn plate_format(
-    header: &PlateHeader,
-    shape: PlateShape,
-    block: &[String],
-    first_line_no: usize,
-    warnings: &mut Vec<String>,
-) -> Result<Vec<Read>, ImportError> {
-    let Some(head) = block.first() else {
-        return Ok(Vec::new());
-    };
-    let fields = split_fields(head, '\t');
-    // Runs of column numbers: (grid index) -> Vec<(field col, plate col)>.
+/// Runs of column numbers in a PlateFormat header line: one run per grid, each
+/// `(field index, zero-based plate column)`.
+fn column_runs(fields: &[String], shape: PlateShape) -> Vec<Vec<(usize, usize)>> {
     let mut runs: Vec<Vec<(usize, usize)>> = Vec::new();
     let mut prev: Option<usize> = None;
     for (col, text) in fields.iter().enumerate() {
@@ -323,26 +429,159 @@ fn plate_format(
             _ => prev = None,
         }
     }
+    runs
+}
+
+/// The grid columns of a PlateFormat block without a column-number line, from what the
+/// `Plate:` header says: the first column and number of columns, and how many grids sit
+/// side by side (one per wavelength, one for reduced data), separated by one empty field.
+/// The values are the last fields of a row after the leading time (kinetic) and
+/// temperature fields; a first data row with more fields than that shows extra leading
+/// fields, which are skipped too.
+fn headerless_runs(
+    header: &PlateHeader,
+    shape: PlateShape,
+    first_row: &[String],
+) -> Option<Vec<Vec<(usize, usize)>>> {
+    let n_cols = header
+        .n_cols
+        .unwrap_or(shape.cols)
+        .min(shape.cols.saturating_sub(header.first_col - 1));
+    if n_cols == 0 {
+        return None;
+    }
+    let grids = if header.reduced {
+        1
+    } else {
+        header.wavelengths.len().max(1)
+    };
+    let width = grids * n_cols + (grids - 1);
+    let kinetic = !header.read_type.eq_ignore_ascii_case("Endpoint");
+    let used = first_row
+        .iter()
+        .rposition(|f| !f.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    let mut lead = if kinetic { 2 } else { 1 };
+    // One extra leading field is an (empty) time column; anything more means the header's
+    // counts do not describe these rows, and reading on would shift every well.
+    if used == lead + 1 + width {
+        lead += 1;
+    } else if used > lead + width {
+        return None;
+    }
+    Some(
+        (0..grids)
+            .map(|g| {
+                (0..n_cols)
+                    .map(|j| (lead + g * (n_cols + 1) + j, header.first_col - 1 + j))
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+/// PlateFormat: header `\tTemperature\t1…12[\t\t1…12]` (or no such line: then the `Plate:`
+/// header's counts place the grid), then blocks of rows (one per plate row), kinetic blocks
+/// separated by blank lines; the first row of a block starts with the time (kinetic) and
+/// temperature. A block with fewer rows than the header announces is an incomplete read.
+#[allow(clippy::too_many_lines)]
+fn plate_format(
+    header: &PlateHeader,
+    shape: PlateShape,
+    block: &[String],
+    first_line_no: usize,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Read>, ImportError> {
+    let Some(head) = block.iter().position(|l| !l.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let fields = split_fields(&block[head], '\t');
+    let mut runs = column_runs(&fields, shape);
+    let mut data_start = head + 1;
     if runs.is_empty() {
-        return Err(ImportError::malformed(
-            ID,
-            format!("line {first_line_no}"),
-            "expected a PlateFormat header with column numbers 1, 2, …",
-        ));
+        runs = headerless_runs(header, shape, &fields).ok_or_else(|| {
+            ImportError::malformed(
+                ID,
+                format!("line {}", first_line_no + head),
+                format!(
+                    "expected a PlateFormat header with column numbers 1, 2, …, or rows of {} columns × {} wavelength(s) as the `Plate:` header announces; the row has {} fields",
+                    header.n_cols.unwrap_or(shape.cols),
+                    header.wavelengths.len().max(1),
+                    fields.len()
+                ),
+            )
+        })?;
+        data_start = head;
     }
     let grids = runs.len();
     let kinetic = !header.read_type.eq_ignore_ascii_case("Endpoint");
+    let first_row = header.first_row - 1;
+    let last_col = header.first_col - 1 + header.n_cols.unwrap_or(0);
+    if first_row + header.n_rows.unwrap_or(0) > shape.rows || last_col > shape.cols {
+        return Err(ImportError::malformed(
+            ID,
+            format!("line {}", first_line_no - 1),
+            format!(
+                "the `Plate:` header places rows {}…{} and columns {}…{} on a {shape}; they do not fit",
+                header.first_row,
+                first_row + header.n_rows.unwrap_or(0),
+                header.first_col,
+                last_col
+            ),
+        ));
+    }
+    let rows_per_block = header
+        .n_rows
+        .unwrap_or(shape.rows)
+        .min(shape.rows.saturating_sub(first_row))
+        .max(1);
     let mut reads = Vec::new();
     let mut row_in_block = 0usize;
+    let mut last_line_no = 0usize;
     let mut current: Vec<Read> = Vec::new();
-    let flush = |current: &mut Vec<Read>, reads: &mut Vec<Read>| reads.append(current);
-    for (offset, line) in block.iter().enumerate().skip(1) {
+    // Ends the current block; a block cut short marks its reads incomplete.
+    let flush = |current: &mut Vec<Read>,
+                 reads: &mut Vec<Read>,
+                 row_in_block: usize,
+                 last_line_no: usize| {
+        if current.is_empty() {
+            return;
+        }
+        if row_in_block < rows_per_block {
+            let missing: Vec<usize> =
+                (first_row + row_in_block..first_row + rows_per_block).collect();
+            let reason = format!(
+                "the grid ends after row {} at line {last_line_no}; the `Plate:` header announces rows {}–{}",
+                crate::plate::row_label(first_row + row_in_block.saturating_sub(1)),
+                crate::plate::row_label(first_row),
+                crate::plate::row_label(first_row + rows_per_block - 1),
+            );
+            for read in current.iter_mut() {
+                read.mark_incomplete(shape, &missing, reason.clone());
+            }
+        }
+        reads.append(current);
+    };
+    let mut block_full = false;
+    for (offset, line) in block.iter().enumerate().skip(data_start) {
         let values = split_fields(line, '\t');
         if values.iter().all(|f| f.trim().is_empty()) {
-            flush(&mut current, &mut reads);
+            flush(&mut current, &mut reads, row_in_block, last_line_no);
             row_in_block = 0;
+            block_full = false;
             continue;
         }
+        // A full block followed directly by another row: only a kinetic read's next time
+        // point may start there (with its time); anything else means the header's row
+        // count does not describe the grid, and reading on would shift the rows.
+        if block_full && !(kinetic && values.first().is_some_and(|t| parse_duration(t).is_some())) {
+            return Err(ImportError::malformed(
+                ID,
+                format!("line {}", first_line_no + offset),
+                format!("more grid rows than the {rows_per_block} the `Plate:` header announces"),
+            ));
+        }
+        block_full = false;
         if row_in_block == 0 {
             let time_s = if kinetic {
                 values.first().and_then(|t| parse_duration(t))
@@ -360,11 +599,11 @@ fn plate_format(
                 })
                 .collect();
         }
-        let plate_row = header.first_row - 1 + row_in_block;
+        let plate_row = first_row + row_in_block;
+        last_line_no = first_line_no + offset;
         if plate_row >= shape.rows {
             warnings.push(format!(
-                "line {}: more rows than the {shape} has; ignored",
-                first_line_no + offset
+                "line {last_line_no}: more rows than the {shape} has; ignored"
             ));
         } else {
             for (g, run) in runs.iter().enumerate() {
@@ -376,12 +615,13 @@ fn plate_format(
             }
         }
         row_in_block += 1;
-        if row_in_block >= shape.rows {
-            flush(&mut current, &mut reads);
+        if row_in_block >= rows_per_block {
+            flush(&mut current, &mut reads, row_in_block, last_line_no);
             row_in_block = 0;
+            block_full = true;
         }
     }
-    flush(&mut current, &mut reads);
+    flush(&mut current, &mut reads, row_in_block, last_line_no);
     Ok(reads)
 }
 

@@ -12,10 +12,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::plate::{Plate, PlateShape, Read, ReadKind, WellId};
+use crate::plate::{Plate, PlateShape, Read, ReadKind, ReadMode, WellId};
 
 use super::grid::{
-    fill_read, header_in_row, lettered_rows, parse_duration, put_meta, set_cell, wavelength_in,
+    fill_read, header_in_row, lettered_rows, parse_duration, put_meta, set_cell_at, wavelength_in,
 };
 use super::workbook::{Cell, Sheet, Workbook};
 use super::{ImportError, Imported};
@@ -176,7 +176,7 @@ pub(crate) fn parse_magellan(book: &Workbook) -> Result<Imported, ImportError> {
         }
         let mut texts = 0;
         for (r, well) in &entries {
-            if set_cell(&mut read, shape, *well, sheet.get(*r, *col), false) {
+            if set_cell_at(&mut read, shape, *well, sheet, (*r, *col), false) {
                 texts += 1;
             }
         }
@@ -242,12 +242,18 @@ pub(crate) fn parse_icontrol(book: &Workbook) -> Result<Imported, ImportError> {
     let mut meta = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut reads: Vec<(Read, PlateShape)> = Vec::new();
-    let mut label = String::new();
-    let mut wavelength: Option<f64> = None;
+    // The measurements the settings describe, in order; each data block (a `<>` grid or a
+    // `Cycle Nr.` block) takes the measurement its title names, else the next one in order.
+    let mut measurements: Vec<Measurement> = Vec::new();
+    let mut blocks_seen = 0usize;
+    let mut title: Option<(usize, String)> = None;
     let mut row = 0;
     while row < sheet.rows() {
         let a = sheet.display(row, 0);
         let value = row_value(sheet, row).map(Cell::display).unwrap_or_default();
+        if let Some(text) = bare_title(sheet, row) {
+            title = Some((row, text));
+        }
         if let Some(app) = a.strip_prefix("Application:") {
             put_meta(&mut meta, "software", app);
             put_meta(
@@ -267,16 +273,40 @@ pub(crate) fn parse_icontrol(book: &Workbook) -> Result<Imported, ImportError> {
         } else if a == "Time:" {
             put_meta(&mut meta, "time", &value);
         } else if let Some(l) = a.strip_prefix("Label:") {
-            label = l.trim().to_string();
-            wavelength = None;
+            measurements.push(Measurement::named(l.trim()));
         } else if a == "Name" && !value.is_empty() {
-            label = value.clone();
-            wavelength = None;
+            measurements.push(Measurement::named(&value));
         } else if a == "Mode" {
             put_meta(&mut meta, "read_mode", &value);
+            // A `Mode` row after a complete measurement starts the next one, named by the
+            // title row just above it (if any).
+            if measurements.last().is_none_or(|m| m.mode_text.is_some()) {
+                let name = title
+                    .as_ref()
+                    .filter(|(r, _)| row.saturating_sub(*r) <= 2)
+                    .map_or("", |(_, t)| t.as_str());
+                measurements.push(Measurement::named(name));
+            }
+            if let Some(m) = measurements.last_mut() {
+                m.mode_text = Some(value.clone());
+            }
+        } else if a.to_ascii_lowercase().starts_with("excitation wavelength") {
+            if let Some(m) = measurements.last_mut() {
+                m.wavelength = value.parse::<f64>().ok().filter(|v| *v > 0.0);
+            }
+        } else if a.to_ascii_lowercase().starts_with("emission wavelength") {
+            if let Some(m) = measurements.last_mut() {
+                m.emission = value.parse::<f64>().ok().filter(|v| *v > 0.0);
+            }
         } else if a.starts_with("Measurement Wavelength") || a.starts_with("Measurement wavelength")
         {
-            wavelength = value.parse::<f64>().ok().filter(|v| *v > 0.0);
+            let wavelength = value.parse::<f64>().ok().filter(|v| *v > 0.0);
+            if measurements.is_empty() {
+                measurements.push(Measurement::named(""));
+            }
+            if let Some(m) = measurements.last_mut() {
+                m.wavelength = wavelength;
+            }
             if let Some(w) = wavelength {
                 let entry = meta
                     .entry("wavelengths".to_string())
@@ -290,38 +320,47 @@ pub(crate) fn parse_icontrol(book: &Workbook) -> Result<Imported, ImportError> {
                 }
             }
         }
-        let read_label = if label.is_empty() {
-            "value".to_string()
-        } else {
-            label.clone()
-        };
-        // Endpoint grid with corner `<>`.
-        if a == "<>"
-            && let Some(header) = header_in_row(sheet, row).filter(|h| h.first_col == 1)
-        {
-            let rows = lettered_rows(sheet, header);
-            let shape = header.shape();
-            let mut filled = fill_read(sheet, &read_label, shape, &rows, 1, false);
-            filled.read.wavelength_nm = wavelength;
-            reads.push((filled.read, shape));
-            row = header.row + 1 + rows.len();
-            continue;
-        }
-        // Kinetic blocks.
-        if a.starts_with("Cycle Nr") {
-            let next = if sheet.text(row, 1).is_some_and(|t| t.starts_with("Time")) {
-                spark_kinetic(sheet, row, &read_label, wavelength, &mut reads)
+        let grid_header = (a == "<>")
+            .then(|| header_in_row(sheet, row).filter(|h| h.first_col == 1))
+            .flatten();
+        if grid_header.is_some() || a.starts_with("Cycle Nr") {
+            let block_title = title
+                .as_ref()
+                .filter(|(r, _)| row.saturating_sub(*r) <= 2)
+                .map(|(_, t)| t.clone());
+            let measurement = block_measurement(&measurements, block_title.as_deref(), blocks_seen);
+            blocks_seen += 1;
+            let first_new = reads.len();
+            let read_label = if measurement.name.is_empty() {
+                "value".to_string()
             } else {
-                icontrol_kinetic(
-                    sheet,
-                    row,
-                    &read_label,
-                    wavelength,
-                    &mut reads,
-                    &mut warnings,
-                )
+                measurement.name.clone()
             };
-            row = next.max(row + 1);
+            if let Some(header) = grid_header {
+                // Endpoint grid with corner `<>`.
+                let rows = lettered_rows(sheet, header);
+                let shape = header.shape();
+                let filled = fill_read(sheet, &read_label, shape, &rows, 1, false);
+                reads.push((filled.read, shape));
+                row = header.row + 1 + rows.len();
+            } else {
+                // Kinetic blocks.
+                let next = if sheet.text(row, 1).is_some_and(|t| t.starts_with("Time")) {
+                    spark_kinetic(sheet, row, &read_label, None, &mut reads)
+                } else {
+                    icontrol_kinetic(sheet, row, &read_label, None, &mut reads, &mut warnings)
+                };
+                row = next.max(row + 1);
+            }
+            for (read, _) in &mut reads[first_new..] {
+                read.wavelength_nm = measurement.wavelength;
+                read.emission_nm = measurement.emission;
+                read.mode = measurement
+                    .mode_text
+                    .as_deref()
+                    .and_then(ReadMode::from_text);
+            }
+            title = None;
             continue;
         }
         row += 1;
@@ -339,6 +378,85 @@ pub(crate) fn parse_icontrol(book: &Workbook) -> Result<Imported, ImportError> {
         plates: vec![plate],
         warnings,
     })
+}
+
+/// One measurement the i-control/Spark settings describe.
+#[derive(Debug, Clone, Default)]
+struct Measurement {
+    name: String,
+    mode_text: Option<String>,
+    /// Measurement wavelength (absorbance) or excitation wavelength (fluorescence).
+    wavelength: Option<f64>,
+    emission: Option<f64>,
+}
+
+impl Measurement {
+    fn named(name: &str) -> Self {
+        Self {
+            name: name.trim().to_string(),
+            ..Self::default()
+        }
+    }
+}
+
+/// The measurement a data block belongs to: the one its title names; else, when the
+/// settings describe several, the `index`-th block takes the `index`-th measurement (the
+/// last one when there are more blocks); a title that names none labels a nameless one.
+fn block_measurement(
+    measurements: &[Measurement],
+    title: Option<&str>,
+    index: usize,
+) -> Measurement {
+    if let Some(title) = title
+        && let Some(m) = measurements
+            .iter()
+            .find(|m| m.name.eq_ignore_ascii_case(title))
+    {
+        return m.clone();
+    }
+    let mut measurement = measurements
+        .get(index)
+        .or(measurements.last())
+        .cloned()
+        .unwrap_or_default();
+    if let Some(title) = title
+        && measurement.name.is_empty()
+    {
+        measurement.name = title.to_string();
+    }
+    measurement
+}
+
+/// The text of a row that holds a single short text cell in column A and nothing else,
+/// which is not a key (`Label:`, `Mode`, …), a well or a grid corner: a block title such as
+/// `OD600` or `GFP`.
+fn bare_title(sheet: &Sheet, row: usize) -> Option<String> {
+    let cells = sheet.row(row);
+    let text = cells.first()?.text()?;
+    if cells.iter().skip(1).any(|c| !c.is_blank())
+        || text.is_empty()
+        || text.len() > 40
+        || text.contains(':')
+        || text == "<>"
+        || WellId::parse(text).is_ok()
+    {
+        return None;
+    }
+    const KEYS: [&str; 12] = [
+        "Mode",
+        "Name",
+        "Cycle Nr.",
+        "Cycle Nr",
+        "Plate",
+        "System",
+        "User",
+        "Kinetic",
+        "Shaking",
+        "Temperature",
+        "Start Time",
+        "End Time",
+    ];
+    (!KEYS.iter().any(|k| text.eq_ignore_ascii_case(k))).then(|| text.to_string())
 }
 
 /// i-control: `Cycle Nr.` / `Time [s]` / `Temp.` rows, cycles across, one row per well.
@@ -391,7 +509,7 @@ fn icontrol_kinetic(
         read.wavelength_nm = wavelength;
         read.time_s = time_s;
         for (r, well) in &wells {
-            set_cell(&mut read, shape, *well, sheet.get(*r, col), false);
+            set_cell_at(&mut read, shape, *well, sheet, (*r, col), false);
         }
         reads.push((read, shape));
     }
@@ -429,7 +547,7 @@ fn spark_kinetic(
         read.wavelength_nm = wavelength;
         read.time_s = time_s;
         for (c, well) in &wells {
-            set_cell(&mut read, shape, *well, sheet.get(row, *c), false);
+            set_cell_at(&mut read, shape, *well, sheet, (row, *c), false);
         }
         reads.push((read, shape));
         row += 1;

@@ -118,6 +118,9 @@ pub struct Sheet {
     pub cells: Vec<Vec<Cell>>,
     /// Whether the sheet came from a text file (locations are then given as lines).
     pub from_text: bool,
+    /// Cells that hold a formula (xlsx), with the formula text (`=AVERAGE(B13:D13)`); their
+    /// cell value is the value Excel cached.
+    pub formulas: std::collections::BTreeMap<(usize, usize), String>,
 }
 
 static EMPTY: Cell = Cell::Empty;
@@ -151,6 +154,7 @@ impl Sheet {
             name: String::new(),
             cells,
             from_text: true,
+            formulas: std::collections::BTreeMap::new(),
         }
     }
 
@@ -161,6 +165,15 @@ impl Sheet {
             .get(row)
             .and_then(|r| r.get(col))
             .unwrap_or(&EMPTY)
+    }
+
+    /// The formula of a cell (`=AVERAGE(B13:D13)`), if it holds one.
+    #[must_use]
+    pub fn formula(&self, row: usize, col: usize) -> Option<&str> {
+        if self.formulas.is_empty() {
+            return None;
+        }
+        self.formulas.get(&(row, col)).map(String::as_str)
     }
 
     /// The trimmed text of a text cell.
@@ -304,15 +317,24 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ImportError> {
                 ImportError::Workbook(format!("sheet {name:?} cannot be read: {e}"))
             })?;
             let mut cells: Vec<Vec<Cell>> = Vec::new();
+            let mut formulas = std::collections::BTreeMap::new();
             loop {
-                let next = reader.next_cell().map_err(|e| {
+                let next = reader.next_cell_with_formula().map_err(|e| {
                     ImportError::Workbook(format!("sheet {name:?} is damaged: {e}"))
                 })?;
                 let Some(cell) = next else { break };
-                let (row, col) = cell.get_position();
-                let value = from_data_ref(cell.get_value());
+                let (row, col) = cell.pos;
+                let value = from_data_ref(&cell.value);
                 if value == Cell::Empty {
                     continue;
+                }
+                if let Some(formula) = cell.formula.filter(|f| !f.trim().is_empty()) {
+                    let text = if formula.starts_with('=') {
+                        formula
+                    } else {
+                        format!("={formula}")
+                    };
+                    formulas.insert((row as usize, col as usize), text);
                 }
                 total += 1;
                 if total > MAX_CELLS {
@@ -326,6 +348,7 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Workbook, ImportError> {
                 name,
                 cells,
                 from_text: false,
+                formulas,
             });
         }
         Ok(Workbook { sheets })
@@ -369,6 +392,7 @@ pub fn read_xls(bytes: &[u8]) -> Result<Workbook, ImportError> {
                 name,
                 cells,
                 from_text: false,
+                formulas: std::collections::BTreeMap::new(),
             });
         }
         Ok(Workbook { sheets })

@@ -173,7 +173,7 @@ pub fn results_json(analyses: &[Analysis], summary: Option<&Summary>) -> Value {
                 })).collect::<Vec<_>>(),
                 "saturated_wells": qc.saturated_wells.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 "flagged_wells": qc.flagged_wells.iter().map(|(w, t)| (w.to_string(), json!(t))).collect::<serde_json::Map<_, _>>(),
-                "qc": match qc.verdict { crate::normalize::QcVerdict::Pass => "pass", crate::normalize::QcVerdict::Warn => "warn" },
+                "qc": match qc.verdict { crate::normalize::QcVerdict::Pass => "pass", crate::normalize::QcVerdict::Warn => "warn", crate::normalize::QcVerdict::Fail => "fail" },
                 "qc_warnings": qc.warnings,
             }));
         }

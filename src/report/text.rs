@@ -244,6 +244,7 @@ pub fn verdict_word(verdict: QcVerdict) -> &'static str {
     match verdict {
         QcVerdict::Pass => "pass",
         QcVerdict::Warn => "warn",
+        QcVerdict::Fail => "fail",
     }
 }
 
