@@ -798,7 +798,7 @@ fn template_button_lays_out_two_lines_in_triplicate() {
     h.get_by_label("📈 Analysis").click();
     h.run();
     assert_shows(&h, &expected);
-    h.get_by_label_contains("RI HL-60/ADR · doxorubicin vs HL-60 · doxorubicin");
+    h.get_by_label_contains("RI HL-60/ADR · doxorubicin / HL-60 · doxorubicin");
     // Undo puts the sample layout back.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     h.run();
@@ -2020,4 +2020,80 @@ fn about_window_names_version_licence_and_files() {
     h.get_by_label_contains("fitted with platefit");
     h.get_by_label_contains(&dir.path().join("autosave.platefit").display().to_string());
     h.get_by_label_contains(&dir.path().join("platefit.log").display().to_string());
+}
+
+/// A curve without a lower plateau (the sample with K562/FLM still falling at 50 µM, its
+/// Bottom extrapolated far below 0) shows its verdict in words under the results, with the
+/// one-click remedy; the click fixes Bottom at 0 (undoable) and the curve is complete.
+#[test]
+fn no_lower_plateau_offers_fix_bottom_at_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let text = String::from_utf8(SAMPLE_PLATE.to_vec()).expect("UTF-8 sample");
+    let concentrations = [
+        50.0,
+        16.666_666_67,
+        5.555_555_556,
+        1.851_851_852,
+        0.617_283_950_6,
+        0.205_761_316_9,
+        0.068_587_105_62,
+        0.022_862_368_54,
+        0.007_620_789_514,
+        0.002_540_263_171,
+    ];
+    // % viability of a 4PL with Bottom −60 %, IC50 30 µM, Hill −0.8: 4 % at 50 µM.
+    let viability = |c: f64| -60.0 + 160.0 / (1.0 + (c / 30.0f64).powf(0.8));
+    let mut block = 0;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line.starts_with("630,") {
+                block = 1;
+            }
+            let row = line.split(',').next().unwrap_or("");
+            if block == 0 && ["E", "F", "G"].contains(&row) {
+                let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+                for (k, c) in concentrations.iter().enumerate() {
+                    // Blank ≈ 0.128 and vehicle ≈ 1.42 (corrected), reference ≈ 0.046.
+                    let od = 0.046 + 0.128 + viability(*c) / 100.0 * (1.42 - 0.128);
+                    cells[k + 3] = format!("{od:.4}");
+                }
+                cells.join(",")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    let plate = dir.path().join("no_plateau.csv");
+    std::fs::write(&plate, lines.join("\n") + "\n").expect("write");
+    std::fs::write(dir.path().join("no_plateau_layout.csv"), SAMPLE_LAYOUT).expect("write");
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&plate]);
+    let opened = experiment(&h);
+    let expected = analyze(&opened).expect("analysis");
+    let resistant = &expected.curves[1].fit;
+    assert_eq!(
+        resistant.status,
+        platefit::FitStatus::NoLowerPlateau,
+        "{:?}",
+        resistant.verdict
+    );
+    h.get_by_label_contains("K562/FLM · flumatinib: no lower plateau");
+    h.get_by_label_contains("No lower plateau: Bottom is extrapolated");
+    h.get_by_label("Fix Bottom at 0").click();
+    h.run();
+    let fixed = experiment(&h);
+    assert_eq!(fixed.settings.fix_bottom, Some(0.0));
+    let refit = analyze(&fixed).expect("analysis");
+    assert_ne!(
+        refit.curves[1].fit.status,
+        platefit::FitStatus::NoLowerPlateau
+    );
+    assert!(h.query_by_label("Fix Bottom at 0").is_none());
+    // Undo takes the constraint back.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert_eq!(experiment(&h).settings.fix_bottom, None);
 }

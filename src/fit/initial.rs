@@ -137,6 +137,86 @@ fn refine_plateaus(data: &CurveData, options: &FitOptions, start: [f64; 4]) -> (
     }
 }
 
+/// The weighted residual sum of squares over the level means with the best plateaus for a
+/// given LogIC50 and Hill slope (fixed plateaus respected), and those plateaus.
+fn projected_rss(
+    data: &CurveData,
+    options: &FitOptions,
+    log_ic50: f64,
+    hill: f64,
+) -> Option<(f64, f64, f64)> {
+    let (mut bb, mut bt, mut tt, mut by, mut ty) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for ((x, y), count) in data.log_x.iter().zip(&data.y).zip(&data.count) {
+        let w = *count as f64;
+        let s = fraction_of_top(log_ic50, hill, *x);
+        let (b, t) = (1.0 - s, s);
+        bb += w * b * b;
+        bt += w * b * t;
+        tt += w * t * t;
+        by += w * b * y;
+        ty += w * t * y;
+    }
+    let (bottom, top) = match (options.fix_bottom, options.fix_top) {
+        (Some(b), Some(t)) => (b, t),
+        (Some(b), None) => (b, (ty - bt * b) / tt),
+        (None, Some(t)) => ((by - bt * t) / bb, t),
+        (None, None) => {
+            let det = bb * tt - bt * bt;
+            if det.is_nan() || det <= 1e-12 * bb * tt {
+                return None;
+            }
+            ((by * tt - bt * ty) / det, (bb * ty - bt * by) / det)
+        }
+    };
+    let mut rss = 0.0;
+    for ((x, y), count) in data.log_x.iter().zip(&data.y).zip(&data.count) {
+        let s = fraction_of_top(log_ic50, hill, *x);
+        let r = bottom + (top - bottom) * s - y;
+        rss += *count as f64 * r * r;
+    }
+    (rss.is_finite() && bottom.is_finite() && top.is_finite()).then_some((rss, bottom, top))
+}
+
+/// The `count` best starts `[bottom, top, log10_ic50, hill]` on a grid of LogIC50 (two
+/// decades beyond the data, quarter-decade steps) × falling Hill slopes (0.3 to 8), with the
+/// best plateaus at each grid point. Falling slopes cover every curve: with free plateaus a
+/// rising curve is the same curve with Bottom and Top swapped.
+#[must_use]
+pub fn grid_starts(
+    data: &CurveData,
+    options: &FitOptions,
+    lo: f64,
+    hi: f64,
+    count: usize,
+) -> Vec<[f64; 4]> {
+    const HILLS: [f64; 7] = [-0.3, -0.6, -1.0, -1.6, -2.5, -4.0, -8.0];
+    let steps = (((hi - lo) + 4.0) / 0.25).ceil().clamp(1.0, 80.0) as usize;
+    let mut scored: Vec<(f64, [f64; 4])> = Vec::with_capacity(steps * HILLS.len());
+    for k in 0..=steps {
+        let log_ic50 = lo - 2.0 + k as f64 * 0.25;
+        for hill in HILLS {
+            if let Some((rss, bottom, top)) = projected_rss(data, options, log_ic50, hill) {
+                scored.push((rss, [bottom, top, log_ic50, hill]));
+            }
+        }
+    }
+    scored.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Distinct starts: not two at the same slope within half a decade.
+    let mut chosen: Vec<[f64; 4]> = Vec::with_capacity(count);
+    for (_, start) in scored {
+        if chosen.len() == count {
+            break;
+        }
+        let near = chosen
+            .iter()
+            .any(|c| (c[3] - start[3]).abs() < 1e-12 && (c[2] - start[2]).abs() < 0.5);
+        if !near {
+            chosen.push(start);
+        }
+    }
+    chosen
+}
+
 /// Whether Top or Bottom is fixed: then the fixed values keep their meaning (Top at dose
 /// zero, Bottom at infinite dose) and only falling orientations (Hill ≤ 0) are fitted.
 fn fixed_plateau(options: &FitOptions) -> bool {
@@ -188,19 +268,24 @@ pub fn fit_with_restarts(
     };
     let rising_first = (!usable(&first) && first.rss.is_finite()).then(|| first.clone());
     let mut best = usable(&first).then_some(first);
-    let sign = if start[3] < 0.0 { -1.0 } else { 1.0 };
-    for hill in [0.5, 1.0, 2.0, 4.0] {
-        for log_ic50 in [start[2], lo, 0.5 * (lo + hi), hi] {
-            let trial = [start[0], start[1], log_ic50, sign * hill];
-            let minimum = minimize(set, &set.free_from_full(&trial), settings);
-            evaluations += minimum.evaluations;
-            if usable(&minimum)
-                && best
-                    .as_ref()
-                    .is_none_or(|b| minimum.rss < b.rss * (1.0 - 1e-12))
-            {
-                best = Some(minimum);
-            }
+    // Where the data-derived start failed, scan (LogIC50, Hill) on a grid with the best
+    // plateaus for each point (they enter the model linearly), and polish the best few grid
+    // points with short solver runs. The cost is bounded by design: a fixed grid, a fixed
+    // number of polishing runs, each with a small evaluation budget (a curve without a
+    // proper optimum walks a diverging valley; the verdict, not the walk, says so).
+    let polish = SolverSettings {
+        tolerance: settings.tolerance,
+        patience: 40,
+    };
+    for trial in grid_starts(data, options, lo, hi, 3) {
+        let minimum = minimize(set, &set.free_from_full(&trial), polish);
+        evaluations += minimum.evaluations;
+        if usable(&minimum)
+            && best
+                .as_ref()
+                .is_none_or(|b| minimum.rss < b.rss * (1.0 - 1e-12))
+        {
+            best = Some(minimum);
         }
     }
     best.or(rising_first).map(|mut b| {

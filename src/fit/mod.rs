@@ -129,13 +129,6 @@ impl FitStatus {
         }
     }
 
-    /// The status in words for sentences and tables people read (`no effect`, not the
-    /// JSON code `no_effect`).
-    #[must_use]
-    pub fn label(self) -> String {
-        self.as_str().replace('_', " ")
-    }
-
     /// A plain-language explanation for tooltips and reports.
     #[must_use]
     pub fn explain(self) -> &'static str {

@@ -869,6 +869,17 @@ impl App {
                     });
                 }
             }
+            Command::ApplyRemedy(remedy) => {
+                let label = remedy.label();
+                self.edit(&label, |e, _| {
+                    match remedy {
+                        crate::fit::Remedy::FixBottom(v) => e.settings.fix_bottom = Some(v),
+                        crate::fit::Remedy::FixTop(v) => e.settings.fix_top = Some(v),
+                    }
+                    Ok(())
+                });
+                self.say(format!("{label}: the curves are refitted"));
+            }
             Command::SettingsToAll => {
                 if let Some(settings) = self.active_doc().map(|d| d.experiment.settings.clone()) {
                     for index in 0..self.docs.len() {

@@ -266,6 +266,9 @@ pub enum Command {
     },
     /// Use the active experiment's settings for all experiments.
     SettingsToAll,
+    /// Apply a fit's one-click remedy (fix Bottom at 0, fix Top at 100) to the active
+    /// experiment's settings; undoable like any settings change.
+    ApplyRemedy(crate::fit::Remedy),
     /// Undo the last change of the active experiment.
     Undo,
     /// Redo.

@@ -9,42 +9,16 @@ use crate::analysis::Analysis;
 use crate::compare::Comparison;
 use crate::normalize::{PlateQc, QcVerdict};
 use crate::report::format_number;
-use crate::report::table::format_p;
 
 use super::command::Command;
 use super::widgets::{PASS, WARN, ic50_with_ci, num};
 
-/// The resistance-index sentence: `RI K562/FLM vs K562 = 12.3 [9.9, 15.2]; IC50s differ: p = 1.2e-9`.
+/// The resistance-index sentence, the same as the table's, the JSON's and the reports':
+/// `RI K562/FLM / K562 = 12.3 [9.9, 15.2]; the IC50s differ (F(1, 58) = 699, p < 1e-15).`,
+/// or the bound and why there is no F test when an IC50 is censored.
 #[must_use]
 pub fn ri_text(comparison: &Comparison) -> String {
-    let ratio = match (comparison.ratio, &comparison.ratio_bound) {
-        (Some(r), _) => {
-            let ci = comparison.ratio_ci95.map_or_else(
-                || " [CI not computable]".to_string(),
-                |[a, b]| format!(" [{}, {}]", format_number(a), format_number(b)),
-            );
-            format!("{}{ci}", format_number(r))
-        }
-        (None, Some(bound)) => super::widgets::round_bound(bound),
-        (None, None) => format!(
-            "not determined ({})",
-            super::widgets::human_codes(&comparison.status)
-        ),
-    };
-    // "RI … > 747", not "RI … = > 747".
-    let relation = if ratio.starts_with(['<', '>']) {
-        ""
-    } else {
-        "= "
-    };
-    let p = comparison.p_value.map_or_else(
-        || "p not computable".to_string(),
-        |p| format!("p {}", format_p(p)),
-    );
-    format!(
-        "RI {} vs {} {relation}{ratio}; IC50s differ: {p}",
-        comparison.test, comparison.reference
-    )
+    comparison.verdict.clone()
 }
 
 /// The QC line of one plate.
@@ -216,7 +190,7 @@ pub fn results_ui(
                         };
                         ui.label(&curve.dose_response.label);
                         ui.label(RichText::new(ic50_with_ci(fit, method)).strong());
-                        ui.label(num(fit.absolute_ic50()));
+                        ui.label(crate::report::table::absolute_text(fit));
                         ui.label(p(fit.params.hill_slope));
                         ui.label(p(fit.params.top));
                         ui.label(p(fit.params.bottom));
@@ -227,19 +201,47 @@ pub fn results_ui(
                         } else {
                             WARN
                         };
-                        let mut explain = fit.status.explain().to_string();
+                        let mut explain = fit.verdict.reasons.join("\n");
+                        if explain.is_empty() {
+                            explain = fit.status.explain().to_string();
+                        }
                         for flag in fit.flags.iter().filter(|f| **f != fit.status) {
                             explain.push_str(&format!("\nAlso: {}", flag.explain()));
                         }
                         if let Some(problem) = &curve.problem {
                             explain.push_str(&format!("\n{problem}"));
                         }
-                        ui.label(RichText::new(format!("{} ℹ", fit.status.label())).color(color))
+                        ui.label(RichText::new(format!("{} ℹ", fit.status.words())).color(color))
                             .on_hover_text(explain);
                         ui.end_row();
                     }
                 });
         });
+    // Each flagged curve's reasons where the user looks, with the one-click remedy.
+    for curve in &analysis.curves {
+        let fit = &curve.fit;
+        if fit.status == crate::fit::FitStatus::Converged {
+            continue;
+        }
+        ui.horizontal_wrapped(|ui| {
+            ui.label(
+                RichText::new(format!("{}: {}", curve.dose_response.label, fit.status.words()))
+                    .color(WARN)
+                    .strong(),
+            );
+            if let Some(remedy) = fit.verdict.remedy
+                && ui
+                    .small_button(remedy.label())
+                    .on_hover_text("Refit every curve of this experiment with this constraint (undo with Ctrl+Z)")
+                    .clicked()
+            {
+                commands.push(Command::ApplyRemedy(remedy));
+            }
+        });
+        for reason in &fit.verdict.reasons {
+            ui.label(RichText::new(reason).small());
+        }
+    }
     for warning in &analysis.warnings {
         ui.label(RichText::new(format!("⚠ {warning}")).color(WARN).small());
     }
