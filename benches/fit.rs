@@ -209,9 +209,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             curves
                 .iter()
-                .map(|curve| {
-                    fit_4pl(black_box(&curve.points), &curve.options).map_or(0, |f| f.n)
-                })
+                .map(|curve| fit_4pl(black_box(&curve.points), &curve.options).map_or(0, |f| f.n))
                 .sum::<usize>()
         })
     });
