@@ -142,7 +142,11 @@ pub fn log_ic50_interval(
             distance = match outside {
                 Some((d_out, z_out)) => {
                     let width = d_out - inside.0;
-                    if width <= 1e-8 {
+                    // Where the profile jumps (flat, then a refit on another branch), the
+                    // limit is the jump's place, found to 1e-6 decades (0.0002 % of the
+                    // IC50); a smooth profile is solved to 1e-8.
+                    let tolerance = if flat_profile { 1e-6 } else { 1e-8 };
+                    if width <= tolerance {
                         // The first point known to reach the threshold (at a jump, the
                         // profile is below it just inside).
                         found = Some(d_out);
