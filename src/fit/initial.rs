@@ -257,7 +257,7 @@ pub fn fit_with_restarts(
     // better use of the budget.
     let first_settings = SolverSettings {
         tolerance: settings.tolerance,
-        patience: 40,
+        patience: 20,
     };
     let first = minimize(set, &set.free_from_full(&start), first_settings);
     let mut evaluations = first.evaluations;
@@ -282,7 +282,7 @@ pub fn fit_with_restarts(
     // proper optimum walks a diverging valley; the verdict, not the walk, says so).
     let polish = SolverSettings {
         tolerance: settings.tolerance,
-        patience: 20,
+        patience: 12,
     };
     for trial in grid_starts(data, options, lo, hi, 2) {
         let minimum = minimize(set, &set.free_from_full(&trial), polish);

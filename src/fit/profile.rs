@@ -68,7 +68,7 @@ pub fn log_ic50_interval(
         .collect();
     let settings = SolverSettings {
         tolerance: 1e-10,
-        patience: 50,
+        patience: 20,
     };
     // z(v) and the refitted other parameters at LogIC50 = v.
     let mut profile = |value: f64, warm: &[f64]| -> Option<(f64, Vec<f64>)> {
@@ -114,7 +114,11 @@ pub fn log_ic50_interval(
             let mut refit = profile(value, &inside.2);
             // A refit far above the threshold may have followed the warm start into a worse
             // local minimum (a jump in the profile): try again from the optimum's values.
-            if refit.as_ref().is_none_or(|(z, _)| *z > 1.5 * target)
+            // Once the profile is known to be flat-then-jumping, a refit beyond the jump
+            // is expected to land high, and the warm start (from the nearest inside point)
+            // is the better one: no second refit.
+            if !flat_profile
+                && refit.as_ref().is_none_or(|(z, _)| *z > 1.5 * target)
                 && let Some(again) = profile(value, &others)
                 && refit.as_ref().is_none_or(|(z, _)| again.0 < *z)
             {
@@ -143,9 +147,10 @@ pub fn log_ic50_interval(
                 Some((d_out, z_out)) => {
                     let width = d_out - inside.0;
                     // Where the profile jumps (flat, then a refit on another branch), the
-                    // limit is the jump's place, found to 1e-6 decades (0.0002 % of the
-                    // IC50); a smooth profile is solved to 1e-8.
-                    let tolerance = if flat_profile { 1e-6 } else { 1e-8 };
+                    // limit is the jump's place, found to 1e-4 decades (0.023 % of the
+                    // IC50, below the 4 significant digits reported); a smooth profile is
+                    // solved to 1e-8.
+                    let tolerance = if flat_profile { 1e-4 } else { 1e-8 };
                     if width <= tolerance {
                         // The first point known to reach the threshold (at a jump, the
                         // profile is below it just inside).
