@@ -105,7 +105,31 @@ pub fn start_values(data: &CurveData, options: &FitOptions) -> [f64; 4] {
 /// means are kept when the solution is degenerate or turns the curve over.
 fn refine_plateaus(data: &CurveData, options: &FitOptions, start: [f64; 4]) -> (f64, f64) {
     let [bottom, top, log_ic50, hill] = start;
-    // Normal equations of y ≈ bottom·(1 − s) + top·s, weighted by the replicate counts.
+    if options.fix_bottom.is_some() && options.fix_top.is_some() {
+        return (bottom, top);
+    }
+    let Some((new_bottom, new_top)) = best_plateaus(data, options, log_ic50, hill, 1e-9) else {
+        return (bottom, top);
+    };
+    let same_orientation = (new_top - new_bottom) * (top - bottom) > 0.0;
+    if new_bottom.is_finite() && new_top.is_finite() && same_orientation {
+        (new_bottom, new_top)
+    } else {
+        (bottom, top)
+    }
+}
+
+/// The best Bottom and Top for a given LogIC50 and Hill slope: the normal equations of
+/// `y ≈ bottom·(1 − s) + top·s` over the level means, weighted by the replicate counts, with
+/// fixed plateaus kept. `None` when the free 2 × 2 system is degenerate (determinant below
+/// `degenerate` relative).
+fn best_plateaus(
+    data: &CurveData,
+    options: &FitOptions,
+    log_ic50: f64,
+    hill: f64,
+    degenerate: f64,
+) -> Option<(f64, f64)> {
     let (mut bb, mut bt, mut tt, mut by, mut ty) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for ((x, y), count) in data.log_x.iter().zip(&data.y).zip(&data.count) {
         let w = *count as f64;
@@ -117,23 +141,15 @@ fn refine_plateaus(data: &CurveData, options: &FitOptions, start: [f64; 4]) -> (
         by += w * b * y;
         ty += w * t * y;
     }
-    let (new_bottom, new_top) = match (options.fix_bottom, options.fix_top) {
-        (Some(_), Some(_)) => return (bottom, top),
-        (Some(b), None) => (b, (ty - bt * b) / tt),
-        (None, Some(t)) => ((by - bt * t) / bb, t),
+    match (options.fix_bottom, options.fix_top) {
+        (Some(b), Some(t)) => Some((b, t)),
+        (Some(b), None) => Some((b, (ty - bt * b) / tt)),
+        (None, Some(t)) => Some(((by - bt * t) / bb, t)),
         (None, None) => {
             let det = bb * tt - bt * bt;
-            if det.is_nan() || det <= 1e-9 * bb * tt {
-                return (bottom, top);
-            }
-            ((by * tt - bt * ty) / det, (bb * ty - bt * by) / det)
+            (!det.is_nan() && det > degenerate * bb * tt)
+                .then(|| ((by * tt - bt * ty) / det, (bb * ty - bt * by) / det))
         }
-    };
-    let same_orientation = (new_top - new_bottom) * (top - bottom) > 0.0;
-    if new_bottom.is_finite() && new_top.is_finite() && same_orientation {
-        (new_bottom, new_top)
-    } else {
-        (bottom, top)
     }
 }
 
@@ -145,29 +161,7 @@ fn projected_rss(
     log_ic50: f64,
     hill: f64,
 ) -> Option<(f64, f64, f64)> {
-    let (mut bb, mut bt, mut tt, mut by, mut ty) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for ((x, y), count) in data.log_x.iter().zip(&data.y).zip(&data.count) {
-        let w = *count as f64;
-        let s = fraction_of_top(log_ic50, hill, *x);
-        let (b, t) = (1.0 - s, s);
-        bb += w * b * b;
-        bt += w * b * t;
-        tt += w * t * t;
-        by += w * b * y;
-        ty += w * t * y;
-    }
-    let (bottom, top) = match (options.fix_bottom, options.fix_top) {
-        (Some(b), Some(t)) => (b, t),
-        (Some(b), None) => (b, (ty - bt * b) / tt),
-        (None, Some(t)) => ((by - bt * t) / bb, t),
-        (None, None) => {
-            let det = bb * tt - bt * bt;
-            if det.is_nan() || det <= 1e-12 * bb * tt {
-                return None;
-            }
-            ((by * tt - bt * ty) / det, (bb * ty - bt * by) / det)
-        }
-    };
+    let (bottom, top) = best_plateaus(data, options, log_ic50, hill, 1e-12)?;
     let mut rss = 0.0;
     for ((x, y), count) in data.log_x.iter().zip(&data.y).zip(&data.count) {
         let s = fraction_of_top(log_ic50, hill, *x);
