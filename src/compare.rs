@@ -157,7 +157,21 @@ fn sentence(comparison: &Comparison, reference: &Fit, test: &Fit) -> String {
                 }
                 _ => "the F test of equal IC50s could not be computed".into(),
             };
-            format!("RI {name} = {}{ci}; {test_words}.", f(ratio))
+            // A ratio of IC50s that are numbers but flagged keeps the flag in the sentence.
+            let caution: Vec<String> = [reference, test]
+                .iter()
+                .filter(|fit| fit.status != crate::fit::FitStatus::Converged)
+                .map(|fit| format!("{} is {}", fit.label, fit.status.words()))
+                .collect();
+            let caution = if caution.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " Caution: {} (see its reasons); the ratio rests on its relative IC50.",
+                    caution.join(", ")
+                )
+            };
+            format!("RI {name} = {}{ci}; {test_words}.{caution}", f(ratio))
         }
         None => {
             let mut why = Vec::new();
