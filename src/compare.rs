@@ -161,13 +161,13 @@ fn sentence(comparison: &Comparison, reference: &Fit, test: &Fit) -> String {
             let caution: Vec<String> = [reference, test]
                 .iter()
                 .filter(|fit| fit.status != crate::fit::FitStatus::Converged)
-                .map(|fit| format!("{} is {}", fit.label, fit.status.words()))
+                .map(|fit| format!("{}: {}", fit.label, fit.status.words()))
                 .collect();
             let caution = if caution.is_empty() {
                 String::new()
             } else {
                 format!(
-                    " Caution: {} (see its reasons); the ratio rests on its relative IC50.",
+                    " Caution ({}): see the reasons; the ratio rests on the relative IC50s.",
                     caution.join(", ")
                 )
             };
