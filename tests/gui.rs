@@ -2080,7 +2080,7 @@ fn no_lower_plateau_offers_fix_bottom_at_zero() {
         "{:?}",
         resistant.verdict
     );
-    h.get_by_label_contains("K562/FLM · flumatinib: no lower plateau");
+    h.get_by_label("K562/FLM · flumatinib: no lower plateau");
     h.get_by_label_contains("No lower plateau: Bottom is extrapolated");
     h.get_by_label("Fix Bottom at 0").click();
     h.run();

@@ -330,7 +330,12 @@ fn check(curve: &Curve, options: &FitOptions) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(160))]
+    // A fixed seed: the same cases in every run (CI included); change it to explore more.
+    #![proptest_config(ProptestConfig {
+        cases: 160,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_203),
+        ..ProptestConfig::default()
+    })]
 
     /// Curves across plateaus (complete, missing lower or upper plateau), slopes, where the
     /// IC50 sits against the range (inside, below, above), noise, with and without vehicle.

@@ -314,9 +314,26 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         return verdict;
     }
 
-    // Rule 3: a rising curve.
+    // Rule 3: a rising curve. On a known scale, a response already below half at the
+    // lowest dose is a maximal effect whatever it does inside the range (a rise from 0 % to
+    // 2 % is no IC50 above the range).
     let span = p.top - p.bottom;
     let falling = span * p.hill_slope < 0.0;
+    if !falling && below_half(inputs.lowest.mean) && below_half(inputs.treated_mean) {
+        verdict.status = FitStatus::Ic50BelowRange;
+        verdict.relative = Estimate::Below(lo);
+        verdict.absolute = Estimate::Below(lo);
+        verdict.reasons.push(format!(
+            "The response is below {} from the lowest dose on ({} at {}; {} at the highest dose): the IC50 is below the tested range (< {}).",
+            show(half.unwrap_or(0.5)),
+            show(inputs.lowest.mean),
+            num(lo),
+            show(inputs.highest.mean),
+            num(lo)
+        ));
+        verdict.flags.push(verdict.status);
+        return verdict;
+    }
     if !falling {
         verdict.status = FitStatus::Increasing;
         if half.is_none_or(|h| inputs.highest.mean >= h && treated_min >= h) {
@@ -455,17 +472,15 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
             }
             Side::Within => {
                 let crossing = super::crossing(p, h);
+                // The data cross half inside the range; a fitted crossing outside it would
+                // contradict them, so it is not reported (neither as a number nor a bound).
                 verdict.absolute = match crossing {
-                    Some(x) if x < lo => Estimate::Below(lo),
-                    Some(x) if x > hi => Estimate::Above(hi),
-                    Some(x) => Estimate::Value(x),
-                    None => Estimate::Undetermined,
+                    Some(x) if x >= lo && x <= hi => Estimate::Value(x),
+                    _ => Estimate::Undetermined,
                 };
                 let absolute_text = match verdict.absolute {
                     Estimate::Value(x) => num(x),
-                    other => other
-                        .bound_text()
-                        .unwrap_or_else(|| "not computable".to_string()),
+                    _ => "not determined (the fitted curve crosses half outside the range where the data do)".to_string(),
                 };
                 if lower_extrapolated {
                     verdict.status = FitStatus::NoLowerPlateau;
