@@ -306,7 +306,14 @@ mod damaged {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(48))]
+        // A fixed seed: the same damaged files in every run (CI included). Seed 7 holds the
+        // case a random seed found: a SoftMax header declaring 384 wells over a 96-well grid,
+        // which now gives a warning instead of a silent change of shape.
+        #![proptest_config(ProptestConfig {
+            cases: 48,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(7),
+            ..ProptestConfig::default()
+        })]
 
         /// Two blocks of lines swapped (a block: lines up to the next blank line).
         #[test]

@@ -175,6 +175,29 @@ pub(crate) fn parse(source: &TextSource) -> Result<Imported, ImportError> {
         for read in &mut reads {
             read.mode = header.mode;
         }
+        // A declared plate size larger than the grid the values fill (a 384-well header over
+        // an 8 × 12 grid) would change the plate's shape silently: say so.
+        let (mut max_row, mut max_col) = (0usize, 0usize);
+        for read in &reads {
+            for well in shape.wells() {
+                if read.value_at(shape, well).is_some() || read.flags.contains_key(&well) {
+                    max_row = max_row.max(well.row_idx() + 1);
+                    max_col = max_col.max(well.col_idx() + 1);
+                }
+            }
+        }
+        if max_row > 0
+            && let Some(smaller) = PlateShape::from_well_count(96)
+            && shape.well_count() > smaller.well_count()
+            && max_row <= smaller.rows
+            && max_col <= smaller.cols
+        {
+            warnings.push(format!(
+                "line {}: the `Plate:` header declares {} wells but the values fill only {max_row} rows × {max_col} columns (a 96-well grid); check the plate size",
+                idx + 1,
+                shape.well_count()
+            ));
+        }
         let time_points = {
             let mut times: Vec<u64> = reads
                 .iter()
