@@ -371,6 +371,12 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         Side::Within
     };
     let relative_value = 10f64.powf(p.log10_ic50);
+    // The relative IC50 as a number inside the range; outside it, not a bound a reader can
+    // use (its plateau is extrapolated or its midpoint is not where the data cross half).
+    let in_range_only = |side: Side| match side {
+        Side::Within => Estimate::Value(relative_value),
+        _ => Estimate::Undetermined,
+    };
     let relative_estimate = |side: Side| match side {
         Side::Within => Estimate::Value(relative_value),
         Side::Below => Estimate::Below(lo),
@@ -447,10 +453,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                     verdict.status = FitStatus::Partial;
                     // A midpoint outside the range is not a bound a reader can use: "<
                     // lowest dose" would say half the cells are dead there.
-                    verdict.relative = match relative_side {
-                        Side::Within => Estimate::Value(relative_value),
-                        _ => Estimate::Undetermined,
-                    };
+                    verdict.relative = in_range_only(relative_side);
                     verdict.reasons.push(format!(
                         "A partial effect: the curve levels off at {} (Bottom); {stays}. The relative IC50 is the midpoint between {} and {}.",
                         show(bottom),
@@ -484,10 +487,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 };
                 if lower_extrapolated {
                     verdict.status = FitStatus::NoLowerPlateau;
-                    verdict.relative = match relative_side {
-                        Side::Within => Estimate::Value(relative_value),
-                        _ => Estimate::Undetermined,
-                    };
+                    verdict.relative = in_range_only(relative_side);
                     verdict.reasons.push(lower_reason());
                     verdict.reasons.push(format!(
                         "The data cross {} inside the tested range: the absolute IC50 is {absolute_text}. Fixing Bottom at 0 fits a complete curve.",
@@ -499,10 +499,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                     }
                 } else if upper_extrapolated {
                     verdict.status = FitStatus::NoUpperPlateau;
-                    verdict.relative = match relative_side {
-                        Side::Within => Estimate::Value(relative_value),
-                        _ => Estimate::Undetermined,
-                    };
+                    verdict.relative = in_range_only(relative_side);
                     verdict.reasons.push(upper_reason());
                     verdict.reasons.push(format!(
                         "The data cross {} inside the tested range: the absolute IC50 is {absolute_text}.",
