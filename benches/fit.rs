@@ -116,35 +116,42 @@ fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
-/// Times every reference curve (fit with profile CI and verdict) and prints the
-/// distribution of the per-curve cost.
+/// Times every reference curve (fit with verdict, with and without the profile CI) and
+/// prints the distribution of the per-curve cost.
 fn print_distribution(curves: &[ReferenceCurve]) {
-    let mut times: Vec<(f64, &str)> = curves
-        .iter()
-        .map(|curve| {
-            let mut runs: Vec<f64> = (0..31)
-                .map(|_| {
-                    let start = Instant::now();
-                    let fit: Fit = fit_4pl(black_box(&curve.points), &curve.options).expect("fit");
-                    black_box(fit);
-                    start.elapsed().as_secs_f64()
-                })
-                .collect();
-            (median(&mut runs), curve.name.as_str())
-        })
-        .collect();
-    times.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let n = times.len();
-    let at = |q: f64| times[((q * (n - 1) as f64).round() as usize).min(n - 1)].0 * 1e6;
-    let mean = times.iter().map(|t| t.0).sum::<f64>() / n as f64 * 1e6;
-    println!(
-        "reference curves: {n} fits with profile CI; per curve median {:.1} µs, mean {mean:.1} µs, p99 {:.1} µs, max {:.1} µs",
-        at(0.5),
-        at(0.99),
-        at(1.0)
-    );
-    for (t, name) in times.iter().rev().take(5) {
-        println!("  slowest: {:>8.1} µs  {name}", t * 1e6);
+    for profile_ci in [false, true] {
+        let mut times: Vec<(f64, &str)> = curves
+            .iter()
+            .map(|curve| {
+                let options = FitOptions {
+                    profile_ci: profile_ci && curve.options.profile_ci,
+                    ..curve.options
+                };
+                let mut runs: Vec<f64> = (0..31)
+                    .map(|_| {
+                        let start = Instant::now();
+                        let fit: Fit = fit_4pl(black_box(&curve.points), &options).expect("fit");
+                        black_box(fit);
+                        start.elapsed().as_secs_f64()
+                    })
+                    .collect();
+                (median(&mut runs), curve.name.as_str())
+            })
+            .collect();
+        times.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let n = times.len();
+        let at = |q: f64| times[((q * (n - 1) as f64).round() as usize).min(n - 1)].0 * 1e6;
+        let mean = times.iter().map(|t| t.0).sum::<f64>() / n as f64 * 1e6;
+        let with = if profile_ci { "with" } else { "without" };
+        println!(
+            "reference curves: {n} fits {with} profile CI; per curve median {:.1} µs, mean {mean:.1} µs, p99 {:.1} µs, max {:.1} µs",
+            at(0.5),
+            at(0.99),
+            at(1.0)
+        );
+        for (t, name) in times.iter().rev().take(5) {
+            println!("  slowest: {:>8.1} µs  {name}", t * 1e6);
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! Profiling driver: repeats one piece of the analysis so callgrind/perf can attribute cost.
-//! `cargo run --release --example fit_loop -- fit|profile|plate N`
+//! `cargo run --release --example fit_loop -- fit|profile|plate N`, or
+//! `cargo run --release --example fit_loop -- points FILE N` for every curve of a points
+//! file (`curve,conc,response`, as `platefit fit` reads it) with the profile CI.
 use platefit::analysis::{Experiment, PlateInput, analyze};
 use platefit::fit::{FitOptions, fit_4pl};
 use platefit::layout::parse_layout;
@@ -27,6 +29,21 @@ fn experiment() -> Experiment {
 fn main() {
     let mut args = std::env::args().skip(1);
     let what = args.next().unwrap_or_else(|| "fit".into());
+    if what == "points" {
+        let path = std::path::PathBuf::from(args.next().unwrap_or_default());
+        let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1000);
+        let curves = platefit::cli::read_points(&path).expect("points file");
+        let start = std::time::Instant::now();
+        let mut sink = 0usize;
+        for _ in 0..n {
+            for curve in &curves {
+                sink += fit_4pl(curve, &FitOptions::default()).map_or(0, |f| f.evaluations);
+            }
+        }
+        let per = start.elapsed().as_secs_f64() / (n * curves.len().max(1)) as f64;
+        eprintln!("points: {:.1} µs per curve ({sink})", per * 1e6);
+        return;
+    }
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1000);
     let experiment = experiment();
     let analysis = analyze(&experiment).expect("analysis");

@@ -200,7 +200,8 @@ fn check_well_determined(
             let threshold = fit.rss * (1.0 + t * t / fit.df as f64);
             for limit in [lo, hi] {
                 let rss = profile_rss(points, options, fit, limit.log10());
-                if rel(rss, threshold) <= 1e-6 {
+                // The limit is solved to z = √(RSS − RSS_min) within 1e-5: RSS within 2e-5.
+                if rel(rss, threshold) <= 2e-5 {
                     *profile_limits.entry("on the threshold").or_default() += 1;
                 } else if rss > threshold {
                     *profile_limits.entry("at a jump").or_default() += 1;

@@ -5,7 +5,8 @@
 use levenberg_marquardt::{LeastSquaresProblem, LevenbergMarquardt, TerminationReason};
 use nalgebra::allocator::{Allocator, Reallocator};
 use nalgebra::{
-    Const, DMatrix, DefaultAllocator, Dim, DimMaximum, Dyn, OMatrix, OVector, Owned, U4,
+    Const, DMatrix, DefaultAllocator, Dim, DimMaximum, DimName, Dyn, OMatrix, OVector, Owned, U1,
+    U2, U3, U4,
 };
 
 /// A least-squares model: residuals `r(p)` and their Jacobian `∂r/∂p`.
@@ -170,7 +171,8 @@ fn termination_name(reason: &TerminationReason) -> &'static str {
 
 /// Minimizes the model's residual sum of squares from `start`.
 ///
-/// The plain 4PL fit of one curve (four parameters, 4–16 concentration levels) runs with
+/// A single curve (one to four free parameters: the plain 4PL, a fit with a plateau fixed,
+/// the slope-only refits of the profile-likelihood CI; 4–16 concentration levels) runs with
 /// fixed-size storage for both dimensions: nalgebra then keeps the solver's small matrices
 /// on the stack and unrolls their loops. Everything else uses dynamic storage.
 #[must_use]
@@ -180,18 +182,24 @@ pub fn minimize<M: LeastSquaresModel>(
     settings: SolverSettings,
 ) -> Minimum {
     let rows = model.n_residuals();
-    if model.n_params() != 4 || start.len() != 4 {
+    if model.n_params() != start.len() {
         return run(model, start, settings, Dyn(rows), Dyn(start.len()));
     }
     macro_rules! fixed_rows {
-        ($($m:literal)*) => {
+        ($n:ty; $($m:literal)*) => {
             match rows {
-                $($m => run(model, start, settings, Const::<$m>, U4),)*
-                _ => run(model, start, settings, Dyn(rows), U4),
+                $($m => run(model, start, settings, Const::<$m>, <$n>::name()),)*
+                _ => run(model, start, settings, Dyn(rows), <$n>::name()),
             }
         };
     }
-    fixed_rows!(4 5 6 7 8 9 10 11 12 13 14 15 16)
+    match start.len() {
+        4 => fixed_rows!(U4; 4 5 6 7 8 9 10 11 12 13 14 15 16),
+        3 => fixed_rows!(U3; 3 4 5 6 7 8 9 10 11 12 13 14 15 16),
+        2 => fixed_rows!(U2; 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16),
+        1 => fixed_rows!(U1; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16),
+        n => run(model, start, settings, Dyn(rows), Dyn(n)),
+    }
 }
 
 /// The residual sum of squares of the model at `params`.

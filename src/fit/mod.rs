@@ -728,7 +728,8 @@ mod tests {
             let start = [fit.params.bottom, fit.params.top, fit.params.hill_slope];
             let minimum = lm::minimize(&set, &start, lm::SolverSettings::default());
             assert!(
-                (minimum.rss / threshold - 1.0).abs() < 1e-6,
+                // Solved to z = √(RSS − RSS_min) within 1e-5: RSS within 2e-5.
+                (minimum.rss / threshold - 1.0).abs() < 2e-5,
                 "RSS {} at limit {limit} vs threshold {threshold}",
                 minimum.rss
             );
