@@ -247,11 +247,11 @@ pub fn fit_with_restarts(
         });
     let falling_only = fixed_plateau(options);
     // A 4PL from a data-derived start converges in well under 20 evaluations; a run that
-    // needs more is walking a valley without a proper optimum, and the grid below is the
-    // better use of the budget.
+    // needs more than 50 is walking a valley without a proper optimum, and the grid below
+    // is the better use of the budget.
     let first_settings = SolverSettings {
         tolerance: settings.tolerance,
-        patience: 20,
+        patience: 10,
     };
     let first = minimize(set, &set.free_from_full(&start), first_settings);
     let mut evaluations = first.evaluations;
@@ -272,11 +272,12 @@ pub fn fit_with_restarts(
     // Where the data-derived start failed, scan (LogIC50, Hill) on a grid with the best
     // plateaus for each point (they enter the model linearly), and polish the best few grid
     // points with short solver runs. The cost is bounded by design: a fixed grid, a fixed
-    // number of polishing runs, each with a small evaluation budget (a curve without a
-    // proper optimum walks a diverging valley; the verdict, not the walk, says so).
+    // number of polishing runs, each with a small evaluation budget (30 for four
+    // parameters: a curve without a proper optimum walks a diverging valley; the verdict,
+    // not the walk, says so).
     let polish = SolverSettings {
         tolerance: settings.tolerance,
-        patience: 12,
+        patience: 6,
     };
     for trial in grid_starts(data, options, lo, hi, 2) {
         let minimum = minimize(set, &set.free_from_full(&trial), polish);
