@@ -1,71 +1,17 @@
 //! Speed of the lab library at 10,000 experiments: list all, list with filters, and the
 //! study statistics with the control-chart data over the whole library.
 //!
-//! The library is generated once into a temporary folder: the four sample-study plates,
-//! analysed once, stored 2,500 times each with their own dates, passages, operators, tags and
-//! file hashes (so the IC50s repeat every four experiments; the statistics' cost does not
-//! depend on the values).
+//! The library is generated once into a temporary folder (`common/library_data.rs`, shared
+//! with `examples/library_loop.rs`, the profiling driver).
+
+#[path = "common/library_data.rs"]
+mod library_data;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use platefit::analysis::{AnalysisSettings, analyze};
-use platefit::cli::load_experiments;
-use platefit::library::{Filter, Library, Metadata, NewEntry};
+use library_data::{EXPERIMENTS, filtered, generate};
+use platefit::library::Filter;
 use platefit::study::{StudyOptions, study};
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-
-const EXPERIMENTS: usize = 10_000;
-
-fn generate(path: &Path) -> Library {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_plates/study");
-    let files: Vec<PathBuf> = [
-        "flumatinib_exp1_p12.csv",
-        "flumatinib_exp2_p19.csv",
-        "flumatinib_exp3_p27.csv",
-        "flumatinib_ivermectin_reversal_p30.csv",
-    ]
-    .iter()
-    .map(|f| dir.join(f))
-    .collect();
-    let base: Vec<_> = load_experiments(&files, None, &AnalysisSettings::default(), false)
-        .expect("sample study loads")
-        .into_iter()
-        .map(|e| {
-            let analysis = analyze(&e).expect("sample study analyses");
-            (e, analysis)
-        })
-        .collect();
-    let mut library = Library::open(path).expect("library opens");
-    let mut entries = Vec::new();
-    for k in 0..EXPERIMENTS {
-        let (experiment, analysis) = &base[k % base.len()];
-        let mut experiment = experiment.clone();
-        experiment.plates[0].sha256 = Some(format!("{k:064x}"));
-        let day = k / 4;
-        let metadata = Metadata {
-            date: Some(format!(
-                "{}-{:02}-{:02}",
-                2020 + day / 360,
-                (day / 30) % 12 + 1,
-                day % 30 + 1
-            )),
-            passage: Some((k % 60) as i64 + 5),
-            operator: Some(["AK", "MB", "JS"][k % 3].into()),
-            tags: vec![if k % 4 == 3 { "reversal" } else { "resistance" }.into()],
-            ..Metadata::default()
-        };
-        entries.push(NewEntry {
-            experiment,
-            analysis: analysis.clone(),
-            metadata,
-        });
-        if entries.len() == 1000 {
-            library.add(&entries).expect("batch stored");
-            entries.clear();
-        }
-    }
-    library
-}
 
 fn library_bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -74,14 +20,7 @@ fn library_bench(c: &mut Criterion) {
         library.list(&Filter::default()).expect("list").len(),
         EXPERIMENTS
     );
-    let filtered = Filter {
-        line: Some("K562".into()),
-        operator: Some("MB".into()),
-        date_from: Some("2021-01-01".into()),
-        date_to: Some("2022-12-31".into()),
-        tag: Some("resistance".into()),
-        ..Filter::default()
-    };
+    let filtered = filtered();
     c.bench_function("library list 10000 (all)", |b| {
         b.iter(|| black_box(library.list(black_box(&Filter::default())).expect("list")));
     });

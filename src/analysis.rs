@@ -39,6 +39,11 @@ pub struct AnalysisSettings {
     /// Explicit comparisons `(reference label, test label)`; when empty, resistant lines
     /// (`X/…`, `X-R`) are compared against their parental line `X`.
     pub comparisons: Vec<(String, String)>,
+    /// Spreadsheet cells that hold a formula (marked derived on import) are left out of means
+    /// and fits; `true` uses their cached values as readings (the user's explicit choice,
+    /// noted in the warnings). Not written when false, so older files stay byte-identical.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub include_formula_cells: bool,
 }
 
 impl Default for AnalysisSettings {
@@ -53,6 +58,7 @@ impl Default for AnalysisSettings {
             ci_method: CiMethod::WaldLog,
             require_blanks: true,
             comparisons: Vec::new(),
+            include_formula_cells: false,
         }
     }
 }
@@ -92,6 +98,23 @@ pub struct PlateInput {
     /// Wells the user excluded, with the reason.
     #[serde(default)]
     pub excluded: BTreeMap<WellId, String>,
+}
+
+impl PlateInput {
+    /// Excludes the wells that this plate's QC suggests excluding
+    /// ([`crate::normalize::PlateQc::suggested_exclusions`]), each with the QC's reason;
+    /// returns how many were newly excluded. Analyse again to see the effect.
+    pub fn exclude_suggested(&mut self, qc: &crate::normalize::PlateQc) -> usize {
+        let mut added = 0;
+        for (well, why) in &qc.suggested_exclusions {
+            if !self.excluded.contains_key(well) {
+                self.excluded
+                    .insert(*well, format!("suggested by QC: {why}"));
+                added += 1;
+            }
+        }
+        added
+    }
 }
 
 /// An experiment: one or more plates with their layouts, and the settings.
@@ -230,8 +253,31 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
             },
         )?;
         let excluded: BTreeSet<WellId> = input.excluded.keys().copied().collect();
+        // Formula cells re-included by the user: the numbers see a plate without the
+        // derived marks; the warning keeps the choice visible.
+        let with_formulas;
+        let plate = if settings.include_formula_cells
+            && input.plate.reads.iter().any(|r| !r.derived.is_empty())
+        {
+            let mut plate = input.plate.clone();
+            let mut wells: BTreeSet<WellId> = BTreeSet::new();
+            for read in &mut plate.reads {
+                wells.extend(read.derived.keys().copied());
+                read.derived.clear();
+            }
+            let named: Vec<WellId> = wells.into_iter().collect();
+            warnings.push(format!(
+                "{}: spreadsheet formula cells used as readings (include_formula_cells): {}",
+                input.file,
+                crate::warnings::name_a_few(&named)
+            ));
+            with_formulas = plate;
+            &with_formulas
+        } else {
+            &input.plate
+        };
         let normalized = normalize_plate(
-            &input.plate,
+            plate,
             &input.layout,
             chosen.read,
             chosen.reference,

@@ -132,6 +132,13 @@ pub struct NumberOptions {
     /// labels or line names (repeatable; e.g. `--compare "K562R vs K562"`).
     #[arg(long = "compare", value_name = "TEST vs REFERENCE")]
     pub compare: Vec<String>,
+    /// Leave these wells out of every mean and fit, on every plate (`B1,C1` or repeated;
+    /// e.g. the wells a failed QC suggests excluding).
+    #[arg(long = "exclude", value_name = "WELLS", value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Use spreadsheet formula cells (marked derived on import) as readings.
+    #[arg(long)]
+    pub include_formula_cells: bool,
 }
 
 /// `platefit analyze`.
@@ -227,7 +234,7 @@ pub fn run(command: Command) -> Result<()> {
 }
 
 /// Writes bytes to a path atomically, or to standard output for `-`.
-fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
     if path.as_os_str() == "-" {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(bytes)?;
@@ -286,8 +293,34 @@ pub fn settings_from(numbers: &NumberOptions) -> Result<AnalysisSettings> {
                     .ok_or_else(|| anyhow!("--compare {pair:?}: expected \"TEST vs REFERENCE\""))
             })
             .collect::<Result<_>>()?,
+        include_formula_cells: numbers.include_formula_cells,
         ..AnalysisSettings::default()
     })
+}
+
+/// Marks the `--exclude` wells excluded on every plate of the experiments.
+///
+/// # Errors
+/// A text that is not a well of a plate (`--exclude Z99`).
+pub fn exclude_wells(experiments: &mut [Experiment], wells: &[String]) -> Result<()> {
+    for text in wells.iter().map(|w| w.trim()).filter(|w| !w.is_empty()) {
+        let well = crate::plate::WellId::parse(text)
+            .map_err(|e| anyhow!("--exclude {text:?}: {e} (expected a well such as B7)"))?;
+        for input in experiments.iter_mut().flat_map(|e| e.plates.iter_mut()) {
+            if input.plate.shape.index(well).is_none() {
+                bail!(
+                    "--exclude {text}: no such well on the {} plate {}",
+                    input.plate.shape,
+                    input.file
+                );
+            }
+            input
+                .excluded
+                .entry(well)
+                .or_insert_with(|| "excluded on the command line (--exclude)".to_string());
+        }
+    }
+    Ok(())
 }
 
 /// The layout file beside a plate file: `<stem>_layout.csv`, `<stem>.layout.csv`, or
@@ -427,7 +460,9 @@ pub fn load_experiments(
 
 fn run_analyze(args: &AnalyzeArgs) -> Result<()> {
     let settings = settings_from(&args.numbers)?;
-    let experiments = load_experiments(&args.files, args.layout.as_deref(), &settings, args.pool)?;
+    let mut experiments =
+        load_experiments(&args.files, args.layout.as_deref(), &settings, args.pool)?;
+    exclude_wells(&mut experiments, &args.numbers.exclude)?;
     let progress = (experiments.len() > 1 && std::io::stderr().is_terminal() && !args.quiet)
         .then(|| indicatif::ProgressBar::new(experiments.len() as u64));
     let analyses: Vec<Analysis> = experiments
@@ -477,12 +512,17 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<()> {
 }
 
 /// Writes a file atomically (never to standard output), naming the path in errors.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     atomic_write(path, bytes).map_err(|e| anyhow!(e))
 }
 
 fn report_date(exports: &ExportOptions) -> Result<crate::report::ReportDate> {
-    exports.report_date.as_deref().map_or_else(
+    parse_report_date(exports.report_date.as_deref())
+}
+
+/// The `--report-date` (today when not given).
+pub(crate) fn parse_report_date(text: Option<&str>) -> Result<crate::report::ReportDate> {
+    text.map_or_else(
         || Ok(crate::report::ReportDate::today()),
         |text| crate::report::ReportDate::parse(text).map_err(|e| anyhow!(e)),
     )
@@ -579,7 +619,8 @@ fn write_figures(dir: &Path, items: &[(Experiment, Analysis)]) -> Result<()> {
 
 fn run_report(args: &ReportArgs) -> Result<()> {
     let settings = settings_from(&args.numbers)?;
-    let experiments = load_experiments(&args.files, args.layout.as_deref(), &settings, false)?;
+    let mut experiments = load_experiments(&args.files, args.layout.as_deref(), &settings, false)?;
+    exclude_wells(&mut experiments, &args.numbers.exclude)?;
     let analyses: Vec<Analysis> = experiments
         .par_iter()
         .map(|experiment| analyze(experiment).with_context(|| experiment.name.clone()))

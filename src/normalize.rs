@@ -124,6 +124,12 @@ pub struct PlateQc {
     /// Blank, vehicle and positive-control wells that look wrong (outliers within their group,
     /// saturated or not measured), with why; named when the signal window fails.
     pub suspect_controls: BTreeMap<WellId, String>,
+    /// The suspect control wells whose exclusion restores a clearly positive signal window
+    /// (measured wells only: saturated or outliers), with why. Empty when the window is fine
+    /// or when no exclusion of suspect wells would fix it. Apply them with
+    /// `PlateInput::exclude_suggested` (or by hand) and analyse again.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub suggested_exclusions: BTreeMap<WellId, String>,
     /// Pass, warn or fail.
     pub verdict: QcVerdict,
     /// Why it fails or warns: the failures first, one line per cause.
@@ -329,6 +335,7 @@ pub fn normalize_plate(
         }
     }
     let mut suspect_controls: BTreeMap<WellId, String> = BTreeMap::new();
+    let mut suggested_exclusions: BTreeMap<WellId, String> = BTreeMap::new();
     if normalization != Normalization::None || !blanks.is_empty() {
         for key in curves.keys() {
             let low_wells: Vec<WellId> = if normalization == Normalization::TwoControl {
@@ -352,13 +359,35 @@ pub fn normalize_plate(
                 } else {
                     "blank"
                 };
+                let mut curve_suspects: BTreeMap<WellId, String> = BTreeMap::new();
                 for (wells, role) in [(&low_wells, low_name), (&vehicle_wells, "vehicle")] {
                     for (well, why) in
                         suspect_wells(wells, &usable, &flags, &raw_max, main_is_absorbance)
                     {
-                        suspect_controls.insert(well, format!("{role}: {why}"));
+                        curve_suspects.insert(well, format!("{role}: {why}"));
                     }
                 }
+                // Offer the exclusion only when it is a real remedy: the measured suspects
+                // (wells without a value are out already) leave both groups non-empty and
+                // the signal window clearly positive without them.
+                let without: BTreeMap<WellId, f64> = usable
+                    .iter()
+                    .filter(|(w, _)| !curve_suspects.contains_key(w))
+                    .map(|(w, v)| (*w, *v))
+                    .collect();
+                let measured_suspects = curve_suspects.keys().any(|w| usable.contains_key(w));
+                if measured_suspects
+                    && mean_of(&vehicle_wells, &without).is_some()
+                    && mean_of(&low_wells, &without).is_some()
+                    && signal_window_problem(&vehicle_wells, &low_wells, &without).is_none()
+                {
+                    for (well, why) in &curve_suspects {
+                        if usable.contains_key(well) {
+                            suggested_exclusions.insert(*well, why.clone());
+                        }
+                    }
+                }
+                suspect_controls.extend(curve_suspects);
                 failures.push(format!(
                     "{}: signal window {reason}; % viability would be a ratio of noise",
                     key.label()
@@ -372,8 +401,19 @@ pub fn normalize_plate(
             .map(|(w, why)| format!("{w} ({why})"))
             .collect();
         failures.push(format!(
-            "control wells that look wrong: {}; exclude them (click the well in the plate view) and analyse again",
+            "control wells that look wrong: {}",
             named.join(", ")
+        ));
+    }
+    if !suggested_exclusions.is_empty() {
+        let wells: Vec<String> = suggested_exclusions
+            .keys()
+            .map(ToString::to_string)
+            .collect();
+        failures.push(format!(
+            "suggested exclusion: {} (without them the signal window is clearly positive); exclude them and analyse again (command line: --exclude {})",
+            wells.join(" "),
+            wells.join(",")
         ));
     }
     let failures = fold(failures);
@@ -462,6 +502,7 @@ pub fn normalize_plate(
         qc.warnings.splice(0..0, failures);
     }
     qc.suspect_controls = suspect_controls;
+    qc.suggested_exclusions = suggested_exclusions;
     NormalizedPlate {
         wells: wells_out,
         blank_by_curve,
@@ -656,6 +697,7 @@ fn plate_qc(
         saturated_wells,
         flagged_wells: flags.clone(),
         suspect_controls: BTreeMap::new(),
+        suggested_exclusions: BTreeMap::new(),
         verdict: QcVerdict::Pass,
         warnings: Vec::new(),
     };

@@ -544,7 +544,7 @@ mod robustness {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+        #![proptest_config(crate::robustness::fixed_seed(128, 5))]
 
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
@@ -566,7 +566,7 @@ mod robustness {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        #![proptest_config(crate::robustness::fixed_seed(48, 6))]
 
         #[test]
         fn mutated_workbooks_never_panic(which in 0usize..16, op in 0u8..2, a in any::<usize>(), b in any::<usize>()) {
@@ -745,6 +745,255 @@ fn skanit_formula_cells_are_kept_but_marked_derived_and_left_out_of_the_fit() {
 }
 
 #[test]
+fn formula_cells_are_readings_when_the_user_includes_them() {
+    let imp = variant("skanit_formula_cells.xlsx");
+    let mut plate = imp.plates[0].clone();
+    plate.reads.truncate(1);
+    let mut experiment = sample_experiment(plate, "formulas.xlsx");
+    let default = platefit::analyze(&experiment).unwrap();
+    let well = |analysis: &platefit::analysis::Analysis, id: &str| {
+        analysis.plates[0]
+            .normalized
+            .wells
+            .iter()
+            .find(|v| v.well == w(id))
+            .cloned()
+            .unwrap()
+    };
+    let c12 = well(&default, "C12");
+    assert!(c12.absorbance.is_none() && c12.flag.is_some(), "{c12:?}");
+    experiment.settings.include_formula_cells = true;
+    let included = platefit::analyze(&experiment).unwrap();
+    let qc = &included.plates[0].normalized.qc;
+    assert!(!qc.flagged_wells.contains_key(&w("C12")), "{qc:?}");
+    assert!(
+        !qc.warnings
+            .iter()
+            .any(|m| m.contains("spreadsheet formulas, not readings"))
+    );
+    let c12 = well(&included, "C12");
+    assert!(
+        c12.absorbance.is_some_and(|v| (v - 0.41).abs() < 1e-9) && c12.flag.is_none(),
+        "{c12:?}"
+    );
+    // The choice stays visible.
+    assert!(
+        included
+            .warnings
+            .iter()
+            .any(|m| m.contains("formula cells used as readings") && m.contains("C12, D12")),
+        "{:?}",
+        included.warnings
+    );
+    // It is saved with the experiment, and absent (not `false`) when off.
+    let saved = serde_json::to_value(&experiment.settings).unwrap();
+    assert_eq!(saved["include_formula_cells"], true);
+    let off = serde_json::to_value(platefit::analysis::AnalysisSettings::default()).unwrap();
+    assert!(off.get("include_formula_cells").is_none());
+    let back: platefit::analysis::AnalysisSettings = serde_json::from_value(saved).unwrap();
+    assert!(back.include_formula_cells);
+}
+
+#[test]
+fn the_cli_includes_formula_cells_and_excludes_wells_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let layout = data.join("sample_plates/flumatinib_K562_72h_layout.csv");
+    let run = |file: &std::path::Path, extra: &[&str]| -> (bool, serde_json::Value, String) {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_platefit"))
+            .arg("analyze")
+            .arg(file)
+            .arg("--layout")
+            .arg(&layout)
+            .args(["--json", "-"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let json = serde_json::from_slice(&output.stdout).unwrap_or(serde_json::Value::Null);
+        (output.status.success(), json, stderr)
+    };
+    let formulas = data.join("tests/data/variants/skanit_formula_cells.xlsx");
+    let (ok, json, stderr) = run(&formulas, &[]);
+    assert!(ok, "{stderr}");
+    let text = json.to_string();
+    assert!(text.contains("formula =AVERAGE(B13:D13)"), "{text}");
+    let (ok, json, stderr) = run(&formulas, &["--include-formula-cells"]);
+    assert!(ok, "{stderr}");
+    let text = json.to_string();
+    assert!(!text.contains("formula =AVERAGE(B13:D13)"));
+    assert!(text.contains("formula cells used as readings"), "{text}");
+    // The QC of the blank-above-vehicle plate names the wells to exclude ...
+    let blank = data.join("tests/data/variants/sample_blank_above_vehicle.csv");
+    let (ok, json, stderr) = run(&blank, &[]);
+    assert!(ok, "{stderr}");
+    let qc = &json["plates"][0];
+    let suggested: Vec<&str> = qc["suggested_exclusions"]
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    assert_eq!(suggested, ["B1", "C1", "D1", "E1", "F1"], "{qc}");
+    assert!(qc.to_string().contains("--exclude B1,C1,D1,E1,F1"), "{qc}");
+    // ... and excluding them on the command line passes the signal window.
+    let (ok, json, stderr) = run(&blank, &["--exclude", "B1,C1,D1,E1,F1"]);
+    assert!(ok, "{stderr}");
+    let qc = &json["plates"][0];
+    assert_ne!(qc["qc"], "fail", "{qc}");
+    assert!(qc.get("suggested_exclusions").is_none(), "{qc}");
+    // A well that is not on the plate is refused with the option named.
+    let (ok, _, stderr) = run(&blank, &["--exclude", "Z99"]);
+    assert!(!ok);
+    assert!(stderr.contains("--exclude"), "{stderr}");
+    drop(dir);
+}
+
+#[test]
+fn a_failed_signal_window_offers_the_exclusion_that_fixes_it() {
+    let imp = variant("sample_blank_above_vehicle.csv");
+    let mut experiment = sample_experiment(imp.plates[0].clone(), "blank.csv");
+    let analysis = platefit::analyze(&experiment).unwrap();
+    let qc = &analysis.plates[0].normalized.qc;
+    let suggested: Vec<String> = qc
+        .suggested_exclusions
+        .keys()
+        .map(ToString::to_string)
+        .collect();
+    // The saturated blanks; the good blank (G1) and the vehicles stay.
+    assert_eq!(suggested, ["B1", "C1", "D1", "E1", "F1"]);
+    assert!(qc.suggested_exclusions[&w("B1")].contains("saturated"));
+    assert!(
+        qc.warnings
+            .iter()
+            .any(|m| m.contains("suggested exclusion: B1 C1 D1 E1 F1")),
+        "{:?}",
+        qc.warnings
+    );
+    let json = serde_json::to_value(qc).unwrap();
+    assert!(json["suggested_exclusions"]["B1"].is_string(), "{json}");
+    // Accepting the offer gives a plate that passes the signal window and has IC50s.
+    assert_eq!(experiment.plates[0].exclude_suggested(qc), 5);
+    assert_eq!(experiment.plates[0].exclude_suggested(qc), 0);
+    let again = platefit::analyze(&experiment).unwrap();
+    let qc = &again.plates[0].normalized.qc;
+    assert_ne!(
+        qc.verdict,
+        platefit::normalize::QcVerdict::Fail,
+        "{:?}",
+        qc.warnings
+    );
+    assert!(qc.suggested_exclusions.is_empty());
+    assert!(again.curves.iter().any(|c| c.fit.reported_ic50().is_some()));
+}
+
+/// A plain CSV cut between or inside its blocks: every trace of the cut makes the read
+/// incomplete (never a shorter plate, a dropped read or a shortened number).
+#[test]
+fn a_plain_csv_cut_between_blocks_is_flagged_not_shorter() {
+    let full = {
+        let path = format!(
+            "{}/sample_plates/flumatinib_K562_72h.csv",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        import_file(std::path::Path::new(&path)).unwrap()
+    };
+    // Cut right after the 630 nm header: the read is there, every well missing.
+    let imp = variant("sample_cut_after_630_header.csv");
+    let reads = &imp.plates[0].reads;
+    assert_eq!(reads.len(), 2, "the cut read must not be dropped");
+    assert_eq!(reads[1].wavelength_nm, Some(630.0));
+    let why = reads[1].incomplete.as_deref().unwrap_or_default();
+    assert!(why.contains("line 11") && why.contains("header"), "{why}");
+    assert_eq!(flag(&imp, 0, 1, "A1"), Some(platefit::plate::MISSING_FLAG));
+    assert_eq!(flag(&imp, 0, 1, "H12"), Some(platefit::plate::MISSING_FLAG));
+    assert!(reads[0].incomplete.is_none());
+    // Cut inside row D after three values: row D on is missing, A–C keep their values.
+    let imp = variant("sample_cut_inside_630_row_D.csv");
+    let read = &imp.plates[0].reads[1];
+    let why = read.incomplete.as_deref().unwrap_or_default();
+    assert!(
+        why.contains("inside row D") && why.contains("line 15"),
+        "{why}"
+    );
+    assert_eq!(flag(&imp, 0, 1, "D1"), Some(platefit::plate::MISSING_FLAG));
+    assert_eq!(flag(&imp, 0, 1, "D12"), Some(platefit::plate::MISSING_FLAG));
+    assert_eq!(val(&imp, 0, 1, "C12"), val(&full, 0, 1, "C12"));
+    // Cut inside the last number (0.0493 → 0.04): not read as 0.04.
+    let imp = variant("sample_cut_inside_last_number.csv");
+    let read = &imp.plates[0].reads[1];
+    let why = read.incomplete.as_deref().unwrap_or_default();
+    assert!(why.contains("decimals"), "{why}");
+    assert_ne!(val(&imp, 0, 1, "H12"), Some(0.04));
+    assert_eq!(flag(&imp, 0, 1, "H12"), Some(platefit::plate::MISSING_FLAG));
+    assert_eq!(val(&imp, 0, 1, "G12"), val(&full, 0, 1, "G12"));
+    // Each goes through analysis as a failed plate without IC50.
+    for name in [
+        "sample_cut_after_630_header.csv",
+        "sample_cut_inside_630_row_D.csv",
+    ] {
+        let imp = variant(name);
+        let analysis = platefit::analyze(&sample_experiment(imp.plates[0].clone(), name)).unwrap();
+        let qc = &analysis.plates[0].normalized.qc;
+        assert_eq!(qc.verdict, platefit::normalize::QcVerdict::Fail, "{name}");
+        assert!(
+            analysis
+                .curves
+                .iter()
+                .all(|c| c.fit.reported_ic50().is_none()),
+            "{name}"
+        );
+    }
+    // The intact file and one without a final line end read complete.
+    assert!(full.plates[0].reads.iter().all(|r| r.incomplete.is_none()));
+    let path = format!(
+        "{}/sample_plates/flumatinib_K562_72h.csv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let imp = platefit::import::import_bytes(text.trim_end().as_bytes()).unwrap();
+    assert!(imp.plates[0].reads.iter().all(|r| r.incomplete.is_none()));
+    assert_eq!(val(&imp, 0, 1, "H12"), Some(0.0493));
+}
+
+/// Headers that declare a plate size: a declaration the grids do not match is said.
+#[test]
+fn a_declared_plate_size_that_the_grids_do_not_fill_is_a_warning() {
+    let imp = variant("gen5_plate_type_384_over_96_grid.txt");
+    assert_eq!(imp.plates[0].shape, PlateShape::WELLS_96);
+    assert!(
+        imp.warnings
+            .iter()
+            .any(|m| m.contains("declares a 384-well plate") && m.contains("96")),
+        "{:?}",
+        imp.warnings
+    );
+    let imp = variant("envision_declares_16x24_over_8x12_grid.csv");
+    assert_eq!(imp.plates[0].shape, PlateShape::WELLS_96);
+    assert!(
+        imp.warnings
+            .iter()
+            .any(|m| m.contains("declares 16 rows × 24 columns")),
+        "{:?}",
+        imp.warnings
+    );
+    // The unchanged exports declare what they hold, and say nothing.
+    for path in [
+        "biotek-gen5/endpoint_stdcurve_singleplate_2.txt",
+        "perkinelmer-envision-csv/PE_Envision_fluorescence_example01.csv",
+    ] {
+        let full = format!(
+            "{}/tests/data/platefiles/{path}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let imp = import_file(std::path::Path::new(&full)).unwrap();
+        assert!(
+            !imp.warnings.iter().any(|m| m.contains("declares")),
+            "{path}: {:?}",
+            imp.warnings
+        );
+    }
+}
+
+#[test]
 fn one_cause_one_line_for_locale_damaged_gen5_values() {
     let imp = variant("gen5_xlsx_kinetic_locale_damaged.xlsx");
     let damaged: Vec<&String> = imp
@@ -855,6 +1104,13 @@ fn the_intact_sample_still_passes_qc() {
         qc.warnings
     );
     assert!(qc.suspect_controls.is_empty());
+    assert!(qc.suggested_exclusions.is_empty());
+    assert!(
+        serde_json::to_value(qc)
+            .unwrap()
+            .get("suggested_exclusions")
+            .is_none()
+    );
     assert_eq!(
         analysis
             .curves

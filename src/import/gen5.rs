@@ -362,6 +362,16 @@ fn parse_section(
     let Some(shape) = builder.shape else {
         return Ok(None);
     };
+    // The header's plate type against the grids found: a mismatch is a damaged or
+    // hand-edited file, read as found but said.
+    if let Some(declared) = meta.plate_wells
+        && declared != shape.well_count()
+    {
+        warnings.push(format!(
+            "{}: the `Plate Type` declares a {declared}-well plate, but the data fill a {shape}; read as found, check the plate type",
+            sheet.row_location(section.start)
+        ));
+    }
     let name = meta
         .map
         .get("plate_number")

@@ -102,6 +102,27 @@ pub(crate) fn parse_grid(source: &TextSource) -> Result<Imported, ImportError> {
         let expected = shape
             .filter(|s| s.cols == cols)
             .or_else(|| PlateShape::from_cols(cols));
+        // A header with no rows at the end of the file, after other grids: the file was cut
+        // right after it. The read is kept with every well missing, not dropped silently.
+        let at_end = source.lines[line_idx..].iter().all(|l| l.trim().is_empty());
+        if rows.is_empty()
+            && at_end
+            && let Some(grid_shape) = shape.filter(|s| s.cols == cols)
+        {
+            let mut read = Read::empty(grid_title(&title, reads.len()), grid_shape);
+            read.wavelength_nm = wavelength_from_label(&title);
+            let all_rows: Vec<usize> = (0..grid_shape.rows).collect();
+            read.mark_incomplete(
+                grid_shape,
+                &all_rows,
+                format!(
+                    "the file ends at line {header_line}, right after the grid's header; a {grid_shape} has rows A–{}",
+                    row_label(grid_shape.rows - 1)
+                ),
+            );
+            reads.push(read);
+            continue;
+        }
         let Some(grid_shape) = expected.filter(|s| !rows.is_empty() && rows.len() <= s.rows) else {
             warnings.push(format!(
                 "line {header_line}: a grid with {} rows and {cols} columns is not a plate; skipped",
@@ -151,7 +172,21 @@ pub(crate) fn parse_grid(source: &TextSource) -> Result<Imported, ImportError> {
                 format!("expected a number, found {text:?}"),
             ));
         }
-        if rows.len() < grid_shape.rows {
+        if let Some(cut) = cut_last_row(source, &rows, cols) {
+            // The file ends inside this row: its values may be cut, so none is kept.
+            let last = rows.len() - 1;
+            let missing: Vec<usize> = (last..grid_shape.rows).collect();
+            read.mark_incomplete(
+                grid_shape,
+                &missing,
+                format!(
+                    "the file ends inside row {} at line {} ({cut}); a {grid_shape} has rows A–{}",
+                    row_label(last),
+                    rows[last].0,
+                    row_label(grid_shape.rows - 1)
+                ),
+            );
+        } else if rows.len() < grid_shape.rows {
             let last = rows.len() - 1;
             let missing: Vec<usize> = (rows.len()..grid_shape.rows).collect();
             read.mark_incomplete(
@@ -190,6 +225,43 @@ pub(crate) fn parse_grid(source: &TextSource) -> Result<Imported, ImportError> {
         format: GRID_ID.into(),
         plates: vec![plate],
         warnings,
+    })
+}
+
+/// Whether the grid's last row is the file's last line, without a line end, and looks cut:
+/// fewer fields than the header has columns, or a last number with fewer decimals than every
+/// other number of the grid (which all have the same count). Says how, if so.
+fn cut_last_row(source: &TextSource, rows: &[(usize, Vec<String>)], cols: usize) -> Option<String> {
+    let (line_no, fields) = rows.last()?;
+    let ends_without_newline = *line_no == source.lines.len()
+        && source
+            .lines
+            .last()
+            .is_some_and(|l| !l.trim_end_matches('\r').is_empty());
+    if !ends_without_newline {
+        return None;
+    }
+    if fields.len() < cols + 1 {
+        return Some(format!(
+            "{} of {cols} values, no line end",
+            fields.len().saturating_sub(1)
+        ));
+    }
+    let decimals = |text: &str| -> Option<usize> {
+        let text = text.trim();
+        text.parse::<f64>().ok()?;
+        Some(text.split_once(['.', ',']).map_or(0, |(_, d)| d.len()))
+    };
+    let last = decimals(fields.get(cols)?)?;
+    let others: Vec<usize> = rows
+        .iter()
+        .flat_map(|(_, f)| f.iter().skip(1).take(cols))
+        .filter_map(|t| decimals(t))
+        .collect();
+    let (others, _) = others.split_at(others.len().saturating_sub(1));
+    let min = others.iter().min()?;
+    (others.len() >= 8 && others.iter().all(|d| d == min) && last < *min).then(|| {
+        format!("its last number has {last} decimals where the grid's have {min}, no line end")
     })
 }
 

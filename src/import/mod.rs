@@ -171,6 +171,32 @@ const WORKBOOK_FORMATS: &[(&str, WorkbookDetector, WorkbookParser)] = &[
     ),
 ];
 
+/// Software names that only an instrument's own export writes. A file that names one but
+/// is read by a plain reader had its structure damaged (a moved or merged line): the plain
+/// reader keeps the numbers but not the vendor's plate names, read labels or wavelengths.
+const VENDOR_MARKS: &[&str] = &[
+    "Kaleido",
+    "EnVision",
+    "EnSight",
+    "SoftMax",
+    "Gen5",
+    "SkanIt",
+    "i-control",
+    "Magellan",
+    "BMG LABTECH",
+];
+
+/// The warning for a plain-read file that names an instrument's software, if it does.
+fn vendor_mention(source: &TextSource) -> Option<String> {
+    source.lines.iter().enumerate().find_map(|(idx, line)| {
+        let mark = VENDOR_MARKS.iter().find(|mark| line.contains(**mark))?;
+        Some(format!(
+            "line {}: the file names {mark}, but its layout is not that software's export (a line moved or merged?); read as a plain grid, without the vendor's plate names, read labels and wavelengths",
+            idx + 1
+        ))
+    })
+}
+
 type TextDetector = fn(&TextSource) -> bool;
 type WorkbookDetector = fn(&Workbook) -> bool;
 type TextParser = fn(&TextSource) -> Result<Imported, ImportError>;
@@ -214,9 +240,13 @@ pub fn import_bytes(bytes: &[u8]) -> Result<Imported, ImportError> {
         }
         Container::Text => {
             let source = TextSource::new(&decode_text(bytes));
-            for (_, detect, parse) in TEXT_FORMATS {
+            for (id, detect, parse) in TEXT_FORMATS {
                 if detect(&source) {
-                    return parse(&source).map(finish);
+                    let mut imported = parse(&source)?;
+                    if *id == generic::GRID_ID || *id == generic::LONG_ID {
+                        imported.warnings.extend(vendor_mention(&source));
+                    }
+                    return Ok(finish(imported));
                 }
             }
             Err(ImportError::Unrecognized {

@@ -371,6 +371,24 @@ fn build(
             "no result grid found (expected a `Results for …` title followed by a 1 … 12 header and rows A-H)",
         ));
     }
+    let mut warnings = warnings;
+    // The trailer's declared plate size against the grids found.
+    let declared = |key: &str| {
+        file_meta
+            .get(key)
+            .and_then(|v| v.trim().parse::<usize>().ok())
+    };
+    if let (Some(rows), Some(cols)) = (declared("plate_rows"), declared("plate_cols")) {
+        for acc in plates
+            .iter()
+            .filter(|acc| (acc.shape.rows, acc.shape.cols) != (rows, cols))
+        {
+            warnings.push(format!(
+                "plate {}: the file declares {rows} rows × {cols} columns (`Number of rows`, `Number of columns`), but its grids are a {}; read as found, check the plate type",
+                acc.key, acc.shape
+            ));
+        }
+    }
     let plates = plates
         .into_iter()
         .map(|acc| {

@@ -1,8 +1,8 @@
 //! `platefit library …`: add plate files or projects to the lab library, list and filter,
 //! the study across experiments, export and import.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
@@ -10,8 +10,10 @@ use rayon::prelude::*;
 
 use super::{AddOutcome, Bundle, Filter, Library, Metadata, NewEntry};
 use crate::analysis::{Experiment, analyze};
-use crate::cli::{NumberOptions, load_experiments, settings_from};
-use crate::project::{Project, atomic_write};
+use crate::cli::{
+    NumberOptions, load_experiments, parse_report_date, settings_from, write_file, write_output,
+};
+use crate::project::Project;
 use crate::study::{Baseline, StudyOptions, study};
 
 /// `platefit library`.
@@ -177,17 +179,6 @@ pub struct ImportArgs {
     pub bundle: PathBuf,
 }
 
-fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path.as_os_str() == "-" {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(bytes)?;
-        stdout.flush()?;
-        Ok(())
-    } else {
-        atomic_write(path, bytes).map_err(|e| anyhow!(e))
-    }
-}
-
 fn open(args: &LibraryArgs) -> Result<Library> {
     let path = match &args.library {
         Some(path) => path.clone(),
@@ -303,6 +294,7 @@ fn run_add(args: &LibraryArgs, add: &AddArgs) -> Result<()> {
                 false,
             )?);
         }
+        crate::cli::exclude_wells(&mut experiments, &add.numbers.exclude)?;
         let entries: Vec<NewEntry> = experiments
             .into_par_iter()
             .map(|experiment| {
@@ -412,19 +404,16 @@ fn run_study(args: &LibraryArgs, study_args: &StudyArgs) -> Result<()> {
         text.push('\n');
         write_output(path, text.as_bytes())?;
     }
-    let date = study_args.report_date.as_deref().map_or_else(
-        || Ok(crate::report::ReportDate::today()),
-        |text| crate::report::ReportDate::parse(text).map_err(|e| anyhow!(e)),
-    )?;
+    let date = parse_report_date(study_args.report_date.as_deref())?;
     if let Some(path) = &study_args.report {
         let bytes = crate::report::study::study_pdf(&result, &records, date)
             .with_context(|| format!("study report {}", path.display()))?;
-        atomic_write(path, &bytes).map_err(|e| anyhow!(e))?;
+        write_file(path, &bytes)?;
     }
     if let Some(path) = &study_args.xlsx {
         let bytes = crate::report::study::study_workbook(&result, &records, date)
             .with_context(|| format!("study workbook {}", path.display()))?;
-        atomic_write(path, &bytes).map_err(|e| anyhow!(e))?;
+        write_file(path, &bytes)?;
     }
     if study_args
         .json

@@ -700,21 +700,17 @@ impl Library {
     /// SQLite errors.
     pub fn list(&self, filter: &Filter) -> Result<Vec<ExperimentRow>, LibraryError> {
         let (clause, values) = filter.sql();
+        // `ORDER BY e.date, e.id` is the order of the `experiments_date` index (ties by rowid),
+        // so SQLite walks the index instead of sorting every row; undated experiments come
+        // first in it and are moved to the end below.
         let sql = format!(
             "SELECT e.id, e.name, e.added_at, e.date, e.operator, e.passage, e.drug_lot, e.barcode,
-                    e.notes, e.weeks_off_drug, e.z_prime, e.vehicle_od, e.qc_pass, e.platefit_version,
-                    (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM tags t WHERE t.experiment_id = e.id ORDER BY tag)),
-                    (SELECT group_concat(name, char(31)) FROM files f WHERE f.experiment_id = e.id),
-                    (SELECT group_concat(label, char(31)) FROM curves c WHERE c.experiment_id = e.id)
+                    e.notes, e.weeks_off_drug, e.z_prime, e.vehicle_od, e.qc_pass, e.platefit_version
              FROM experiments e WHERE {clause}
-             ORDER BY e.date IS NULL, e.date, e.id"
+             ORDER BY e.date, e.id"
         );
         let mut statement = self.conn.prepare(&sql).map_err(|e| self.sqlite(&e))?;
-        let split = |text: Option<String>| -> Vec<String> {
-            text.map(|t| t.split('\u{1f}').map(str::to_string).collect())
-                .unwrap_or_default()
-        };
-        let rows = statement
+        let mut rows = statement
             .query_map(rusqlite::params_from_iter(values.iter()), |r| {
                 Ok(ExperimentRow {
                     id: r.get(0)?,
@@ -728,19 +724,62 @@ impl Library {
                         barcode: r.get(7)?,
                         notes: r.get(8)?,
                         weeks_off_drug: r.get(9)?,
-                        tags: split(r.get(14)?),
+                        tags: Vec::new(),
                     },
                     z_prime: r.get(10)?,
                     vehicle_od: r.get(11)?,
                     qc_pass: r.get::<_, Option<i64>>(12)?.map(|v| v != 0),
                     platefit_version: r.get(13)?,
-                    files: split(r.get(15)?),
-                    curves: split(r.get(16)?),
+                    files: Vec::new(),
+                    curves: Vec::new(),
                 })
             })
             .map_err(|e| self.sqlite(&e))?
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| self.sqlite(&e))?;
+        let undated = rows
+            .iter()
+            .take_while(|r| r.metadata.date.is_none())
+            .count();
+        rows.rotate_left(undated);
+        if rows.is_empty() {
+            return Ok(rows);
+        }
+        // Tags, files and curve labels: one pass over each table (in experiment order) instead
+        // of three subqueries per listed experiment.
+        let position: std::collections::HashMap<i64, usize> =
+            rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        // Unfiltered: whole tables. Filtered: the listed ids (integers from the database, so
+        // written into the SQL), which spares evaluating the filter three more times.
+        let only = if filter == &Filter::default() {
+            String::new()
+        } else {
+            let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+            format!("WHERE experiment_id IN ({})", ids.join(","))
+        };
+        // Only the order within an experiment matters: tags by name (the primary key's
+        // index), files and curves as added (rowid order: a plain scan of the table).
+        for (table, column, order) in [
+            ("tags", "tag", "experiment_id, tag"),
+            ("files", "name", "rowid"),
+            ("curves", "label", "rowid"),
+        ] {
+            let sql =
+                format!("SELECT experiment_id, {column} FROM {table} {only} ORDER BY {order}");
+            let mut statement = self.conn.prepare(&sql).map_err(|e| self.sqlite(&e))?;
+            let mut cursor = statement.query([]).map_err(|e| self.sqlite(&e))?;
+            while let Some(r) = cursor.next().map_err(|e| self.sqlite(&e))? {
+                let id: i64 = r.get(0).map_err(|e| self.sqlite(&e))?;
+                let text: String = r.get(1).map_err(|e| self.sqlite(&e))?;
+                if let Some(row) = position.get(&id).and_then(|&i| rows.get_mut(i)) {
+                    match table {
+                        "tags" => row.metadata.tags.push(text),
+                        "files" => row.files.push(text),
+                        _ => row.curves.push(text),
+                    }
+                }
+            }
+        }
         Ok(rows)
     }
 
@@ -818,17 +857,24 @@ impl Library {
             .map(|record| record.map(|r| (r.id, r)))
             .collect::<Result<_, _>>()
             .map_err(|e| self.sqlite(&e))?;
+        // Curves and ratios in rowid order (as added; a plain scan of the table, no index
+        // lookups), all of them when nothing is filtered.
+        let only = if filter == &Filter::default() {
+            String::new()
+        } else {
+            format!("WHERE experiment_id IN (SELECT e.id FROM experiments e WHERE {clause})")
+        };
+        let params: &[SqlValue] = if only.is_empty() { &[] } else { &values };
         let curves_sql = format!(
             "SELECT experiment_id, label, line, drug, condition, status, ic50, ic50_lo, ic50_hi, bound
-             FROM curves WHERE experiment_id IN (SELECT e.id FROM experiments e WHERE {clause})
-             ORDER BY experiment_id, rowid"
+             FROM curves {only} ORDER BY rowid"
         );
         let mut statement = self
             .conn
             .prepare(&curves_sql)
             .map_err(|e| self.sqlite(&e))?;
         let curves = statement
-            .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
                 let lo: Option<f64> = r.get(7)?;
                 let hi: Option<f64> = r.get(8)?;
                 Ok((
@@ -854,15 +900,14 @@ impl Library {
         }
         let comparisons_sql = format!(
             "SELECT experiment_id, kind, reference, test, status, ratio, log10_ratio, log10_ratio_se, ratio_lo, ratio_hi, p_value
-             FROM comparisons WHERE experiment_id IN (SELECT e.id FROM experiments e WHERE {clause})
-             ORDER BY experiment_id, rowid"
+             FROM comparisons {only} ORDER BY rowid"
         );
         let mut statement = self
             .conn
             .prepare(&comparisons_sql)
             .map_err(|e| self.sqlite(&e))?;
         let comparisons = statement
-            .query_map(rusqlite::params_from_iter(values.iter()), |r| {
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
                 let kind: String = r.get(1)?;
                 let lo: Option<f64> = r.get(8)?;
                 let hi: Option<f64> = r.get(9)?;

@@ -176,6 +176,20 @@ pub fn results_json(analyses: &[Analysis], summary: Option<&Summary>) -> Value {
                 "qc": match qc.verdict { crate::normalize::QcVerdict::Pass => "pass", crate::normalize::QcVerdict::Warn => "warn", crate::normalize::QcVerdict::Fail => "fail" },
                 "qc_warnings": qc.warnings,
             }));
+            // Only when QC has a remedy to offer, so other plates' JSON is unchanged.
+            if let (false, Some(serde_json::Value::Object(object))) =
+                (qc.suggested_exclusions.is_empty(), plates.last_mut())
+            {
+                object.insert(
+                    "suggested_exclusions".into(),
+                    json!(
+                        qc.suggested_exclusions
+                            .iter()
+                            .map(|(w, t)| (w.to_string(), json!(t)))
+                            .collect::<serde_json::Map<_, _>>()
+                    ),
+                );
+            }
         }
         warnings.extend(analysis.warnings.iter().cloned());
     }

@@ -260,6 +260,44 @@ def sample_blank_above_vehicle():
     (here / "sample_blank_above_vehicle.csv").write_text("\n".join(out) + "\n")
 
 
+# --- 8. The sample plate cut between its blocks, at a line end or inside a line -----------
+# A plain CSV declares no size, so a cut is visible only where it leaves a trace: a grid
+# header with no rows after it, a last row with too few values, or a last number shorter
+# than all the others. A cut exactly after a complete block leaves none: such a file is a
+# valid one-block export, and is read as one.
+def sample_cut_between_blocks():
+    text = (data.parent.parent / "sample_plates" / "flumatinib_K562_72h.csv").read_text()
+    lines = text.splitlines()
+    header = lines.index(next(l for l in lines if l.startswith("630,")))
+    # The 630 nm header is the last line.
+    (here / "sample_cut_after_630_header.csv").write_text("\n".join(lines[: header + 1]) + "\n")
+    # Inside row D of the 630 nm block, after three values, no line end.
+    row_d = lines[header + 4]
+    assert row_d.startswith("D,")
+    (here / "sample_cut_inside_630_row_D.csv").write_text(
+        "\n".join(lines[: header + 4] + [",".join(row_d.split(",")[:4])]))
+    # Inside the file's last number (0.0493 becomes 0.04), no line end.
+    body = text.rstrip("\n")
+    assert body.endswith("0.0493")
+    (here / "sample_cut_inside_last_number.csv").write_text(body[:-2])
+
+
+# --- 9. Headers that declare another plate size than the grids fill ------------------------
+# Gen5 names the plate type in its header; EnVision states rows and columns in its trailer.
+# A changed declaration (a damaged or hand-edited file) must be said, not silently obeyed.
+def declared_size_mismatch():
+    src = data / "platefiles"
+    gen5 = (src / "biotek-gen5" / "endpoint_stdcurve_singleplate_2.txt").read_bytes()
+    assert b"Plate Type\t96 WELL PLATE" in gen5
+    (here / "gen5_plate_type_384_over_96_grid.txt").write_bytes(
+        gen5.replace(b"Plate Type\t96 WELL PLATE", b"Plate Type\t384 WELL PLATE", 1))
+    envision = (src / "perkinelmer-envision-csv" / "PE_Envision_fluorescence_example01.csv").read_bytes()
+    assert b"Number of rows,,,,8\r\n" in envision and b"Number of columns,,,,12\r\n" in envision
+    (here / "envision_declares_16x24_over_8x12_grid.csv").write_bytes(
+        envision.replace(b"Number of rows,,,,8\r\n", b"Number of rows,,,,16\r\n", 1)
+        .replace(b"Number of columns,,,,12\r\n", b"Number of columns,,,,24\r\n", 1))
+
+
 if __name__ == "__main__":
     random.seed(12)
     softmax_without_column_line()
@@ -269,3 +307,5 @@ if __name__ == "__main__":
     gen5_locale_damaged()
     sample_truncated()
     sample_blank_above_vehicle()
+    sample_cut_between_blocks()
+    declared_size_mismatch()
