@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{Comparison, compare};
 use crate::dose_response::{DosePoint, DoseResponse};
-use crate::fit::{CiMethod, Fit, FitOptions, ResponseScale, fit_4pl};
+use crate::fit::{CiMethod, Fit, FitChoices, FitOptions, ResponseScale, fit_curve};
 use crate::layout::{
     CurveKey, Layout, LayoutError, WellRole, explicit_pairs, resistance_pairs, reversal_pairs,
 };
@@ -39,6 +39,8 @@ pub struct AnalysisSettings {
     /// Explicit comparisons `(reference label, test label)`; when empty, resistant lines
     /// (`X/…`, `X-R`) are compared against their parental line `X`.
     pub comparisons: Vec<(String, String)>,
+    /// Robust fit and ROUT outlier detection (off by default; issue 13).
+    pub choices: FitChoices,
 }
 
 impl Default for AnalysisSettings {
@@ -53,6 +55,7 @@ impl Default for AnalysisSettings {
             ci_method: CiMethod::WaldLog,
             require_blanks: true,
             comparisons: Vec::new(),
+            choices: FitChoices::default(),
         }
     }
 }
@@ -324,7 +327,7 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
             label: key.label(),
             points: curve_points,
         };
-        let fit = match fit_4pl(&dose_response, &options) {
+        let fit = match fit_curve(&dose_response, &options, &settings.choices) {
             Ok(fit) => fit,
             Err(e) => {
                 // A curve left without points by its plate's QC says why, not just "no data".
@@ -439,9 +442,12 @@ fn comparisons_for(
     pairs
         .into_iter()
         .map(|(r, t)| {
+            // The points each curve was fitted to (without the outliers ROUT removed).
+            let reference = curves[r].fit.fitted_dose_response(&curves[r].dose_response);
+            let test = curves[t].fit.fitted_dose_response(&curves[t].dose_response);
             compare(
-                (&curves[r].dose_response, &curves[r].fit),
-                (&curves[t].dose_response, &curves[t].fit),
+                (&reference, &curves[r].fit),
+                (&test, &curves[t].fit),
                 options,
             )
         })

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::analysis::{Analysis, AnalysisSettings, Experiment, PlateInput, analyze};
 use crate::compare::compare;
 use crate::dose_response::DoseResponse;
-use crate::fit::{FitOptions, ResponseScale, fit_4pl};
+use crate::fit::{FitChoices, FitMethod, FitOptions, OutlierChoice, ResponseScale, fit_curve};
 use crate::import::import_bytes;
 use crate::import::json::{import_json, import_summary};
 use crate::layout::{CurveKey, Layout, read_layout, resistance_pairs};
@@ -132,6 +132,44 @@ pub struct NumberOptions {
     /// labels or line names (repeatable; e.g. `--compare "K562R vs K562"`).
     #[arg(long = "compare", value_name = "TEST vs REFERENCE")]
     pub compare: Vec<String>,
+    #[command(flatten)]
+    pub choices: ChoiceArgs,
+}
+
+/// Analysis choices beyond the plain least-squares 4PL (issue 13).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ChoiceArgs {
+    /// Automatic outlier detection: `rout` (ROUT, Q = 1 %, Prism's default), `rout=Q` with
+    /// Q in % (e.g. `rout=0.5`), or `off`. Outliers are removed before the least-squares
+    /// fit and listed (well and value); a curve where more than a quarter of the points
+    /// would go keeps them all and is flagged.
+    #[arg(long, value_name = "rout[=Q]")]
+    pub outliers: Option<String>,
+    /// Prism's robust fit (Lorentzian merit function) instead of least squares; no point is
+    /// removed. Standard errors are approximate (scaled by the robust SD of the residuals).
+    #[arg(long, conflicts_with = "outliers")]
+    pub robust: bool,
+}
+
+impl ChoiceArgs {
+    /// The fit choices these arguments ask for.
+    ///
+    /// # Errors
+    /// An unknown outlier method or a Q outside (0, 50) %.
+    pub fn choices(&self) -> Result<FitChoices> {
+        let outliers = match self.outliers.as_deref() {
+            None => OutlierChoice::Off,
+            Some(text) => OutlierChoice::parse(text).map_err(|e| anyhow!("--outliers: {e}"))?,
+        };
+        Ok(FitChoices {
+            method: if self.robust {
+                FitMethod::Robust
+            } else {
+                FitMethod::LeastSquares
+            },
+            outliers,
+        })
+    }
 }
 
 /// `platefit analyze`.
@@ -200,6 +238,8 @@ pub struct FitArgs {
     /// Same as `--scale raw`.
     #[arg(long, conflicts_with = "scale")]
     pub raw: bool,
+    #[command(flatten)]
+    pub choices: ChoiceArgs,
 }
 
 /// `platefit import`.
@@ -286,6 +326,7 @@ pub fn settings_from(numbers: &NumberOptions) -> Result<AnalysisSettings> {
                     .ok_or_else(|| anyhow!("--compare {pair:?}: expected \"TEST vs REFERENCE\""))
             })
             .collect::<Result<_>>()?,
+        choices: numbers.choices.choices()?,
         ..AnalysisSettings::default()
     })
 }
@@ -748,10 +789,11 @@ fn run_fit(args: &FitArgs) -> Result<()> {
         scale,
         profile_ci: true,
     };
+    let choices = args.choices.choices()?;
     let fits = curves
         .iter()
         .map(|c| {
-            fit_4pl(c, &options)
+            fit_curve(c, &options, &choices)
                 .with_context(|| format!("{}: curve {}", args.points.display(), c.label))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -787,7 +829,12 @@ fn run_fit(args: &FitArgs) -> Result<()> {
     };
     let comparisons: Vec<_> = pairs
         .into_iter()
-        .map(|(r, t)| compare((&curves[r], &fits[r]), (&curves[t], &fits[t]), &options))
+        .map(|(r, t)| {
+            // The points each curve was fitted to (without the outliers ROUT removed).
+            let reference = fits[r].fitted_dose_response(&curves[r]);
+            let test = fits[t].fitted_dose_response(&curves[t]);
+            compare((&reference, &fits[r]), (&test, &fits[t]), &options)
+        })
         .collect();
     let analysis = Analysis {
         experiment: display_name(&args.points),
@@ -817,6 +864,7 @@ fn run_fit(args: &FitArgs) -> Result<()> {
             },
             fix_top: args.fix_top,
             fix_bottom: args.fix_bottom,
+            choices,
             ..AnalysisSettings::default()
         },
     };

@@ -93,11 +93,66 @@ pub fn curve_json(fit: &Fit, unit: &str, experiment: Option<&str>) -> Value {
         "r_squared": opt(fit.r_squared),
         "p_no_effect": opt(fit.p_no_effect),
         "tested_range": fit.tested_range.map_or(Value::Null, |(a, b)| json!([num(a), num(b)])),
+        "fit_method": fit.method.as_str(),
+        "outliers": outliers_json(fit),
+        "outlier_detection": outlier_detection_json(fit),
     });
     if let (Some(name), Some(object)) = (experiment, value.as_object_mut()) {
         object.insert("experiment".into(), json!(name));
     }
     value
+}
+
+/// The outliers ROUT found: `well` (plate data) or `row` (the point's 1-based position
+/// among its curve's points, for `platefit fit`), `conc`, `response`, the robust fit's
+/// `residual` and the outlier test's `p_value`, and whether it was `removed`. Empty when
+/// ROUT did not run or found none.
+#[must_use]
+pub fn outliers_json(fit: &Fit) -> Value {
+    let Some(report) = &fit.outliers else {
+        return json!([]);
+    };
+    Value::Array(
+        report
+            .points
+            .iter()
+            .map(|p| {
+                let mut value = json!({
+                    "conc": num(p.concentration),
+                    "response": num(p.response),
+                    "residual": num(p.residual),
+                    "p_value": num(p.p_value),
+                    "removed": report.removed,
+                });
+                if let Some(object) = value.as_object_mut() {
+                    match p.well {
+                        Some(well) => object.insert("well".into(), json!(well.to_string())),
+                        None => object.insert("row".into(), json!(p.index + 1)),
+                    };
+                }
+                value
+            })
+            .collect(),
+    )
+}
+
+/// How outliers were looked for: `null` when off, else the method, Q (in %), the robust
+/// SD of the residuals, the number of points tested, how many were found, whether they
+/// were removed, and `flagged` when more than a quarter would have gone.
+#[must_use]
+pub fn outlier_detection_json(fit: &Fit) -> Value {
+    fit.outliers.as_ref().map_or(Value::Null, |report| {
+        json!({
+            "method": "rout",
+            "q_pct": num(report.q * 100.0),
+            "rsdr": num(report.rsdr),
+            "n_tested": report.n_tested,
+            "n_outliers": report.points.len(),
+            "removed": report.removed,
+            "flagged": fit.outliers_flagged(),
+            "summary": report.sentence(&fit.label),
+        })
+    })
 }
 
 /// One comparison's JSON object.

@@ -147,6 +147,9 @@ pub fn results_table(analyses: &[Analysis]) -> String {
                 }
             }
         }
+        for note in crate::report::text::outlier_notes(analysis) {
+            let _ = writeln!(out, "  {note}");
+        }
         for c in &analysis.comparisons {
             let _ = writeln!(
                 out,
