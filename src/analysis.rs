@@ -346,7 +346,16 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
         });
     }
     let layouts: Vec<&Layout> = experiment.plates.iter().map(|p| &p.layout).collect();
-    let comparisons = comparisons_for(&layouts, &curves, settings, &options, &mut warnings);
+    // The joint fits of the comparisons use each model's constraints (the normalized 4PL's
+    // fixed plateaus; the 3PL's slope comes from each fit).
+    let comparison_options = settings.choices.model.primary().options(&options);
+    let comparisons = comparisons_for(
+        &layouts,
+        &curves,
+        settings,
+        &comparison_options,
+        &mut warnings,
+    );
     Ok(Analysis {
         experiment: experiment.name.clone(),
         plates,

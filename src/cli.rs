@@ -13,7 +13,9 @@ use sha2::{Digest, Sha256};
 use crate::analysis::{Analysis, AnalysisSettings, Experiment, PlateInput, analyze};
 use crate::compare::compare;
 use crate::dose_response::DoseResponse;
-use crate::fit::{FitChoices, FitMethod, FitOptions, OutlierChoice, ResponseScale, fit_curve};
+use crate::fit::{
+    FitChoices, FitMethod, FitOptions, ModelChoice, OutlierChoice, ResponseScale, fit_curve,
+};
 use crate::import::import_bytes;
 use crate::import::json::{import_json, import_summary};
 use crate::layout::{CurveKey, Layout, read_layout, resistance_pairs};
@@ -149,6 +151,11 @@ pub struct ChoiceArgs {
     /// removed. Standard errors are approximate (scaled by the robust SD of the residuals).
     #[arg(long, conflicts_with = "outliers")]
     pub robust: bool,
+    /// The model: `4pl` (default), `3pl` (Hill slope fixed at −1), `4pl-normalized` (Top
+    /// 100, Bottom 0), or `auto` (fit the 4PL and the 3PL and keep the one AICc prefers;
+    /// the output says which and why).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
 }
 
 impl ChoiceArgs {
@@ -161,6 +168,13 @@ impl ChoiceArgs {
             None => OutlierChoice::Off,
             Some(text) => OutlierChoice::parse(text).map_err(|e| anyhow!("--outliers: {e}"))?,
         };
+        let model = match self.model.as_deref() {
+            None => ModelChoice::default(),
+            Some(text) => ModelChoice::parse(text).map_err(|e| anyhow!("--model: {e}"))?,
+        };
+        if self.robust && model == ModelChoice::Auto {
+            bail!("--model auto compares least-squares fits; it cannot be combined with --robust");
+        }
         Ok(FitChoices {
             method: if self.robust {
                 FitMethod::Robust
@@ -168,6 +182,7 @@ impl ChoiceArgs {
                 FitMethod::LeastSquares
             },
             outliers,
+            model,
         })
     }
 }
@@ -833,6 +848,7 @@ fn run_fit(args: &FitArgs) -> Result<()> {
             // The points each curve was fitted to (without the outliers ROUT removed).
             let reference = fits[r].fitted_dose_response(&curves[r]);
             let test = fits[t].fitted_dose_response(&curves[t]);
+            let options = choices.model.primary().options(&options);
             compare((&reference, &fits[r]), (&test, &fits[t]), &options)
         })
         .collect();

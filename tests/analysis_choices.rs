@@ -12,7 +12,8 @@ use std::process::Command;
 
 use platefit::DoseResponse;
 use platefit::fit::{
-    FitChoices, FitMethod, FitOptions, OutlierChoice, Params4pl, fit_4pl, fit_curve,
+    FitChoices, FitMethod, FitOptions, Model, ModelChoice, OutlierChoice, Params4pl, fit_4pl,
+    fit_curve,
 };
 use serde_json::Value;
 
@@ -436,4 +437,327 @@ fn cli_analyze_names_the_outlier_well_and_says_so_in_the_methods() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("ROUT (Q = 1 %) removed"), "{text}");
     assert!(text.contains("C10 (4.034)"), "{text}");
+}
+
+fn models_reference() -> Value {
+    let path = root().join("tests/data/models/reference.json");
+    let text = std::fs::read_to_string(&path).expect("tests/data/models/reference.json");
+    serde_json::from_str(&text).expect("reference JSON")
+}
+
+fn model_choices(model: ModelChoice) -> FitChoices {
+    FitChoices {
+        model,
+        ..FitChoices::default()
+    }
+}
+
+/// The 3PL and the normalized 4PL reach scipy's least-squares optimum (many starts), with
+/// the same SEs from `s²(JᵀJ)⁻¹`; AICc, ΔAICc, the probability and the F test match the
+/// hand formulas computed by the script.
+#[test]
+fn models_match_scipy_and_the_comparison_matches_hand_computation() {
+    let reference = models_reference();
+    for case in reference["cases"].as_array().expect("cases") {
+        let name = case["name"].as_str().expect("name");
+        let pairs: Vec<(f64, f64)> = numbers(&case["conc"])
+            .into_iter()
+            .zip(numbers(&case["response"]))
+            .collect();
+        let points = DoseResponse::from_pairs(name, &pairs);
+        let options = FitOptions::default();
+        for (model, key) in [
+            (Model::FourPl, "4pl"),
+            (Model::ThreePl, "3pl"),
+            (Model::FourPlNormalized, "4pl_normalized"),
+        ] {
+            let expected = &case["fits"][key];
+            let fit = fit_curve(&points, &options, &model_choices(ModelChoice::Fixed(model)))
+                .expect("fit");
+            assert_eq!(fit.model, model);
+            let rss = expected["rss"].as_f64().expect("rss");
+            assert!(
+                close(fit.rss, rss, 1e-9),
+                "{name} {key}: RSS {} vs {rss}",
+                fit.rss
+            );
+            assert_eq!(
+                fit.df,
+                usize::try_from(expected["df"].as_u64().expect("df")).expect("df")
+            );
+            let params = &expected["params"];
+            let se = &expected["se"];
+            let ours = [
+                ("bottom", fit.params.bottom, fit.se[0]),
+                ("top", fit.params.top, fit.se[1]),
+                ("log_ic50", fit.params.log10_ic50, fit.se[2]),
+                ("hill_slope", fit.params.hill_slope, fit.se[3]),
+            ];
+            for (param, value, standard_error) in ours {
+                if let Some(v) = params[param].as_f64() {
+                    assert!(
+                        close(value, v, 1e-5),
+                        "{name} {key} {param}: {value} vs {v}"
+                    );
+                    let s = se[param].as_f64().expect("se");
+                    let standard_error = standard_error.expect("SE of a fitted parameter");
+                    assert!(
+                        (standard_error / s - 1.0).abs() < 1e-3,
+                        "{name} {key} SE {param}: {standard_error} vs {s}"
+                    );
+                } else {
+                    assert_eq!(standard_error, None, "{name} {key}: {param} is fixed");
+                }
+            }
+        }
+        let auto = fit_curve(&points, &options, &model_choices(ModelChoice::Auto)).expect("fit");
+        let comparison = auto.model_comparison.as_ref().expect("comparison");
+        let expected = &case["compare_3pl_4pl"];
+        let aicc = |key: &str| case["fits"][key]["aicc"].as_f64().expect("aicc");
+        assert!(close(comparison.aicc[0].expect("aicc"), aicc("3pl"), 1e-8));
+        assert!(close(comparison.aicc[1].expect("aicc"), aicc("4pl"), 1e-8));
+        let delta = expected["delta_aicc"].as_f64().expect("delta");
+        assert!(
+            (comparison.delta_aicc.expect("delta") - delta).abs() < 1e-6,
+            "{name}"
+        );
+        let probability = expected["probability_complex"].as_f64().expect("p");
+        assert!((comparison.probability_complex.expect("p") - probability).abs() < 1e-8);
+        let f = expected["f"].as_f64().expect("f");
+        assert!(close(comparison.f.expect("f"), f, 1e-6), "{name}: F");
+        let p = expected["p_value"].as_f64().expect("p");
+        assert!(
+            (comparison.p_value.expect("p") / p - 1.0).abs() < 1e-4,
+            "{name}: p"
+        );
+        let chosen = if probability > 0.5 {
+            Model::FourPl
+        } else {
+            Model::ThreePl
+        };
+        assert_eq!(comparison.chosen, Some(chosen), "{name}");
+        assert_eq!(auto.model, chosen, "{name}");
+        assert!(
+            comparison.reason.contains("by AICc"),
+            "{}",
+            comparison.reason
+        );
+    }
+}
+
+/// "Choose automatically" on held-back knowledge: curves simulated with HillSlope −1 are
+/// mostly given the 3PL, steep curves (HillSlope −3) almost always the 4PL (a steep drop
+/// that falls between two concentrations cannot show its slope).
+#[test]
+fn automatic_choice_follows_the_true_slope() {
+    let mut random = Random(0x0013_0002);
+    let options = FitOptions {
+        profile_ci: false,
+        ..FitOptions::default()
+    };
+    let mut three_for_standard = 0;
+    let mut four_for_steep = 0;
+    const CURVES: usize = 100;
+    for _ in 0..CURVES {
+        for (hill, counter) in [(-1.0, &mut three_for_standard), (-3.0, &mut four_for_steep)] {
+            let truth = Params4pl {
+                bottom: 5.0,
+                top: 100.0,
+                log10_ic50: -0.5 + random.uniform(),
+                hill_slope: hill,
+            };
+            let mut pairs = Vec::new();
+            for k in 0..9 {
+                let c = 30.0 / 3f64.powi(k);
+                for _ in 0..3 {
+                    pairs.push((
+                        c,
+                        truth.response_at_concentration(c) + NOISE_SD * random.gaussian(),
+                    ));
+                }
+            }
+            let fit = fit_curve(
+                &DoseResponse::from_pairs("auto", &pairs),
+                &options,
+                &model_choices(ModelChoice::Auto),
+            )
+            .expect("fit");
+            let wanted = if hill > -2.0 {
+                Model::ThreePl
+            } else {
+                Model::FourPl
+            };
+            *counter += usize::from(fit.model == wanted);
+        }
+    }
+    println!(
+        "auto: true slope −1 → 3PL in {three_for_standard}/{CURVES}; slope −3 → 4PL in {four_for_steep}/{CURVES}"
+    );
+    assert!(
+        three_for_standard * 100 >= 60 * CURVES,
+        "{three_for_standard}"
+    );
+    assert!(four_for_steep * 100 >= 97 * CURVES, "{four_for_steep}");
+}
+
+#[test]
+fn cli_model_choice_is_explicit_in_json_and_text() {
+    let reference = models_reference();
+    let case = &reference["cases"][1];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("steep.csv");
+    let mut text = String::from("conc,response\n");
+    for (c, r) in numbers(&case["conc"])
+        .iter()
+        .zip(numbers(&case["response"]))
+    {
+        text.push_str(&format!("{c},{r}\n"));
+    }
+    std::fs::write(&path, text).expect("write points");
+    let path = path.to_string_lossy().into_owned();
+    let json = json_of(&platefit(&["fit", &path, "--model", "auto", "--json", "-"]));
+    let curve = &json["curves"][0];
+    assert_eq!(curve["model"], "4pl");
+    let comparison = &curve["model_comparison"];
+    assert_eq!(comparison["chosen"], "4pl");
+    assert_eq!(comparison["chosen_by"], "aicc");
+    assert_eq!(comparison["models"], serde_json::json!(["3pl", "4pl"]));
+    assert!(comparison["probability"]["4pl"].as_f64().expect("p") > 0.99);
+    assert!(
+        comparison["reason"]
+            .as_str()
+            .expect("reason")
+            .starts_with("the 4PL was preferred over the 3PL (Hill slope −1) by AICc")
+    );
+    let json = json_of(&platefit(&["fit", &path, "--model", "3pl", "--json", "-"]));
+    assert_eq!(json["curves"][0]["model"], "3pl");
+    assert_eq!(json["curves"][0]["hill_slope"], -1.0);
+    assert_eq!(json["curves"][0]["se"]["hill_slope"], Value::Null);
+    assert_eq!(json["curves"][0]["model_comparison"], Value::Null);
+    let output = platefit(&["fit", &path, "--model", "auto"]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("model: the 4PL was preferred"), "{table}");
+    let output = platefit(&["fit", &path, "--model", "5pl"]);
+    assert!(!output.status.success());
+    let output = platefit(&["fit", &path, "--model", "auto", "--robust"]);
+    assert!(!output.status.success());
+}
+
+/// The residuals, the runs test and the replicates test: a steep curve forced through the
+/// 3PL lies far from its replicates (the replicates test fails and says so in words); the
+/// replicates test matches its definition computed here by hand, the runs test the exact
+/// distribution.
+#[test]
+fn diagnostics_flag_a_model_that_does_not_describe_the_data() {
+    let reference = models_reference();
+    let case = &reference["cases"][1];
+    let pairs: Vec<(f64, f64)> = numbers(&case["conc"])
+        .into_iter()
+        .zip(numbers(&case["response"]))
+        .collect();
+    let points = DoseResponse::from_pairs("steep", &pairs);
+    let options = FitOptions::default();
+    let three = fit_curve(
+        &points,
+        &options,
+        &model_choices(ModelChoice::Fixed(Model::ThreePl)),
+    )
+    .expect("fit");
+    let diagnostics = three.diagnostics.as_ref().expect("diagnostics");
+    assert_eq!(diagnostics.residuals.len(), pairs.len());
+    let rss: f64 = diagnostics
+        .residuals
+        .iter()
+        .map(|r| r.residual * r.residual)
+        .sum();
+    assert!(close(rss, three.rss, 1e-9));
+    // Pure error by hand: replicates around their mean at each concentration.
+    let mut levels: Vec<(f64, Vec<f64>)> = Vec::new();
+    for (c, r) in &pairs {
+        match levels.iter_mut().find(|(x, _)| (x - c).abs() < 1e-12) {
+            Some((_, values)) => values.push(*r),
+            None => levels.push((*c, vec![*r])),
+        }
+    }
+    let ss_pe: f64 = levels
+        .iter()
+        .map(|(_, v)| {
+            let mean = v.iter().sum::<f64>() / v.len() as f64;
+            v.iter().map(|x| (x - mean).powi(2)).sum::<f64>()
+        })
+        .sum();
+    let df_pe = pairs.len() - levels.len();
+    let replicates = diagnostics.replicates.expect("replicates test");
+    assert_eq!(replicates.df_pure_error, df_pe);
+    assert_eq!(replicates.df_lack_of_fit, three.df - df_pe);
+    let f = ((three.rss - ss_pe) / (three.df - df_pe) as f64) / (ss_pe / df_pe as f64);
+    assert!(close(replicates.f, f, 1e-9), "{} vs {f}", replicates.f);
+    assert!(replicates.p_value < 0.05, "{replicates:?}");
+    // The runs test sees only the 10 concentration means here: 4 runs of 5 positive and 5
+    // negative means, P(R ≤ 4) = (2 + 8 + 32)/252 by enumeration: not significant.
+    let runs = diagnostics.runs.expect("runs test");
+    assert_eq!((runs.runs, runs.positive, runs.negative), (4, 5, 5));
+    assert!((runs.p_value - 42.0 / 252.0).abs() < 1e-12, "{runs:?}");
+    assert!(
+        diagnostics
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("The curve does not describe the data")),
+        "{:?}",
+        diagnostics.warnings
+    );
+    // The 4PL describes the same points: no warning.
+    let four = fit_4pl(&points, &options).expect("fit");
+    let diagnostics = four.diagnostics.as_ref().expect("diagnostics");
+    assert!(
+        diagnostics.warnings.is_empty(),
+        "{:?}",
+        diagnostics.warnings
+    );
+    assert!(diagnostics.replicates.expect("replicates").p_value > 0.05);
+}
+
+#[test]
+fn cli_json_has_residuals_and_diagnostics() {
+    let reference = models_reference();
+    let case = &reference["cases"][1];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("steep.csv");
+    let mut text = String::from("conc,response\n");
+    for (c, r) in numbers(&case["conc"])
+        .iter()
+        .zip(numbers(&case["response"]))
+    {
+        text.push_str(&format!("{c},{r}\n"));
+    }
+    std::fs::write(&path, text).expect("write points");
+    let path = path.to_string_lossy().into_owned();
+    let json = json_of(&platefit(&["fit", &path, "--model", "3pl", "--json", "-"]));
+    let curve = &json["curves"][0];
+    let residuals = curve["residuals"].as_array().expect("residuals");
+    assert_eq!(residuals.len(), 33);
+    assert_eq!(residuals[0]["row"], 1);
+    let r0 = &residuals[0];
+    let difference = r0["response"].as_f64().expect("y") - r0["fitted"].as_f64().expect("f");
+    assert!((difference - r0["residual"].as_f64().expect("r")).abs() < 1e-12);
+    assert_eq!(curve["diagnostics"]["runs_test"]["runs"], 4);
+    assert!(
+        curve["diagnostics"]["replicates_test"]["p_value"]
+            .as_f64()
+            .expect("p")
+            < 0.05
+    );
+    assert_eq!(
+        curve["diagnostics"]["warnings"]
+            .as_array()
+            .expect("warnings")
+            .len(),
+        1
+    );
+    let output = platefit(&["fit", &path, "--model", "3pl"]);
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        table.contains("The curve does not describe the data"),
+        "{table}"
+    );
 }

@@ -7,9 +7,11 @@
 //! is only for input that cannot be fitted at all.
 
 pub mod curves;
+pub mod diagnostics;
 pub mod initial;
 pub mod lm;
 pub mod model;
+pub mod models;
 pub mod profile;
 pub mod rout;
 pub mod verdict;
@@ -21,6 +23,7 @@ use crate::stats::{f_upper_tail, t95};
 
 pub use curves::{CurveData, CurveSet, ParamRef};
 pub use model::{Params4pl, log10_or_neg_inf};
+pub use models::{Model, ModelChoice, ModelComparison};
 pub use rout::{FitMethod, OutlierChoice, OutlierPoint, OutlierReport};
 pub use verdict::{Estimate, Remedy, ResponseScale, Verdict};
 
@@ -90,6 +93,9 @@ pub struct FitChoices {
     pub method: FitMethod,
     /// Automatic outlier detection (off by default).
     pub outliers: OutlierChoice,
+    /// The model: the 4PL (default), the 3PL, the normalized 4PL, or "choose
+    /// automatically" between the 4PL and the 3PL.
+    pub model: ModelChoice,
 }
 
 impl FitChoices {
@@ -286,6 +292,13 @@ pub struct Fit {
     pub method: FitMethod,
     /// What ROUT found, when it ran (`None` when outlier detection is off).
     pub outliers: Option<OutlierReport>,
+    /// The model fitted.
+    pub model: Model,
+    /// The comparison with the other model, when the model was chosen automatically.
+    pub model_comparison: Option<ModelComparison>,
+    /// Residuals per point, the runs test and the replicates test (`None` when no curve
+    /// was fitted).
+    pub diagnostics: Option<diagnostics::Diagnostics>,
 }
 
 impl Fit {
@@ -429,6 +442,22 @@ pub fn crossing(params: Params4pl, level: f64) -> Option<f64> {
 /// [`FitError`] only for points that are not numbers or have a negative concentration;
 /// every other problem is a [`FitStatus`].
 pub fn fit_4pl(dose_response: &DoseResponse, options: &FitOptions) -> Result<Fit, FitError> {
+    check_points(dose_response)?;
+    let (data, level_of) = CurveData::from_dose_response_with_levels(dose_response, options);
+    Ok(fit_curve_data(
+        &dose_response.label,
+        &data,
+        &level_of,
+        dose_response,
+        options,
+        None,
+        None,
+    ))
+}
+
+/// Points that cannot be fitted at all: a concentration that is not a number ≥ 0 or a
+/// response that is not finite (excluded points are not looked at).
+fn check_points(dose_response: &DoseResponse) -> Result<(), FitError> {
     for (index, point) in dose_response.points.iter().enumerate() {
         if point.excluded {
             continue;
@@ -446,15 +475,7 @@ pub fn fit_4pl(dose_response: &DoseResponse, options: &FitOptions) -> Result<Fit
             });
         }
     }
-    let (data, level_of) = CurveData::from_dose_response_with_levels(dose_response, options);
-    Ok(fit_curve_data(
-        &dose_response.label,
-        &data,
-        &level_of,
-        dose_response,
-        options,
-        None,
-    ))
+    Ok(())
 }
 
 /// A solution found outside the least-squares search (the robust fit), to be finished into
@@ -478,10 +499,76 @@ pub fn fit_curve(
     options: &FitOptions,
     choices: &FitChoices,
 ) -> Result<Fit, FitError> {
-    let plain = fit_4pl(dose_response, options)?;
     if choices.is_plain() {
+        return fit_4pl(dose_response, options);
+    }
+    match choices.model {
+        ModelChoice::Fixed(model) => fit_one(dose_response, options, model, choices),
+        ModelChoice::Auto => {
+            // Outliers are looked for once, with the more general model; both models are
+            // then fitted to the same points, as a comparison requires.
+            let four = fit_one(dose_response, options, Model::FourPl, choices)?;
+            let cleaned = four.fitted_dose_response(dose_response);
+            let same_points = FitChoices {
+                outliers: OutlierChoice::Off,
+                ..*choices
+            };
+            let three = fit_one(&cleaned, options, Model::ThreePl, &same_points)?;
+            let comparison = models::choose((Model::ThreePl, &three), (Model::FourPl, &four));
+            let mut chosen = if comparison.chosen == Some(Model::ThreePl) {
+                Fit {
+                    outliers: four.outliers.clone(),
+                    evaluations: three.evaluations + four.evaluations,
+                    ..three
+                }
+            } else {
+                four
+            };
+            chosen.model_comparison = Some(comparison);
+            Ok(chosen)
+        }
+    }
+}
+
+/// The least-squares fit of one model (exactly [`fit_4pl`] for the 4PL).
+fn fit_model(
+    dose_response: &DoseResponse,
+    options: &FitOptions,
+    model: Model,
+) -> Result<Fit, FitError> {
+    let options = model.options(options);
+    let Some(hill) = model.fixed_hill() else {
+        let mut fit = fit_4pl(dose_response, &options)?;
+        fit.model = model;
+        return Ok(fit);
+    };
+    check_points(dose_response)?;
+    let (data, level_of) = CurveData::from_dose_response_with_levels(dose_response, &options);
+    let mut fit = fit_curve_data(
+        &dose_response.label,
+        &data,
+        &level_of,
+        dose_response,
+        &options,
+        None,
+        Some(hill),
+    );
+    fit.model = model;
+    Ok(fit)
+}
+
+/// One model with the robust fit or ROUT.
+fn fit_one(
+    dose_response: &DoseResponse,
+    options: &FitOptions,
+    model: Model,
+    choices: &FitChoices,
+) -> Result<Fit, FitError> {
+    let plain = fit_model(dose_response, options, model)?;
+    if choices.method == FitMethod::LeastSquares && choices.outliers == OutlierChoice::Off {
         return Ok(plain);
     }
+    let options = &model.options(options);
     let fitted: Vec<usize> = dose_response
         .points
         .iter()
@@ -502,7 +589,12 @@ pub fn fit_curve(
         options.fix_bottom,
         options.fix_top,
     );
-    let refs = set.curves[0].1;
+    let mut refs = set.curves[0].1;
+    let mut n_free = set.n_free;
+    if let Some(hill) = model.fixed_hill() {
+        refs[index::HILL] = ParamRef::Fixed(hill);
+        n_free -= 1;
+    }
     let start = if plain.params.to_array().iter().all(|v| v.is_finite()) {
         plain.params.to_array()
     } else {
@@ -535,11 +627,13 @@ pub fn fit_curve(
                 scale: robust.rsdr,
                 evaluations: robust.evaluations + plain.evaluations,
             }),
+            model.fixed_hill(),
         );
         fit.method = FitMethod::Robust;
+        fit.model = model;
         return Ok(fit);
     };
-    let found = rout::rout_outliers(&robust.residuals, robust.rsdr, set.n_free, q);
+    let found = rout::rout_outliers(&robust.residuals, robust.rsdr, n_free, q);
     let too_many = found.len() as f64 > rout::MAX_REMOVED_FRACTION * fitted.len() as f64;
     let points = found
         .iter()
@@ -574,7 +668,7 @@ pub fn fit_curve(
     for outlier in &report.points {
         cleaned.points[outlier.index].excluded = true;
     }
-    let mut fit = fit_4pl(&cleaned, options)?;
+    let mut fit = fit_model(&cleaned, options, model)?;
     fit.evaluations += plain.evaluations + robust.evaluations;
     fit.outliers = Some(report);
     Ok(fit)
@@ -587,13 +681,14 @@ fn fit_curve_data(
     dose_response: &DoseResponse,
     options: &FitOptions,
     given: Option<GivenSolution>,
+    fix_hill: Option<f64>,
 ) -> Fit {
     let n = data.n_points();
     let fixed = [
         options.fix_bottom.is_some(),
         options.fix_top.is_some(),
         false,
-        false,
+        fix_hill.is_some(),
     ];
     let n_free = fixed.iter().filter(|f| !**f).count();
     let tested_range = dose_response.tested_range();
@@ -643,11 +738,19 @@ fn fit_curve_data(
         },
         method: FitMethod::LeastSquares,
         outliers: None,
+        model: Model::FourPl,
+        model_comparison: None,
+        diagnostics: None,
     };
     if n_levels < 4 || positive_levels < 3 || n <= n_free {
         return empty_fit(FitStatus::InsufficientData);
     }
-    let set = CurveSet::single(data.clone(), options.fix_bottom, options.fix_top);
+    let mut set = CurveSet::single(data.clone(), options.fix_bottom, options.fix_top);
+    // A fixed Hill slope (the 3PL): the last free parameter becomes a constant.
+    if let Some(hill) = fix_hill {
+        set.curves[0].1[index::HILL] = ParamRef::Fixed(hill);
+        set.n_free -= 1;
+    }
     let (best_params, best_rss, evaluations, robust_scale) = match given {
         Some(solution) => (
             set.free_from_full(&solution.params),
@@ -666,7 +769,7 @@ fn fit_curve_data(
     let mut canonical = Params4pl::from_array(full).canonical();
     // A rising fit stored with bottom > top is the same curve; keep labels canonical unless
     // a plateau is fixed (then the labels are the user's).
-    if options.fix_bottom.is_some() || options.fix_top.is_some() {
+    if options.fix_bottom.is_some() || options.fix_top.is_some() || fix_hill.is_some() {
         canonical = Params4pl::from_array(full);
     }
     full = canonical.to_array();
@@ -811,7 +914,7 @@ fn fit_curve_data(
         } else {
             None
         };
-    Fit {
+    let mut fit = Fit {
         label: label.to_string(),
         status,
         flags,
@@ -839,7 +942,12 @@ fn fit_curve_data(
             FitMethod::LeastSquares
         },
         outliers: None,
-    }
+        model: Model::FourPl,
+        model_comparison: None,
+        diagnostics: None,
+    };
+    fit.diagnostics = Some(diagnostics::diagnose(&fit, dose_response));
+    fit
 }
 
 /// Indices re-exported for code that reads covariance matrices.

@@ -147,7 +147,11 @@ pub fn results_table(analyses: &[Analysis]) -> String {
                 }
             }
         }
-        for note in crate::report::text::outlier_notes(analysis) {
+        for note in crate::report::text::model_notes(analysis)
+            .into_iter()
+            .chain(crate::report::text::outlier_notes(analysis))
+            .chain(crate::report::text::diagnostic_notes(analysis))
+        {
             let _ = writeln!(out, "  {note}");
         }
         for c in &analysis.comparisons {

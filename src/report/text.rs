@@ -87,7 +87,42 @@ pub fn verdict_notes(analysis: &Analysis) -> Vec<String> {
                 .iter()
                 .map(move |r| format!("{}: {r}", c.dose_response.label))
         })
+        .chain(model_notes(analysis))
         .chain(outlier_notes(analysis))
+        .chain(diagnostic_notes(analysis))
+        .collect()
+}
+
+/// The plain-language lines of the diagnostics that fail (runs test, replicates test),
+/// `label: line`.
+#[must_use]
+pub fn diagnostic_notes(analysis: &Analysis) -> Vec<String> {
+    analysis
+        .curves
+        .iter()
+        .flat_map(|c| {
+            c.fit
+                .diagnostics
+                .iter()
+                .flat_map(|d| d.warnings.iter())
+                .map(move |w| format!("{}: {w}", c.dose_response.label))
+        })
+        .collect()
+}
+
+/// One sentence per curve whose model was chosen automatically: which and why.
+#[must_use]
+pub fn model_notes(analysis: &Analysis) -> Vec<String> {
+    analysis
+        .curves
+        .iter()
+        .filter_map(|c| {
+            let comparison = c.fit.model_comparison.as_ref()?;
+            Some(format!(
+                "{}: model: {}.",
+                c.dose_response.label, comparison.reason
+            ))
+        })
         .collect()
 }
 
@@ -103,6 +138,25 @@ pub fn outlier_notes(analysis: &Analysis) -> Vec<String> {
             (!report.points.is_empty()).then(|| report.sentence(&c.dose_response.label))
         })
         .collect()
+}
+
+/// The model clause of the methods paragraph.
+fn model_text(choice: crate::fit::ModelChoice) -> &'static str {
+    use crate::fit::{Model, ModelChoice};
+    match choice {
+        ModelChoice::Fixed(Model::FourPl) => {
+            "the four-parameter logistic model Y = Bottom + (Top − Bottom) / (1 + 10^((LogIC50 − X) · HillSlope))"
+        }
+        ModelChoice::Fixed(Model::ThreePl) => {
+            "the three-parameter logistic model Y = Bottom + (Top − Bottom) / (1 + 10^((LogIC50 − X) · HillSlope)) with HillSlope fixed at −1 (GraphPad Prism's standard slope)"
+        }
+        ModelChoice::Fixed(Model::FourPlNormalized) => {
+            "the four-parameter logistic model on normalized response, Y = 100 / (1 + 10^((LogIC50 − X) · HillSlope)) (Top fixed at 100 % and Bottom at 0)"
+        }
+        ModelChoice::Auto => {
+            "the four-parameter logistic model Y = Bottom + (Top − Bottom) / (1 + 10^((LogIC50 − X) · HillSlope)) and the three-parameter model with HillSlope fixed at −1, keeping for each curve the model preferred by Akaike's information criterion corrected for small samples (AICc = N·ln(RSS/N) + 2K + 2K(K + 1)/(N − K − 1), K = fitted parameters + 1; the probability of each model and the extra-sum-of-squares F test are reported)"
+        }
+    }
 }
 
 /// The fitting-method sentence of the methods paragraph: least squares, the robust fit,
@@ -404,7 +458,8 @@ pub fn methods_paragraph(analysis: &Analysis) -> String {
         "the response"
     };
     text.push_str(&format!(
-        "For each cell line, {response} was fitted against X = log10(concentration) with the four-parameter logistic model Y = Bottom + (Top − Bottom) / (1 + 10^((LogIC50 − X) · HillSlope)) {} (Levenberg–Marquardt with an analytic Jacobian), using every replicate well as a separate point{}; {}. ",
+        "For each cell line, {response} was fitted against X = log10(concentration) with {} {} (Levenberg–Marquardt with an analytic Jacobian), using every replicate well as a separate point{}; {}. ",
+        model_text(settings.choices.model),
         if settings.choices.method == crate::fit::FitMethod::Robust && settings.choices.outliers.q().is_none() {
             "by the robust method described below"
         } else {
@@ -415,9 +470,16 @@ pub fn methods_paragraph(analysis: &Analysis) -> String {
         } else {
             ""
         },
-        plateaus_text(settings.fix_top, settings.fix_bottom),
+        if settings.choices.model == crate::fit::ModelChoice::Fixed(crate::fit::Model::FourPlNormalized) {
+            plateaus_text(Some(100.0), Some(0.0))
+        } else {
+            plateaus_text(settings.fix_top, settings.fix_bottom)
+        },
     ));
     text.push_str(&fitting_text(analysis));
+    for note in model_notes(analysis) {
+        text.push_str(&format!("{} ", note.replace(": model: the", ": the")));
+    }
     text.push_str(
         "The relative IC50 is 10^LogIC50, the concentration halfway between the fitted plateaus",
     );
@@ -464,6 +526,13 @@ pub fn methods_paragraph(analysis: &Analysis) -> String {
             }
         ));
     }
+    text.push_str("The fits were checked with the runs test of the residuals (exact, on the mean residual per concentration) and, where there are replicates, the replicates test for lack of fit (F test of the residual scatter against the scatter of replicates); ");
+    let failing = diagnostic_notes(analysis).len();
+    text.push_str(&if failing == 0 {
+        "neither indicated a systematic deviation at p < 0.05. ".to_string()
+    } else {
+        format!("{failing} test result(s) at p < 0.05 are listed with the results. ")
+    });
     text.push_str(&format!(
         "Curve fitting and statistics were performed with {}.",
         platefit_version()
