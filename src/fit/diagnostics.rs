@@ -98,7 +98,7 @@ fn runs_probability(r: usize, n1: usize, n2: usize) -> f64 {
     }
     let total = ln_choose(n1 + n2, n1);
     let k = r / 2;
-    if r % 2 == 0 {
+    if r.is_multiple_of(2) {
         (std::f64::consts::LN_2 + ln_choose(n1 - 1, k - 1) + ln_choose(n2 - 1, k - 1) - total).exp()
     } else {
         let a = ln_choose(n1 - 1, k) + ln_choose(n2 - 1, k - 1);

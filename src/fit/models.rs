@@ -235,7 +235,16 @@ pub fn choose(simpler: (Model, &Fit), complex: (Model, &Fit)) -> ModelComparison
     let mut comparison = compare_models(simpler, complex);
     let (simple_model, simple_fit) = simpler;
     let (complex_model, complex_fit) = complex;
-    let percent = |p: f64| crate::report::format_significant(100.0 * p, 3);
+    // Probabilities as people read them: 74.3, > 99.99, < 0.01 (in %).
+    let percent = |p: f64| {
+        if p > 0.9999 {
+            "> 99.99".to_string()
+        } else if p < 0.0001 {
+            "< 0.01".to_string()
+        } else {
+            crate::report::format_significant(100.0 * p, 3)
+        }
+    };
     let f_words = match (comparison.f, comparison.f_df, comparison.p_value) {
         (Some(f), Some([a, b]), Some(p)) => format!(
             "; extra-sum-of-squares F({a}, {b}) = {f:.2}, p {}",
