@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{Comparison, compare};
 use crate::dose_response::{DosePoint, DoseResponse};
-use crate::fit::{CiMethod, Fit, FitOptions, ResponseScale, fit_4pl};
+use crate::fit::{CiMethod, Fit, FitChoices, FitOptions, ResponseScale, fit_curve};
 use crate::layout::{
     CurveKey, Layout, LayoutError, WellRole, explicit_pairs, resistance_pairs, reversal_pairs,
 };
@@ -44,6 +44,8 @@ pub struct AnalysisSettings {
     /// noted in the warnings). Not written when false, so older files stay byte-identical.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub include_formula_cells: bool,
+    /// Robust fit and ROUT outlier detection (off by default; issue 13).
+    pub choices: FitChoices,
 }
 
 impl Default for AnalysisSettings {
@@ -59,6 +61,7 @@ impl Default for AnalysisSettings {
             require_blanks: true,
             comparisons: Vec::new(),
             include_formula_cells: false,
+            choices: FitChoices::default(),
         }
     }
 }
@@ -370,7 +373,7 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
             label: key.label(),
             points: curve_points,
         };
-        let fit = match fit_4pl(&dose_response, &options) {
+        let fit = match fit_curve(&dose_response, &options, &settings.choices) {
             Ok(fit) => fit,
             Err(e) => {
                 // A curve left without points by its plate's QC says why, not just "no data".
@@ -389,7 +392,16 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
         });
     }
     let layouts: Vec<&Layout> = experiment.plates.iter().map(|p| &p.layout).collect();
-    let comparisons = comparisons_for(&layouts, &curves, settings, &options, &mut warnings);
+    // The joint fits of the comparisons use each model's constraints (the normalized 4PL's
+    // fixed plateaus; the 3PL's slope comes from each fit).
+    let comparison_options = settings.choices.model.primary().options(&options);
+    let comparisons = comparisons_for(
+        &layouts,
+        &curves,
+        settings,
+        &comparison_options,
+        &mut warnings,
+    );
     Ok(Analysis {
         experiment: experiment.name.clone(),
         plates,
@@ -485,9 +497,12 @@ fn comparisons_for(
     pairs
         .into_iter()
         .map(|(r, t)| {
+            // The points each curve was fitted to (without the outliers ROUT removed).
+            let reference = curves[r].fit.fitted_dose_response(&curves[r].dose_response);
+            let test = curves[t].fit.fitted_dose_response(&curves[t].dose_response);
             compare(
-                (&curves[r].dose_response, &curves[r].fit),
-                (&curves[t].dose_response, &curves[t].fit),
+                (&reference, &curves[r].fit),
+                (&test, &curves[t].fit),
                 options,
             )
         })

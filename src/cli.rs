@@ -13,7 +13,9 @@ use sha2::{Digest, Sha256};
 use crate::analysis::{Analysis, AnalysisSettings, Experiment, PlateInput, analyze};
 use crate::compare::compare;
 use crate::dose_response::DoseResponse;
-use crate::fit::{FitOptions, ResponseScale, fit_4pl};
+use crate::fit::{
+    FitChoices, FitMethod, FitOptions, ModelChoice, OutlierChoice, ResponseScale, fit_curve,
+};
 use crate::import::import_bytes;
 use crate::import::json::{import_json, import_summary};
 use crate::layout::{CurveKey, Layout, read_layout, resistance_pairs};
@@ -139,6 +141,57 @@ pub struct NumberOptions {
     /// Use spreadsheet formula cells (marked derived on import) as readings.
     #[arg(long)]
     pub include_formula_cells: bool,
+    #[command(flatten)]
+    pub choices: ChoiceArgs,
+}
+
+/// Analysis choices beyond the plain least-squares 4PL (issue 13).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ChoiceArgs {
+    /// Automatic outlier detection: `rout` (ROUT, Q = 1 %, Prism's default), `rout=Q` with
+    /// Q in % (e.g. `rout=0.5`), or `off`. Outliers are removed before the least-squares
+    /// fit and listed (well and value); a curve where more than a quarter of the points
+    /// would go keeps them all and is flagged.
+    #[arg(long, value_name = "rout[=Q]")]
+    pub outliers: Option<String>,
+    /// Prism's robust fit (Lorentzian merit function) instead of least squares; no point is
+    /// removed. Standard errors are approximate (scaled by the robust SD of the residuals).
+    #[arg(long, conflicts_with = "outliers")]
+    pub robust: bool,
+    /// The model: `4pl` (default), `3pl` (Hill slope fixed at −1), `4pl-normalized` (Top
+    /// 100, Bottom 0), or `auto` (fit the 4PL and the 3PL and keep the one AICc prefers;
+    /// the output says which and why).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+}
+
+impl ChoiceArgs {
+    /// The fit choices these arguments ask for.
+    ///
+    /// # Errors
+    /// An unknown outlier method or a Q outside (0, 50) %.
+    pub fn choices(&self) -> Result<FitChoices> {
+        let outliers = match self.outliers.as_deref() {
+            None => OutlierChoice::Off,
+            Some(text) => OutlierChoice::parse(text).map_err(|e| anyhow!("--outliers: {e}"))?,
+        };
+        let model = match self.model.as_deref() {
+            None => ModelChoice::default(),
+            Some(text) => ModelChoice::parse(text).map_err(|e| anyhow!("--model: {e}"))?,
+        };
+        if self.robust && model == ModelChoice::Auto {
+            bail!("--model auto compares least-squares fits; it cannot be combined with --robust");
+        }
+        Ok(FitChoices {
+            method: if self.robust {
+                FitMethod::Robust
+            } else {
+                FitMethod::LeastSquares
+            },
+            outliers,
+            model,
+        })
+    }
 }
 
 /// `platefit analyze`.
@@ -207,6 +260,8 @@ pub struct FitArgs {
     /// Same as `--scale raw`.
     #[arg(long, conflicts_with = "scale")]
     pub raw: bool,
+    #[command(flatten)]
+    pub choices: ChoiceArgs,
 }
 
 /// `platefit import`.
@@ -294,6 +349,7 @@ pub fn settings_from(numbers: &NumberOptions) -> Result<AnalysisSettings> {
             })
             .collect::<Result<_>>()?,
         include_formula_cells: numbers.include_formula_cells,
+        choices: numbers.choices.choices()?,
         ..AnalysisSettings::default()
     })
 }
@@ -789,10 +845,11 @@ fn run_fit(args: &FitArgs) -> Result<()> {
         scale,
         profile_ci: true,
     };
+    let choices = args.choices.choices()?;
     let fits = curves
         .iter()
         .map(|c| {
-            fit_4pl(c, &options)
+            fit_curve(c, &options, &choices)
                 .with_context(|| format!("{}: curve {}", args.points.display(), c.label))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -828,7 +885,13 @@ fn run_fit(args: &FitArgs) -> Result<()> {
     };
     let comparisons: Vec<_> = pairs
         .into_iter()
-        .map(|(r, t)| compare((&curves[r], &fits[r]), (&curves[t], &fits[t]), &options))
+        .map(|(r, t)| {
+            // The points each curve was fitted to (without the outliers ROUT removed).
+            let reference = fits[r].fitted_dose_response(&curves[r]);
+            let test = fits[t].fitted_dose_response(&curves[t]);
+            let options = choices.model.primary().options(&options);
+            compare((&reference, &fits[r]), (&test, &fits[t]), &options)
+        })
         .collect();
     let analysis = Analysis {
         experiment: display_name(&args.points),
@@ -858,6 +921,7 @@ fn run_fit(args: &FitArgs) -> Result<()> {
             },
             fix_top: args.fix_top,
             fix_bottom: args.fix_bottom,
+            choices,
             ..AnalysisSettings::default()
         },
     };

@@ -79,7 +79,12 @@ impl Comparison {
     }
 }
 
-fn free_refs(options: &FitOptions, next: &mut usize, shared_log: Option<usize>) -> [ParamRef; 4] {
+fn free_refs(
+    options: &FitOptions,
+    next: &mut usize,
+    shared_log: Option<usize>,
+    fixed_hill: Option<f64>,
+) -> [ParamRef; 4] {
     let mut take = |fixed: Option<f64>| match fixed {
         Some(v) => ParamRef::Fixed(v),
         None => {
@@ -93,7 +98,10 @@ fn free_refs(options: &FitOptions, next: &mut usize, shared_log: Option<usize>) 
         Some(i) => ParamRef::Free(i),
         None => take(None),
     };
-    let hill = take(None);
+    let hill = match fixed_hill {
+        Some(h) => ParamRef::Fixed(h),
+        None => take(None),
+    };
     [bottom, top, log, hill]
 }
 
@@ -266,11 +274,16 @@ fn compare_fits(
     let reference_data = CurveData::from_dose_response(reference_points, options);
     let test_data = CurveData::from_dose_response(test_points, options);
     let mut next = 0;
-    let reference_refs = free_refs(options, &mut next, None);
+    let reference_refs = free_refs(options, &mut next, None, reference_fit.model.fixed_hill());
     let ParamRef::Free(shared) = reference_refs[index::LOG_IC50] else {
         return comparison;
     };
-    let test_refs = free_refs(options, &mut next, Some(shared));
+    let test_refs = free_refs(
+        options,
+        &mut next,
+        Some(shared),
+        test_fit.model.fixed_hill(),
+    );
     let set = CurveSet {
         curves: vec![(reference_data, reference_refs), (test_data, test_refs)],
         n_free: next,

@@ -1,5 +1,6 @@
 //! The single integration test binary.
 
+mod analysis_choices;
 mod cli;
 mod import_formats;
 mod library;

@@ -606,6 +606,8 @@ fn cli_writes_every_export_completely_and_atomically() {
             "flumatinib_K562_72h_plate_heatmap.svg",
             "flumatinib_K562_72h_plate_layout.png",
             "flumatinib_K562_72h_plate_layout.svg",
+            "flumatinib_K562_72h_residuals.png",
+            "flumatinib_K562_72h_residuals.svg",
         ]
     );
     for name in &figures {

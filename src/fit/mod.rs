@@ -7,10 +7,13 @@
 //! is only for input that cannot be fitted at all.
 
 pub mod curves;
+pub mod diagnostics;
 pub mod initial;
 pub mod lm;
 pub mod model;
+pub mod models;
 pub mod profile;
+pub mod rout;
 pub mod verdict;
 
 use serde::{Deserialize, Serialize};
@@ -20,6 +23,8 @@ use crate::stats::{f_upper_tail, t95};
 
 pub use curves::{CurveData, CurveSet, ParamRef};
 pub use model::{Params4pl, log10_or_neg_inf};
+pub use models::{Model, ModelChoice, ModelComparison};
+pub use rout::{FitMethod, OutlierChoice, OutlierPoint, OutlierReport};
 pub use verdict::{Estimate, Remedy, ResponseScale, Verdict};
 
 use model::index::{HILL, LOG_IC50};
@@ -76,6 +81,28 @@ impl Default for FitOptions {
             scale: ResponseScale::Percent,
             profile_ci: true,
         }
+    }
+}
+
+/// The analysis choices beyond the plain 4PL least-squares fit (issue 13): Prism's robust
+/// fit and ROUT outlier detection. The default is the plain fit, bit for bit.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FitChoices {
+    /// Least squares (default) or Prism's robust (Lorentzian) fit.
+    pub method: FitMethod,
+    /// Automatic outlier detection (off by default).
+    pub outliers: OutlierChoice,
+    /// The model: the 4PL (default), the 3PL, the normalized 4PL, or "choose
+    /// automatically" between the 4PL and the 3PL.
+    pub model: ModelChoice,
+}
+
+impl FitChoices {
+    /// Whether these are the plain least-squares choices.
+    #[must_use]
+    pub fn is_plain(&self) -> bool {
+        *self == Self::default()
     }
 }
 
@@ -261,6 +288,17 @@ pub struct Fit {
     pub scale: ResponseScale,
     /// The verdict: status, the IC50s as numbers or bounds, and the reasons in words.
     pub verdict: Verdict,
+    /// How the parameters were fitted (least squares, or the robust fit).
+    pub method: FitMethod,
+    /// What ROUT found, when it ran (`None` when outlier detection is off).
+    pub outliers: Option<OutlierReport>,
+    /// The model fitted.
+    pub model: Model,
+    /// The comparison with the other model, when the model was chosen automatically.
+    pub model_comparison: Option<ModelComparison>,
+    /// Residuals per point, the runs test and the replicates test (`None` when no curve
+    /// was fitted).
+    pub diagnostics: Option<diagnostics::Diagnostics>,
 }
 
 impl Fit {
@@ -342,6 +380,31 @@ impl Fit {
     pub fn predict(&self, concentration: f64) -> f64 {
         self.params.response_at_concentration(concentration)
     }
+
+    /// The points this fit was made from: `dose_response` with the outliers ROUT removed
+    /// marked as excluded (the same curve when nothing was removed). Joint fits (the
+    /// resistance index) use these points, so they agree with the curve's own fit.
+    #[must_use]
+    pub fn fitted_dose_response(&self, dose_response: &DoseResponse) -> DoseResponse {
+        let mut points = dose_response.clone();
+        if let Some(report) = self.outliers.as_ref().filter(|r| r.removed) {
+            for outlier in &report.points {
+                if let Some(point) = points.points.get_mut(outlier.index) {
+                    point.excluded = true;
+                }
+            }
+        }
+        points
+    }
+
+    /// Whether ROUT flagged the curve (more than a quarter of its points would have been
+    /// removed).
+    #[must_use]
+    pub fn outliers_flagged(&self) -> bool {
+        self.outliers
+            .as_ref()
+            .is_some_and(|r| !r.removed && !r.points.is_empty())
+    }
 }
 
 /// An IC_F estimate.
@@ -379,6 +442,22 @@ pub fn crossing(params: Params4pl, level: f64) -> Option<f64> {
 /// [`FitError`] only for points that are not numbers or have a negative concentration;
 /// every other problem is a [`FitStatus`].
 pub fn fit_4pl(dose_response: &DoseResponse, options: &FitOptions) -> Result<Fit, FitError> {
+    check_points(dose_response)?;
+    let (data, level_of) = CurveData::from_dose_response_with_levels(dose_response, options);
+    Ok(fit_curve_data(
+        &dose_response.label,
+        &data,
+        &level_of,
+        dose_response,
+        options,
+        None,
+        None,
+    ))
+}
+
+/// Points that cannot be fitted at all: a concentration that is not a number ≥ 0 or a
+/// response that is not finite (excluded points are not looked at).
+fn check_points(dose_response: &DoseResponse) -> Result<(), FitError> {
     for (index, point) in dose_response.points.iter().enumerate() {
         if point.excluded {
             continue;
@@ -396,14 +475,203 @@ pub fn fit_4pl(dose_response: &DoseResponse, options: &FitOptions) -> Result<Fit
             });
         }
     }
-    let (data, level_of) = CurveData::from_dose_response_with_levels(dose_response, options);
-    Ok(fit_curve_data(
+    Ok(())
+}
+
+/// A solution found outside the least-squares search (the robust fit), to be finished into
+/// a [`Fit`]: full parameters, the residual scale for the covariance, solver evaluations.
+struct GivenSolution {
+    params: [f64; 4],
+    scale: f64,
+    evaluations: usize,
+}
+
+/// Fits a curve with the analysis choices: the plain 4PL least-squares fit
+/// ([`fit_4pl`], unchanged) when `choices` are the defaults; else Prism's robust fit, or
+/// ROUT — the robust fit, the outlier test at Q, and the least-squares fit of the points
+/// that are left (see [`rout`]). A curve where ROUT would remove more than a quarter of the
+/// points keeps them all and is flagged ([`Fit::outliers_flagged`]).
+///
+/// # Errors
+/// As [`fit_4pl`].
+pub fn fit_curve(
+    dose_response: &DoseResponse,
+    options: &FitOptions,
+    choices: &FitChoices,
+) -> Result<Fit, FitError> {
+    if choices.is_plain() {
+        return fit_4pl(dose_response, options);
+    }
+    match choices.model {
+        ModelChoice::Fixed(model) => fit_one(dose_response, options, model, choices),
+        ModelChoice::Auto => {
+            // Outliers are looked for once, with the more general model; both models are
+            // then fitted to the same points, as a comparison requires.
+            let four = fit_one(dose_response, options, Model::FourPl, choices)?;
+            let cleaned = four.fitted_dose_response(dose_response);
+            let same_points = FitChoices {
+                outliers: OutlierChoice::Off,
+                ..*choices
+            };
+            let three = fit_one(&cleaned, options, Model::ThreePl, &same_points)?;
+            let comparison = models::choose((Model::ThreePl, &three), (Model::FourPl, &four));
+            let mut chosen = if comparison.chosen == Some(Model::ThreePl) {
+                Fit {
+                    outliers: four.outliers.clone(),
+                    evaluations: three.evaluations + four.evaluations,
+                    ..three
+                }
+            } else {
+                four
+            };
+            chosen.model_comparison = Some(comparison);
+            Ok(chosen)
+        }
+    }
+}
+
+/// The least-squares fit of one model (exactly [`fit_4pl`] for the 4PL).
+fn fit_model(
+    dose_response: &DoseResponse,
+    options: &FitOptions,
+    model: Model,
+) -> Result<Fit, FitError> {
+    let options = model.options(options);
+    let Some(hill) = model.fixed_hill() else {
+        let mut fit = fit_4pl(dose_response, &options)?;
+        fit.model = model;
+        return Ok(fit);
+    };
+    check_points(dose_response)?;
+    let (data, level_of) = CurveData::from_dose_response_with_levels(dose_response, &options);
+    let mut fit = fit_curve_data(
         &dose_response.label,
         &data,
         &level_of,
         dose_response,
-        options,
-    ))
+        &options,
+        None,
+        Some(hill),
+    );
+    fit.model = model;
+    Ok(fit)
+}
+
+/// One model with the robust fit or ROUT.
+fn fit_one(
+    dose_response: &DoseResponse,
+    options: &FitOptions,
+    model: Model,
+    choices: &FitChoices,
+) -> Result<Fit, FitError> {
+    let plain = fit_model(dose_response, options, model)?;
+    if choices.method == FitMethod::LeastSquares && choices.outliers == OutlierChoice::Off {
+        return Ok(plain);
+    }
+    let options = &model.options(options);
+    let fitted: Vec<usize> = dose_response
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.excluded && p.response.is_finite() && p.concentration.is_finite())
+        .map(|(i, _)| i)
+        .collect();
+    let log_x: Vec<f64> = fitted
+        .iter()
+        .map(|i| log10_or_neg_inf(dose_response.points[*i].concentration))
+        .collect();
+    let y: Vec<f64> = fitted
+        .iter()
+        .map(|i| dose_response.points[*i].response)
+        .collect();
+    let set = CurveSet::single(
+        CurveData::from_points(Vec::new()),
+        options.fix_bottom,
+        options.fix_top,
+    );
+    let mut refs = set.curves[0].1;
+    let mut n_free = set.n_free;
+    if let Some(hill) = model.fixed_hill() {
+        refs[index::HILL] = ParamRef::Fixed(hill);
+        n_free -= 1;
+    }
+    let start = if plain.params.to_array().iter().all(|v| v.is_finite()) {
+        plain.params.to_array()
+    } else {
+        initial::start_values(
+            &CurveData::from_dose_response(dose_response, options),
+            options,
+        )
+    };
+    let Some(robust) = (plain.status != FitStatus::InsufficientData)
+        .then(|| rout::robust_fit(&log_x, &y, refs, start))
+        .flatten()
+    else {
+        // Too few points for a robust fit: the plain fit, saying so in its method.
+        return Ok(Fit {
+            outliers: None,
+            ..plain
+        });
+    };
+    let Some(q) = choices.outliers.q() else {
+        // The robust fit alone.
+        let (data, level_of) = CurveData::from_dose_response_with_levels(dose_response, options);
+        let mut fit = fit_curve_data(
+            &dose_response.label,
+            &data,
+            &level_of,
+            dose_response,
+            options,
+            Some(GivenSolution {
+                params: robust.params,
+                scale: robust.rsdr,
+                evaluations: robust.evaluations + plain.evaluations,
+            }),
+            model.fixed_hill(),
+        );
+        fit.method = FitMethod::Robust;
+        fit.model = model;
+        return Ok(fit);
+    };
+    let found = rout::rout_outliers(&robust.residuals, robust.rsdr, n_free, q);
+    let too_many = found.len() as f64 > rout::MAX_REMOVED_FRACTION * fitted.len() as f64;
+    let points = found
+        .iter()
+        .map(|(k, p_value)| {
+            let index = fitted[*k];
+            let point = dose_response.points[index];
+            OutlierPoint {
+                index,
+                well: point.well,
+                concentration: point.concentration,
+                response: point.response,
+                residual: robust.residuals[*k],
+                p_value: *p_value,
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut report = OutlierReport {
+        q,
+        rsdr: robust.rsdr,
+        robust_params: robust.params,
+        n_tested: fitted.len(),
+        points,
+        removed: false,
+    };
+    if report.points.is_empty() || too_many {
+        let mut fit = plain;
+        fit.outliers = Some(report);
+        return Ok(fit);
+    }
+    report.removed = true;
+    let mut cleaned = dose_response.clone();
+    for outlier in &report.points {
+        cleaned.points[outlier.index].excluded = true;
+    }
+    let mut fit = fit_model(&cleaned, options, model)?;
+    fit.evaluations += plain.evaluations + robust.evaluations;
+    fit.outliers = Some(report);
+    Ok(fit)
 }
 
 fn fit_curve_data(
@@ -412,13 +680,15 @@ fn fit_curve_data(
     level_of: &[usize],
     dose_response: &DoseResponse,
     options: &FitOptions,
+    given: Option<GivenSolution>,
+    fix_hill: Option<f64>,
 ) -> Fit {
     let n = data.n_points();
     let fixed = [
         options.fix_bottom.is_some(),
         options.fix_top.is_some(),
         false,
-        false,
+        fix_hill.is_some(),
     ];
     let n_free = fixed.iter().filter(|f| !**f).count();
     let tested_range = dose_response.tested_range();
@@ -466,26 +736,50 @@ fn fit_curve_data(
             reasons: vec![status.explain().to_string()],
             remedy: None,
         },
+        method: FitMethod::LeastSquares,
+        outliers: None,
+        model: Model::FourPl,
+        model_comparison: None,
+        diagnostics: None,
     };
     if n_levels < 4 || positive_levels < 3 || n <= n_free {
         return empty_fit(FitStatus::InsufficientData);
     }
-    let set = CurveSet::single(data.clone(), options.fix_bottom, options.fix_top);
-    let Some(best) = initial::fit_with_restarts(&set, data, options) else {
-        return empty_fit(FitStatus::NotConverged);
+    let mut set = CurveSet::single(data.clone(), options.fix_bottom, options.fix_top);
+    // A fixed Hill slope (the 3PL): the last free parameter becomes a constant.
+    if let Some(hill) = fix_hill {
+        set.curves[0].1[index::HILL] = ParamRef::Fixed(hill);
+        set.n_free -= 1;
+    }
+    let (best_params, best_rss, evaluations, robust_scale) = match given {
+        Some(solution) => (
+            set.free_from_full(&solution.params),
+            f64::NAN,
+            solution.evaluations,
+            Some(solution.scale),
+        ),
+        None => {
+            let Some(best) = initial::fit_with_restarts(&set, data, options) else {
+                return empty_fit(FitStatus::NotConverged);
+            };
+            (best.params, best.rss, best.evaluations, None)
+        }
     };
-    let mut full = set.full_params(&best.params);
+    let mut full = set.full_params(&best_params);
     let mut canonical = Params4pl::from_array(full).canonical();
     // A rising fit stored with bottom > top is the same curve; keep labels canonical unless
     // a plateau is fixed (then the labels are the user's).
-    if options.fix_bottom.is_some() || options.fix_top.is_some() {
+    if options.fix_bottom.is_some() || options.fix_top.is_some() || fix_hill.is_some() {
         canonical = Params4pl::from_array(full);
     }
     full = canonical.to_array();
     let free_params = set.free_from_full(&full);
     let df = n - n_free;
-    let rss = lm::rss(&set, &free_params).unwrap_or(best.rss);
-    let s2 = rss / df as f64;
+    let rss = lm::rss(&set, &free_params).unwrap_or(best_rss);
+    // The robust fit's covariance is scaled by its robust SD of the residuals (RSDR²
+    // instead of RSS/df, which an outlier would inflate): an approximation, as for any
+    // M-estimate, and said so where it is reported.
+    let s2 = robust_scale.map_or(rss / df as f64, |scale| scale * scale);
     let unscaled = lm::unscaled_covariance(&set, &free_params);
     let covariance = unscaled.as_ref().map(|c| set.expand_covariance(c, s2));
     let se = covariance.map_or([None; 4], |cov| {
@@ -610,16 +904,17 @@ fn fit_curve_data(
     // The profile-likelihood CI belongs to a relative IC50 that is reported as a number;
     // for a censored or undetermined IC50 it is not shown, so it is not searched for (that
     // search would chase the IC50 along a valley that has no end).
-    let ic50_ci95_profile = if options.profile_ci && verdict.relative.value().is_some() {
-        t.and_then(|t| {
-            let wald = se_log.map(|se| t * se);
-            profile::log_ic50_interval(&set, &free_params, rss, df, t, tested_range, wald)
-        })
-        .map(|[lo, hi]| [lo.map(|v| 10f64.powf(v)), hi.map(|v| 10f64.powf(v))])
-    } else {
-        None
-    };
-    Fit {
+    let ic50_ci95_profile =
+        if options.profile_ci && robust_scale.is_none() && verdict.relative.value().is_some() {
+            t.and_then(|t| {
+                let wald = se_log.map(|se| t * se);
+                profile::log_ic50_interval(&set, &free_params, rss, df, t, tested_range, wald)
+            })
+            .map(|[lo, hi]| [lo.map(|v| 10f64.powf(v)), hi.map(|v| 10f64.powf(v))])
+        } else {
+            None
+        };
+    let mut fit = Fit {
         label: label.to_string(),
         status,
         flags,
@@ -630,7 +925,7 @@ fn fit_curve_data(
         n,
         df,
         rss,
-        sy_x: (df > 0).then(|| s2.sqrt()),
+        sy_x: (df > 0).then(|| (rss / df as f64).sqrt()),
         r_squared,
         residuals,
         tested_range,
@@ -638,10 +933,21 @@ fn fit_curve_data(
         ic50_ci95_wald_log,
         ic50_ci95_delta,
         ic50_ci95_profile,
-        evaluations: best.evaluations,
+        evaluations,
         scale: options.scale,
         verdict,
-    }
+        method: if robust_scale.is_some() {
+            FitMethod::Robust
+        } else {
+            FitMethod::LeastSquares
+        },
+        outliers: None,
+        model: Model::FourPl,
+        model_comparison: None,
+        diagnostics: None,
+    };
+    fit.diagnostics = Some(diagnostics::diagnose(&fit, dose_response));
+    fit
 }
 
 /// Indices re-exported for code that reads covariance matrices.

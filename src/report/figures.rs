@@ -515,12 +515,36 @@ pub fn dose_response_svg(analysis: &Analysis, size: FigureSize) -> String {
                 }
             }
         }
-        for point in &curve.dose_response.points {
+        let outliers: Vec<usize> = fit
+            .outliers
+            .iter()
+            .flat_map(|r| r.points.iter().map(|p| p.index))
+            .collect();
+        for (index, point) in curve.dose_response.points.iter().enumerate() {
             if !point.response.is_finite() {
                 continue;
             }
             let (x, y) = (x_of(point.concentration), y_of(point.response));
-            if point.excluded {
+            if outliers.contains(&index) {
+                // A ROUT outlier: an open diamond in the curve's colour.
+                svg.path(
+                    &format!(
+                        "M{:.2} {:.2} L{:.2} {:.2} L{:.2} {:.2} L{:.2} {:.2} Z",
+                        x,
+                        y - 3.2,
+                        x + 3.2,
+                        y,
+                        x,
+                        y + 3.2,
+                        x - 3.2,
+                        y
+                    ),
+                    "#ffffff",
+                    color,
+                    1.0,
+                    "",
+                );
+            } else if point.excluded {
                 svg.circle(x, y, 2.2, "#ffffff", "#888888", 0.7);
                 svg.line(x - 2.0, y - 2.0, x + 2.0, y + 2.0, "#888888", 0.7, None);
             } else {
@@ -539,6 +563,128 @@ pub fn dose_response_svg(analysis: &Analysis, size: FigureSize) -> String {
         svg.text(x + 14.0, y, font, Anchor::Start, false, "#000000", label);
     }
     let _ = small;
+    svg.finish()
+}
+
+/// The residual plot: every fitted point's residual (observed − fitted) against
+/// concentration on the same log axis as the dose-response figure, one colour per curve,
+/// with the zero line. A curve that describes the data scatters its residuals evenly
+/// around zero at every concentration.
+#[must_use]
+pub fn residuals_svg(analysis: &Analysis, size: FigureSize) -> String {
+    let font = 8.5;
+    let labels: Vec<String> = analysis
+        .curves
+        .iter()
+        .map(|c| c.dose_response.label.clone())
+        .collect();
+    let (left, right, top) = (46.0, 10.0, 8.0);
+    let (legend, legend_row_count) = legend_rows(&labels, size.width - left - right, font);
+    let bottom = 38.0 + 13.0 * legend_row_count as f64;
+    let mut svg = Svg::new(size.width, size.height);
+    let (x0, x1) = (left, size.width - right);
+    let (y0, y1) = (top, size.height - bottom);
+    let residuals: Vec<(usize, f64, f64)> = analysis
+        .curves
+        .iter()
+        .enumerate()
+        .flat_map(|(k, c)| {
+            c.fit
+                .diagnostics
+                .iter()
+                .flat_map(|d| d.residuals.iter())
+                .map(move |r| (k, r.concentration, r.residual))
+        })
+        .filter(|(_, _, r)| r.is_finite())
+        .collect();
+    let has_zero = residuals.iter().any(|(_, c, _)| *c <= 0.0);
+    let (lo, hi) = decade_range(residuals.iter().map(|(_, c, _)| *c)).unwrap_or((-3, 2));
+    let largest = residuals
+        .iter()
+        .fold(0.0_f64, |m, (_, _, r)| m.max(r.abs()))
+        .max(1e-9);
+    let raw_step = largest / 2.0;
+    let magnitude = 10f64.powf(raw_step.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw_step)
+        .unwrap_or(raw_step);
+    let y_max = (largest / step).ceil() * step;
+    let y_min = -y_max;
+    let zero_slot = if has_zero { (x1 - x0) * 0.11 } else { 0.0 };
+    let gap = if has_zero { 8.0 } else { 0.0 };
+    let log_x0 = x0 + zero_slot + gap;
+    let x_of = |conc: f64| -> f64 {
+        if conc <= 0.0 {
+            x0 + zero_slot / 2.0
+        } else {
+            log_x0 + (conc.log10() - f64::from(lo)) / f64::from((hi - lo).max(1)) * (x1 - log_x0)
+        }
+    };
+    let y_of = |v: f64| y1 - (v - y_min) / (y_max - y_min) * (y1 - y0);
+    svg.line(x0, y_of(0.0), x1, y_of(0.0), "#888888", 0.6, Some("2 2"));
+    svg.line(x0, y0, x0, y1, "#000000", 0.8, None);
+    svg.line(x0, y1, x1, y1, "#000000", 0.8, None);
+    if has_zero {
+        svg.text(
+            x_of(0.0),
+            y1 + 13.0,
+            font,
+            Anchor::Middle,
+            false,
+            "#000000",
+            "0",
+        );
+    }
+    for decade in lo..=hi {
+        let x = x_of(10f64.powi(decade));
+        svg.line(x, y1, x, y1 + 3.5, "#000000", 0.8, None);
+        svg.text(
+            x,
+            y1 + 13.0,
+            font,
+            Anchor::Middle,
+            false,
+            "#000000",
+            &decade_label(decade),
+        );
+    }
+    let mut tick = y_min;
+    while tick <= y_max + 1e-9 * step {
+        let y = y_of(tick);
+        svg.line(x0 - 3.5, y, x0, y, "#000000", 0.8, None);
+        svg.text(
+            x0 - 5.5,
+            y + 3.0,
+            font,
+            Anchor::End,
+            false,
+            "#000000",
+            &format_number_short(tick),
+        );
+        tick += step;
+    }
+    svg.text(
+        (x0 + x1) / 2.0,
+        y1 + 26.0,
+        font,
+        Anchor::Middle,
+        false,
+        "#000000",
+        &concentration_title(analysis),
+    );
+    svg.vertical_text(12.0, (y0 + y1) / 2.0, font, "Residual (observed − fitted)");
+    for (k, c, r) in &residuals {
+        svg.circle(x_of(*c), y_of(*r), 2.0, curve_color(*k), "#ffffff", 0.3);
+    }
+    let legend_y = y1 + 40.0;
+    for ((label, (dx, row)), index) in labels.iter().zip(&legend).zip(0..) {
+        let x = x0 + dx;
+        let y = legend_y + 13.0 * *row as f64;
+        svg.circle(x + 5.0, y - 3.0, 2.1, curve_color(index), "#ffffff", 0.3);
+        svg.text(x + 14.0, y, font, Anchor::Start, false, "#000000", label);
+    }
     svg.finish()
 }
 
@@ -1132,6 +1278,14 @@ pub fn experiment_figures(experiment: &Experiment, analysis: &Analysis) -> Vec<F
         ),
         svg: dose_response_svg(analysis, FigureSize::ONE_AND_HALF_COLUMN),
     }];
+    figures.push(Figure {
+        name: "residuals".into(),
+        caption: format!(
+            "Residuals (observed − fitted) of the fits of {} against concentration.",
+            analysis.experiment
+        ),
+        svg: residuals_svg(analysis, FigureSize::ONE_AND_HALF_COLUMN),
+    });
     let numbered = experiment.plates.len() > 1;
     for (k, (input, plate)) in experiment.plates.iter().zip(&analysis.plates).enumerate() {
         let stem = if numbered {

@@ -93,11 +93,151 @@ pub fn curve_json(fit: &Fit, unit: &str, experiment: Option<&str>) -> Value {
         "r_squared": opt(fit.r_squared),
         "p_no_effect": opt(fit.p_no_effect),
         "tested_range": fit.tested_range.map_or(Value::Null, |(a, b)| json!([num(a), num(b)])),
+        "fit_method": fit.method.as_str(),
+        "model": fit.model.as_str(),
+        "model_comparison": fit.model_comparison.as_ref().map_or(Value::Null, model_comparison_json),
+        "outliers": outliers_json(fit),
+        "outlier_detection": outlier_detection_json(fit),
+        "residuals": residuals_json(fit),
+        "diagnostics": diagnostics_json(fit),
     });
     if let (Some(name), Some(object)) = (experiment, value.as_object_mut()) {
         object.insert("experiment".into(), json!(name));
     }
     value
+}
+
+/// The outliers ROUT found: `well` (plate data) or `row` (the point's 1-based position
+/// among its curve's points, for `platefit fit`), `conc`, `response`, the robust fit's
+/// `residual` and the outlier test's `p_value`, and whether it was `removed`. Empty when
+/// ROUT did not run or found none.
+#[must_use]
+pub fn outliers_json(fit: &Fit) -> Value {
+    let Some(report) = &fit.outliers else {
+        return json!([]);
+    };
+    Value::Array(
+        report
+            .points
+            .iter()
+            .map(|p| {
+                let mut value = json!({
+                    "conc": num(p.concentration),
+                    "response": num(p.response),
+                    "residual": num(p.residual),
+                    "p_value": num(p.p_value),
+                    "removed": report.removed,
+                });
+                if let Some(object) = value.as_object_mut() {
+                    match p.well {
+                        Some(well) => object.insert("well".into(), json!(well.to_string())),
+                        None => object.insert("row".into(), json!(p.index + 1)),
+                    };
+                }
+                value
+            })
+            .collect(),
+    )
+}
+
+/// How outliers were looked for: `null` when off, else the method, Q (in %), the robust
+/// SD of the residuals, the number of points tested, how many were found, whether they
+/// were removed, and `flagged` when more than a quarter would have gone.
+#[must_use]
+pub fn outlier_detection_json(fit: &Fit) -> Value {
+    fit.outliers.as_ref().map_or(Value::Null, |report| {
+        json!({
+            "method": "rout",
+            "q_pct": num(report.q * 100.0),
+            "rsdr": num(report.rsdr),
+            "n_tested": report.n_tested,
+            "n_outliers": report.points.len(),
+            "removed": report.removed,
+            "flagged": fit.outliers_flagged(),
+            "summary": report.sentence(&fit.label),
+        })
+    })
+}
+
+/// The comparison of two models fitted to the same points: both models' RSS, df and
+/// AICc, the extra-sum-of-squares F test, the probability of each model by AICc, and,
+/// for an automatic choice, the model kept and why.
+#[must_use]
+pub fn model_comparison_json(comparison: &crate::fit::ModelComparison) -> Value {
+    let [simple, complex] = [comparison.simpler, comparison.complex].map(|m| m.as_str());
+    json!({
+        "models": [simple, complex],
+        "n": comparison.n,
+        "rss": {simple: num(comparison.rss[0]), complex: num(comparison.rss[1])},
+        "df": {simple: comparison.df[0], complex: comparison.df[1]},
+        "aicc": {simple: opt(comparison.aicc[0]), complex: opt(comparison.aicc[1])},
+        "delta_aicc": opt(comparison.delta_aicc),
+        "probability": {
+            simple: opt(comparison.probability_complex.map(|p| 1.0 - p)),
+            complex: opt(comparison.probability_complex),
+        },
+        "f": opt(comparison.f),
+        "f_df": comparison.f_df.map_or(Value::Null, |[a, b]| json!([a, b])),
+        "p_value": opt(comparison.p_value),
+        "chosen": comparison.chosen.map(|m| m.as_str()),
+        "chosen_by": "aicc",
+        "reason": comparison.reason,
+    })
+}
+
+/// Every fitted point's residual: `well` (plate data) or `row` (1-based position among the
+/// curve's points), `conc`, `response`, `fitted`, `residual`.
+#[must_use]
+pub fn residuals_json(fit: &Fit) -> Value {
+    let Some(diagnostics) = &fit.diagnostics else {
+        return json!([]);
+    };
+    Value::Array(
+        diagnostics
+            .residuals
+            .iter()
+            .map(|r| {
+                let mut value = json!({
+                    "conc": num(r.concentration),
+                    "response": num(r.response),
+                    "fitted": num(r.fitted),
+                    "residual": num(r.residual),
+                });
+                if let Some(object) = value.as_object_mut() {
+                    match r.well {
+                        Some(well) => object.insert("well".into(), json!(well.to_string())),
+                        None => object.insert("row".into(), json!(r.index + 1)),
+                    };
+                }
+                value
+            })
+            .collect(),
+    )
+}
+
+/// The runs test and the replicates test, with the plain-language lines of the tests that
+/// fail (`warnings`).
+#[must_use]
+pub fn diagnostics_json(fit: &Fit) -> Value {
+    let Some(diagnostics) = &fit.diagnostics else {
+        return Value::Null;
+    };
+    json!({
+        "runs_test": diagnostics.runs.map_or(Value::Null, |t| json!({
+            "runs": t.runs,
+            "positive": t.positive,
+            "negative": t.negative,
+            "p_value": num(t.p_value),
+        })),
+        "replicates_test": diagnostics.replicates.map_or(Value::Null, |t| json!({
+            "f": num(t.f),
+            "df": [t.df_lack_of_fit, t.df_pure_error],
+            "p_value": num(t.p_value),
+            "ss_lack_of_fit": num(t.ss_lack_of_fit),
+            "ss_pure_error": num(t.ss_pure_error),
+        })),
+        "warnings": diagnostics.warnings,
+    })
 }
 
 /// One comparison's JSON object.

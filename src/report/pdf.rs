@@ -24,7 +24,7 @@ use krilla_svg::{SurfaceExt, SvgSettings};
 use crate::analysis::{Analysis, Experiment};
 use crate::report::figures::{
     FigureSize, concentration_title, dose_response_svg, forest_plot_svg, heat_map_svg, parse_svg,
-    plate_map_svg, resistance_forest_rows,
+    plate_map_svg, residuals_svg, resistance_forest_rows,
 };
 use crate::report::fonts::{BOLD, REGULAR, text_width};
 use crate::report::text::{
@@ -947,9 +947,20 @@ fn experiment_pages(
         &[(
             dose,
             format!(
-                "Figure: % viability against {} (log scale; vehicle wells at 0). Points: replicate wells (open: excluded); lines: 4PL fits; dashed lines and triangles: relative IC50.",
+                "Figure: % viability against {} (log scale; vehicle wells at 0). Points: replicate wells (open: excluded; open diamonds: ROUT outliers); lines: fitted curves; dashed lines and triangles: relative IC50.",
                 concentration_title(analysis)
             ),
+        )],
+        400.0,
+    );
+    let residuals = tree(
+        "residuals",
+        &residuals_svg(analysis, FigureSize::ONE_AND_HALF_COLUMN),
+    )?;
+    pages.figures(
+        &[(
+            residuals,
+            "Figure: residuals (observed − fitted) of every fitted point against concentration; the runs and replicates tests are in the notes.".to_string(),
         )],
         400.0,
     );

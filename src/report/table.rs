@@ -147,6 +147,13 @@ pub fn results_table(analyses: &[Analysis]) -> String {
                 }
             }
         }
+        for note in crate::report::text::model_notes(analysis)
+            .into_iter()
+            .chain(crate::report::text::outlier_notes(analysis))
+            .chain(crate::report::text::diagnostic_notes(analysis))
+        {
+            let _ = writeln!(out, "  {note}");
+        }
         for c in &analysis.comparisons {
             let _ = writeln!(
                 out,

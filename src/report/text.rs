@@ -72,7 +72,8 @@ pub fn status_words(status: FitStatus) -> String {
     status.words().to_string()
 }
 
-/// The notes under a results table: each flagged curve's reasons, `label: reason`.
+/// The notes under a results table: each flagged curve's reasons, `label: reason`, then
+/// what ROUT found on each curve it ran on (outliers listed with well and value).
 #[must_use]
 pub fn verdict_notes(analysis: &Analysis) -> Vec<String> {
     analysis
@@ -86,7 +87,121 @@ pub fn verdict_notes(analysis: &Analysis) -> Vec<String> {
                 .iter()
                 .map(move |r| format!("{}: {r}", c.dose_response.label))
         })
+        .chain(model_notes(analysis))
+        .chain(outlier_notes(analysis))
+        .chain(diagnostic_notes(analysis))
         .collect()
+}
+
+/// The plain-language lines of the diagnostics that fail (runs test, replicates test),
+/// `label: line`.
+#[must_use]
+pub fn diagnostic_notes(analysis: &Analysis) -> Vec<String> {
+    analysis
+        .curves
+        .iter()
+        .flat_map(|c| {
+            c.fit
+                .diagnostics
+                .iter()
+                .flat_map(|d| d.warnings.iter())
+                .map(move |w| format!("{}: {w}", c.dose_response.label))
+        })
+        .collect()
+}
+
+/// One sentence per curve whose model was chosen automatically: which and why.
+#[must_use]
+pub fn model_notes(analysis: &Analysis) -> Vec<String> {
+    analysis
+        .curves
+        .iter()
+        .filter_map(|c| {
+            let comparison = c.fit.model_comparison.as_ref()?;
+            Some(format!(
+                "{}: model: {}.",
+                c.dose_response.label, comparison.reason
+            ))
+        })
+        .collect()
+}
+
+/// One sentence per curve on which ROUT found outliers: which points (well and value),
+/// and whether they were removed or the curve was flagged instead.
+#[must_use]
+pub fn outlier_notes(analysis: &Analysis) -> Vec<String> {
+    analysis
+        .curves
+        .iter()
+        .filter_map(|c| {
+            let report = c.fit.outliers.as_ref()?;
+            (!report.points.is_empty()).then(|| report.sentence(&c.dose_response.label))
+        })
+        .collect()
+}
+
+/// The model clause of the methods paragraph.
+fn model_text(choice: crate::fit::ModelChoice) -> &'static str {
+    use crate::fit::{Model, ModelChoice};
+    match choice {
+        ModelChoice::Fixed(Model::FourPl) => {
+            "the four-parameter logistic model Y = Bottom + (Top − Bottom) / (1 + 10^((LogIC50 − X) · HillSlope))"
+        }
+        ModelChoice::Fixed(Model::ThreePl) => {
+            "the three-parameter logistic model Y = Bottom + (Top − Bottom) / (1 + 10^((LogIC50 − X) · HillSlope)) with HillSlope fixed at −1 (GraphPad Prism's standard slope)"
+        }
+        ModelChoice::Fixed(Model::FourPlNormalized) => {
+            "the four-parameter logistic model on normalized response, Y = 100 / (1 + 10^((LogIC50 − X) · HillSlope)) (Top fixed at 100 % and Bottom at 0)"
+        }
+        ModelChoice::Auto => {
+            "the four-parameter logistic model Y = Bottom + (Top − Bottom) / (1 + 10^((LogIC50 − X) · HillSlope)) and the three-parameter model with HillSlope fixed at −1, keeping for each curve the model preferred by Akaike's information criterion corrected for small samples (AICc = N·ln(RSS/N) + 2K + 2K(K + 1)/(N − K − 1), K = fitted parameters + 1; the probability of each model and the extra-sum-of-squares F test are reported)"
+        }
+    }
+}
+
+/// The fitting-method sentence of the methods paragraph: least squares, the robust fit,
+/// or ROUT with its Q and what it did.
+fn fitting_text(analysis: &Analysis) -> String {
+    let choices = analysis.settings.choices;
+    if let Some(q) = choices.outliers.q() {
+        let found: usize = analysis
+            .curves
+            .iter()
+            .filter_map(|c| c.fit.outliers.as_ref())
+            .filter(|r| r.removed)
+            .map(|r| r.points.len())
+            .sum();
+        let flagged: Vec<&str> = analysis
+            .curves
+            .iter()
+            .filter(|c| c.fit.outliers_flagged())
+            .map(|c| c.dose_response.label.as_str())
+            .collect();
+        let mut text = format!(
+            "Outliers were identified with the ROUT method (Motulsky & Brown 2006, Q = {} %): a robust fit minimising the Lorentzian merit function Σ ln(1 + (r/RSDR)²), with RSDR the 68.27th percentile of the absolute residuals × N/(N − K), then each residual tested against t(N − K) with the Benjamini–Hochberg false-discovery-rate procedure (the largest 30 % of residuals tested); the outliers were removed and the remaining points fitted by least squares. A curve where more than a quarter of the points would have been removed kept all its points and was flagged. ",
+            crate::fit::rout::q_percent_text(q)
+        );
+        text.push_str(&match found {
+            0 => "No outlier was removed. ".to_string(),
+            1 => {
+                "One point was removed as an outlier (listed with its well and value). ".to_string()
+            }
+            n => format!(
+                "{n} points were removed as outliers (listed with their wells and values). "
+            ),
+        });
+        if !flagged.is_empty() {
+            text.push_str(&format!(
+                "Flagged for too many outliers, fitted with all points: {}. ",
+                flagged.join(", ")
+            ));
+        }
+        text
+    } else if choices.method == crate::fit::FitMethod::Robust {
+        "The curves were fitted by GraphPad Prism's robust method instead of least squares: the Lorentzian merit function Σ ln(1 + (r/RSDR)²) was minimised (iteratively reweighted, RSDR the 68.27th percentile of the absolute residuals × N/(N − K)); no point was removed, and standard errors and confidence intervals are approximate (scaled by RSDR). ".into()
+    } else {
+        String::new()
+    }
 }
 
 /// The resistance index cell: `12.34 [9.870, 15.43]`, a bound (`> 25.3`), or why not.
@@ -343,14 +458,28 @@ pub fn methods_paragraph(analysis: &Analysis) -> String {
         "the response"
     };
     text.push_str(&format!(
-        "For each cell line, {response} was fitted against X = log10(concentration) with the four-parameter logistic model Y = Bottom + (Top − Bottom) / (1 + 10^((LogIC50 − X) · HillSlope)) by unweighted least squares (Levenberg–Marquardt with an analytic Jacobian), using every replicate well as a separate point{}; {}. ",
+        "For each cell line, {response} was fitted against X = log10(concentration) with {} {} (Levenberg–Marquardt with an analytic Jacobian), using every replicate well as a separate point{}; {}. ",
+        model_text(settings.choices.model),
+        if settings.choices.method == crate::fit::FitMethod::Robust && settings.choices.outliers.q().is_none() {
+            "by the robust method described below"
+        } else {
+            "by unweighted least squares"
+        },
         if settings.vehicle_as_dose_zero {
             " and the vehicle wells as dose-zero points"
         } else {
             ""
         },
-        plateaus_text(settings.fix_top, settings.fix_bottom),
+        if settings.choices.model == crate::fit::ModelChoice::Fixed(crate::fit::Model::FourPlNormalized) {
+            plateaus_text(Some(100.0), Some(0.0))
+        } else {
+            plateaus_text(settings.fix_top, settings.fix_bottom)
+        },
     ));
+    text.push_str(&fitting_text(analysis));
+    for note in model_notes(analysis) {
+        text.push_str(&format!("{} ", note.replace(": model: the", ": the")));
+    }
     text.push_str(
         "The relative IC50 is 10^LogIC50, the concentration halfway between the fitted plateaus",
     );
@@ -397,6 +526,13 @@ pub fn methods_paragraph(analysis: &Analysis) -> String {
             }
         ));
     }
+    text.push_str("The fits were checked with the runs test of the residuals (exact, on the mean residual per concentration) and, where there are replicates, the replicates test for lack of fit (F test of the residual scatter against the scatter of replicates); ");
+    let failing = diagnostic_notes(analysis).len();
+    text.push_str(&if failing == 0 {
+        "neither indicated a systematic deviation at p < 0.05. ".to_string()
+    } else {
+        format!("{failing} test result(s) at p < 0.05 are listed with the results. ")
+    });
     text.push_str(&format!(
         "Curve fitting and statistics were performed with {}.",
         platefit_version()
