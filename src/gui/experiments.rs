@@ -352,12 +352,18 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis], colors: &[egui::Co
                     let name = format!("{} — {}", a.experiment, curve.dose_response.label);
                     if drawable(&curve.fit) {
                         let params = curve.fit.params;
+                        // Only over the concentrations tested, as in the Analysis view.
+                        let (from, to) = curve
+                            .fit
+                            .tested_range
+                            .filter(|(lo, hi)| *lo > 0.0 && hi > lo)
+                            .map_or((axis.lo, axis.hi), |(lo, hi)| (lo.log10(), hi.log10()));
                         plot_ui.line(
                             Line::new(
                                 name.clone(),
                                 PlotPoints::from_explicit_callback(
                                     move |lx| params.response(lx),
-                                    (axis.lo - 0.3)..=(axis.hi + 0.3),
+                                    from..=to,
                                     160,
                                 ),
                             )
