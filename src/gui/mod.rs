@@ -272,12 +272,12 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
     }
     // The library file for this session (e.g. for screenshots of the Library view).
     if let Some(path) = std::env::var_os("PLATEFIT_LIBRARY").filter(|v| !v.is_empty()) {
+        // And its study summary once the list is in (PLATEFIT_STUDY=1, or =trend / =control
+        // for a chart); set first: the list may come back at once.
+        app.library.study_after_list = std::env::var("PLATEFIT_STUDY").ok();
         app.apply(Command::Library(library_view::LibraryCommand::SetPath(
             PathBuf::from(path),
         )));
-        // And its study summary once the list is in (PLATEFIT_STUDY=1, or =trend / =control
-        // for a chart).
-        app.library.study_after_list = std::env::var("PLATEFIT_STUDY").ok();
     }
     if std::env::var("PLATEFIT_SELECT").is_ok_and(|v| !v.is_empty()) {
         // For screenshots of the layout editor: select a well range, e.g. "B3:D6".

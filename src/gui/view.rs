@@ -863,7 +863,7 @@ impl App {
         if has_layout {
             egui::Panel::bottom("results")
                 .resizable(true)
-                .default_size((height * 0.33).clamp(200.0, 420.0))
+                .default_size((height * 0.26).clamp(150.0, 420.0))
                 .show(ui, |ui| {
                     // The panel keeps its size: content smaller than the panel must not shrink it
                     // (egui stores a resizable panel's size from what its content used).
