@@ -21,6 +21,8 @@ pub mod gui;
 pub mod import;
 pub mod layout;
 pub mod library;
+#[path = "library/view.rs"]
+pub mod library_view;
 pub mod normalize;
 pub mod plate;
 pub mod project;

@@ -2097,3 +2097,496 @@ fn no_lower_plateau_offers_fix_bottom_at_zero() {
     h.run();
     assert_eq!(experiment(&h).settings.fix_bottom, None);
 }
+
+/// Where the plate panel and the results panel sit once a project is open: the left and
+/// right edges of the plate grid and the top of the results panel.
+fn panel_geometry(h: &Harness<'static, App>) -> (f32, f32, f32) {
+    let a1 = h.get_by_label("Well A1").rect();
+    let a12 = h.get_by_label("Well A12").rect();
+    let results = h.get_by_label("📋 Copy table").rect();
+    let status = h.get_by_label_contains("Messages (").rect();
+    eprintln!("geometry: A1 {a1:?} A12 {a12:?} results {results:?} status {status:?}");
+    (a1.left(), a12.right(), results.top())
+}
+
+/// Issue 11 item 6: panel sizes do not depend on how the project was opened (command line,
+/// Recent, restored autosave), and a resized panel keeps its size across experiments.
+#[test]
+fn panel_sizes_do_not_depend_on_how_the_project_was_opened() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let path = dir.path().join("panels.platefit");
+    {
+        let mut h = harness(app(dir.path(), &picker, true));
+        h.run();
+        open_sample(&mut h);
+        save_and_load(&mut h, &picker, &path);
+    }
+    // As from the command line: the project is open before the first frame.
+    let mut from_cli = app(dir.path(), &picker, true);
+    from_cli.open_launch(vec![path.clone()], None);
+    let mut cli = harness(from_cli);
+    cli.run();
+    cli.run();
+    let expected = panel_geometry(&cli);
+    // From Recent on the start screen.
+    let mut recent = harness(app(dir.path(), &picker, true));
+    recent.run();
+    recent.get_by_label("panels.platefit").click();
+    recent.run();
+    recent.run();
+    assert_eq!(panel_geometry(&recent), expected, "opened from Recent");
+    // From a restored autosave (with the worker thread, as in the app).
+    {
+        let mut h = harness(app(dir.path(), &picker, true));
+        h.run();
+        h.get_by_label("panels.platefit").click();
+        h.run();
+        // An experiment added to the open project is an unsaved change: autosaved.
+        open_sample_again(&mut h);
+        assert!(h.state().is_dirty());
+        h.state_mut().autosave_now();
+    }
+    let mut restored = harness(app(dir.path(), &picker, false));
+    restored.run();
+    restored.get_by_label("Restore autosaved work").click();
+    // One frame only: the worker's spinner repaints until the results are in.
+    restored.step();
+    assert!(
+        restored
+            .state_mut()
+            .wait_for_analysis(Duration::from_secs(60))
+    );
+    restored.run();
+    restored.run();
+    assert_eq!(panel_geometry(&restored), expected, "restored autosave");
+    // Switching experiments keeps the panels where they are.
+    restored
+        .state_mut()
+        .apply(platefit::gui::Command::SelectExperiment(1));
+    restored.run();
+    restored.run();
+    assert_eq!(panel_geometry(&restored), expected, "other experiment");
+}
+
+// ----- the Library view (issue 10 item 5) -----
+
+use platefit::gui::library_view::{LibraryCommand, StudyPane};
+use platefit::library::{Filter, Library, Metadata, NewEntry};
+
+/// The sample study (three resistance experiments and the reversal plate) in a library
+/// file in `dir`, with dates, passages, operators and tags; returns the file.
+fn sample_study_library(dir: &Path) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_plates/study");
+    let path = dir.join("lab.sqlite");
+    let mut library = Library::open(&path).expect("library");
+    for (file, date, passage, operator, tag) in [
+        (
+            "flumatinib_exp1_p12.csv",
+            "2026-09-07",
+            "12",
+            "AK",
+            "resistance",
+        ),
+        (
+            "flumatinib_exp2_p19.csv",
+            "2026-09-21",
+            "19",
+            "AK",
+            "resistance",
+        ),
+        (
+            "flumatinib_exp3_p27.csv",
+            "2026-10-05",
+            "27",
+            "BT",
+            "resistance",
+        ),
+        (
+            "flumatinib_ivermectin_reversal_p30.csv",
+            "2026-10-19",
+            "30",
+            "BT",
+            "reversal",
+        ),
+    ] {
+        let mut metadata = Metadata::default();
+        for (key, value) in [
+            ("date", date),
+            ("passage", passage),
+            ("operator", operator),
+            ("tag", tag),
+        ] {
+            metadata.set(key, value).expect("metadata");
+        }
+        let experiments = platefit::cli::load_experiments(
+            &[root.join(file)],
+            None,
+            &AnalysisSettings::default(),
+            false,
+        )
+        .expect("sample study plate");
+        let entries: Vec<NewEntry> = experiments
+            .into_iter()
+            .map(|experiment| NewEntry {
+                analysis: analyze(&experiment).expect("analysis"),
+                experiment,
+                metadata: metadata.clone(),
+            })
+            .collect();
+        library.add(&entries).expect("added");
+    }
+    path
+}
+
+/// A fresh app on the start screen with `library` chosen and the Library view shown.
+fn library_session(library: &Path) -> (tempfile::TempDir, QueuedPicker, Harness<'static, App>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    picker.push(vec![library.to_path_buf()]);
+    h.get_by_label("📚 Library").click();
+    h.run();
+    h.get_by_label("Open library file…").click();
+    h.run();
+    h.run();
+    (dir, picker, h)
+}
+
+/// Picks `option` in the filter combo box `combo` (the option's text also sits in table
+/// cells, which are plain labels).
+fn choose_filter(h: &mut Harness<'static, App>, combo: &str, option: &str) {
+    h.get_by_label(combo).click();
+    h.run();
+    h.get_by_role_and_label(Role::Button, option).click();
+    h.run();
+}
+
+fn shown_names(h: &Harness<'static, App>) -> Vec<String> {
+    h.state()
+        .library_state()
+        .shown()
+        .map(|r| r.name.clone())
+        .collect()
+}
+
+#[test]
+fn library_view_lists_filters_and_searches() {
+    let store = tempfile::tempdir().expect("tempdir");
+    let library = sample_study_library(store.path());
+    let (_dir, _picker, mut h) = library_session(&library);
+    assert_eq!(shown_names(&h).len(), 4);
+    h.get_by_label_contains("4 of 4 experiment(s) shown");
+    // Every experiment is a row: its name is a link, its id a checkbox.
+    h.get_by_label("flumatinib_exp1_p12");
+    h.get_by_label("#4");
+    // Operator filter (the choices come from the file).
+    choose_filter(&mut h, "Operator", "BT");
+    h.run();
+    assert_eq!(
+        shown_names(&h),
+        ["flumatinib_exp3_p27", "flumatinib_ivermectin_reversal_p30"]
+    );
+    assert!(h.query_by_label("flumatinib_exp1_p12").is_none());
+    // A date range on top of it.
+    type_into(&mut h, "From", "2026-10-10");
+    h.run();
+    assert_eq!(shown_names(&h), ["flumatinib_ivermectin_reversal_p30"]);
+    // Clear, then tag and a free-text search (in memory, over the cached rows).
+    h.get_by_label("Clear filters").click();
+    h.run();
+    h.run();
+    assert_eq!(shown_names(&h).len(), 4);
+    choose_filter(&mut h, "Tag", "resistance");
+    h.run();
+    assert_eq!(shown_names(&h).len(), 3);
+    type_into(&mut h, "Search", "p19");
+    h.run();
+    assert_eq!(shown_names(&h), ["flumatinib_exp2_p19"]);
+    h.get_by_label_contains("1 of 4 experiment(s) shown");
+    // Line filter: K562/FLM is on every plate, ivermectin only on the reversal plate.
+    h.get_by_label("Search").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.key_press(egui::Key::Backspace);
+    h.run();
+    assert_eq!(h.state().library_state().search, "");
+    h.get_by_label("Clear filters").click();
+    h.run();
+    h.run();
+    choose_filter(&mut h, "Drug", "ivermectin");
+    h.run();
+    assert_eq!(shown_names(&h), ["flumatinib_ivermectin_reversal_p30"]);
+}
+
+#[test]
+fn library_selection_compares_and_summarises_with_the_core_study() {
+    let store = tempfile::tempdir().expect("tempdir");
+    let library = sample_study_library(store.path());
+    let (_dir, _picker, mut h) = library_session(&library);
+    for id in ["#1", "#2", "#3"] {
+        h.get_by_label(id).click();
+        h.run();
+    }
+    assert_eq!(
+        h.state()
+            .library_state()
+            .selected
+            .iter()
+            .copied()
+            .collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    h.get_by_label("3 selected");
+    // The study summary equals the core's study of the same experiments.
+    h.get_by_label("Study summary of selected").click();
+    h.run();
+    let records = Library::open(&library)
+        .expect("library")
+        .study_records(&Filter {
+            ids: vec![1, 2, 3],
+            ..Filter::default()
+        })
+        .expect("records");
+    let expected = platefit::study::study(&records, &platefit::study::StudyOptions::default());
+    let shown = &h
+        .state()
+        .library_state()
+        .study
+        .as_ref()
+        .expect("study")
+        .study;
+    assert_eq!(shown, &expected);
+    let resistant = expected
+        .groups
+        .iter()
+        .find(|g| g.line == "K562/FLM")
+        .and_then(|g| g.summary.as_ref())
+        .expect("K562/FLM geometric mean");
+    h.get_by_label(&format_number(resistant.geometric_mean));
+    let ri = expected
+        .comparisons
+        .iter()
+        .find(|c| c.kind == platefit::study::ComparisonKind::Resistance)
+        .expect("RI across experiments");
+    assert_eq!(ri.per_experiment.len(), 3);
+    let summary = ri.summary.as_ref().expect("RI geometric mean");
+    h.get_by_label_contains(&format!("{} [", format_number(summary.geometric_mean)));
+    let meta = ri.meta.as_ref().expect("random effects");
+    h.get_by_label_contains(&format!("{} [", format_number(meta.ratio)));
+    // Compare: the three experiments open side by side.
+    h.get_by_label("Compare selected").click();
+    h.run();
+    assert_eq!(h.state().tab(), platefit::gui::Tab::Compare);
+    let names: Vec<String> = h
+        .state()
+        .experiments()
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "flumatinib_exp1_p12",
+            "flumatinib_exp2_p19",
+            "flumatinib_exp3_p27"
+        ]
+    );
+    h.get_by_label("3 experiments side by side");
+}
+
+#[test]
+fn a_click_on_a_chart_point_opens_its_experiment() {
+    let store = tempfile::tempdir().expect("tempdir");
+    let library = sample_study_library(store.path());
+    let (_dir, _picker, mut h) = library_session(&library);
+    h.get_by_label("Study summary of shown").click();
+    h.run();
+    // Trend of the first group (IC50 against date), then the Levey–Jennings chart.
+    h.get_by_label("Trends").click();
+    h.run();
+    h.run();
+    let pos = h.state().library_chart_point(2).expect("point of #2 drawn");
+    click_at(&mut h, pos);
+    assert_eq!(h.state().tab(), platefit::gui::Tab::Analysis);
+    assert_eq!(experiment(&h).name, "flumatinib_exp2_p19");
+    // Back to the library: the control chart, a click on the third experiment.
+    h.get_by_label("📚 Library").click();
+    h.run();
+    h.get_by_label("Control charts").click();
+    h.run();
+    h.run();
+    assert_eq!(h.state().library_state().pane, StudyPane::Control);
+    let pos = h.state().library_chart_point(3).expect("point of #3 drawn");
+    click_at(&mut h, pos);
+    assert_eq!(experiment(&h).name, "flumatinib_exp3_p27");
+    assert_eq!(h.state().experiments().len(), 2);
+}
+
+#[test]
+fn adding_the_open_experiment_asks_for_metadata_and_remembers_it() {
+    let (dir, picker, mut h) = sample_session();
+    let library = dir.path().join("new-library.sqlite");
+    h.state_mut()
+        .apply(platefit::gui::Command::Library(LibraryCommand::SetPath(
+            library.clone(),
+        )));
+    h.get_by_label("📚 Library").click();
+    h.run();
+    h.get_by_label("The library is empty. Open an experiment, let it analyse, then “+ Add this experiment to the library…” — or add plate files from the command line: platefit library add FILE… --meta date=YYYY-MM-DD --meta operator=…");
+    h.get_by_label("+ Add this experiment to the library…")
+        .click();
+    h.run();
+    type_into(&mut h, "Experiment date", "2026-09-07");
+    type_into(&mut h, "Operator (who ran it)", "AK");
+    type_into(&mut h, "Passage number", "twelve");
+    type_into(&mut h, "Drug lot", "FLM-2026-03");
+    type_into(&mut h, "Plate barcode", "PL-0001");
+    type_into(&mut h, "Tags (comma-separated)", "sample, flumatinib");
+    type_into(&mut h, "Notes", "bundled sample");
+    h.get_by_label("Add to library").click();
+    h.run();
+    // A passage that is not a number is refused in the form; nothing is stored.
+    h.get_by_label_contains("expected a whole number");
+    assert!(
+        Library::open(&library)
+            .expect("library")
+            .list(&Filter::default())
+            .expect("list")
+            .is_empty()
+    );
+    type_into(&mut h, "Passage number", "12");
+    h.get_by_label("Add to library").click();
+    h.run();
+    h.run();
+    let rows = Library::open(&library)
+        .expect("library")
+        .list(&Filter::default())
+        .expect("list");
+    assert_eq!(rows.len(), 1);
+    let m = &rows[0].metadata;
+    assert_eq!(m.date.as_deref(), Some("2026-09-07"));
+    assert_eq!(m.operator.as_deref(), Some("AK"));
+    assert_eq!(m.passage, Some(12));
+    assert_eq!(m.drug_lot.as_deref(), Some("FLM-2026-03"));
+    assert_eq!(m.barcode.as_deref(), Some("PL-0001"));
+    assert_eq!(m.notes.as_deref(), Some("bundled sample"));
+    assert_eq!(m.tags, ["flumatinib", "sample"]);
+    // The list shows it at once.
+    h.get_by_label_contains("1 of 1 experiment(s) shown");
+    // The same plate again is recognised by its file's hash.
+    h.get_by_label("+ Add this experiment to the library…")
+        .click();
+    h.run();
+    // The form remembers the last values.
+    assert_eq!(
+        h.get_by_label("Operator (who ran it)").value().as_deref(),
+        Some("AK"),
+        "operator remembered"
+    );
+    h.get_by_label("Add to library").click();
+    h.run();
+    h.run();
+    assert!(
+        h.state()
+            .visible_status()
+            .is_some_and(|s| s.text.contains("already in the library as #1")),
+        "{:?}",
+        h.state().visible_status()
+    );
+    // A new session remembers the file and the metadata.
+    drop(h);
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    open_sample(&mut h);
+    h.get_by_label("📚 Library").click();
+    h.run();
+    h.run();
+    assert_eq!(
+        h.state().library_state().path.as_deref(),
+        Some(library.as_path())
+    );
+    h.get_by_label_contains("1 of 1 experiment(s) shown");
+    h.get_by_label("+ Add this experiment to the library…")
+        .click();
+    h.run();
+    assert_eq!(
+        h.get_by_label("Passage number").value().as_deref(),
+        Some("12")
+    );
+}
+
+/// Issue 10 item 5: a library of 10,000 experiments stays fluid. The list comes from the
+/// worker once per filter change (the library's own benchmark times that query); what the
+/// view adds per frame is measured here: a frame of the table (only the visible rows are
+/// laid out) and a search typed over all rows. Generous bounds for a loaded debug build; the
+/// times are printed.
+#[test]
+fn library_view_stays_fluid_with_10000_experiments() {
+    use platefit::library::ExperimentRow;
+    use std::time::Instant;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    h.get_by_label("📚 Library").click();
+    h.run();
+    let rows: Vec<ExperimentRow> = (1..=10_000_i64)
+        .map(|id| ExperimentRow {
+            id,
+            name: format!("flumatinib_plate_{id:05}"),
+            added_at: "2026-11-01".into(),
+            metadata: Metadata {
+                date: Some(format!("2026-{:02}-{:02}", 1 + id % 12, 1 + id % 28)),
+                operator: Some(["AK", "MB", "TS"][(id % 3) as usize].into()),
+                passage: Some(10 + id % 40),
+                barcode: Some(format!("PL-{id:06}")),
+                tags: vec![
+                    if id % 10 == 0 {
+                        "reversal"
+                    } else {
+                        "resistance"
+                    }
+                    .into(),
+                ],
+                ..Metadata::default()
+            },
+            z_prime: Some(0.8),
+            vehicle_od: Some(1.3),
+            qc_pass: Some(id % 17 != 0),
+            platefit_version: "platefit 0.1.0".into(),
+            files: vec![format!("plate_{id:05}.csv")],
+            curves: vec!["K562 · flumatinib".into(), "K562/FLM · flumatinib".into()],
+        })
+        .collect();
+    let start = Instant::now();
+    h.state_mut().library_state_mut().set_rows(rows);
+    let load = start.elapsed();
+    let start = Instant::now();
+    h.run();
+    let frame = start.elapsed();
+    assert_eq!(h.state().library_state().visible.len(), 10_000);
+    h.get_by_label("flumatinib_plate_00001");
+    let start = Instant::now();
+    h.state_mut().library_state_mut().search = "pl-004242".into();
+    h.run();
+    let search = start.elapsed();
+    assert_eq!(
+        h.state()
+            .library_state()
+            .shown()
+            .map(|r| r.id)
+            .collect::<Vec<_>>(),
+        [4242]
+    );
+    eprintln!(
+        "library view, 10,000 experiments: rows in {:.1} ms, a frame {:.1} ms, a search {:.1} ms (debug build)",
+        load.as_secs_f64() * 1e3,
+        frame.as_secs_f64() * 1e3,
+        search.as_secs_f64() * 1e3
+    );
+    for (what, took) in [("rows", load), ("frame", frame), ("search", search)] {
+        assert!(took < Duration::from_secs(2), "{what} took {took:?}");
+    }
+}

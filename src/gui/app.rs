@@ -16,6 +16,7 @@ use super::command::{
 };
 use super::files::{self, FilePicker, RfdPicker};
 use super::jobs::{Done, Jobs};
+use super::library_view::{LibraryJobs, LibraryState};
 use super::view::ViewState;
 
 /// How many undo steps are kept per experiment.
@@ -187,6 +188,10 @@ pub struct App {
     pub(crate) recent: Vec<PathBuf>,
     data_dir: Option<PathBuf>,
     pub(crate) jobs: Jobs,
+    /// The Library view's state.
+    pub(crate) library: LibraryState,
+    /// The library's worker.
+    pub(crate) library_jobs: LibraryJobs,
     picker: Box<dyn FilePicker>,
     pub(crate) clipboard_out: Option<String>,
     /// The text last handed to the platform clipboard.
@@ -256,6 +261,12 @@ impl App {
             } else {
                 Jobs::with_worker()
             },
+            library: LibraryState::default(),
+            library_jobs: if options.inline_analysis {
+                LibraryJobs::inline()
+            } else {
+                LibraryJobs::with_worker()
+            },
             picker: options.picker,
             clipboard_out: None,
             last_copied: None,
@@ -304,6 +315,7 @@ impl App {
     #[must_use]
     pub fn is_busy(&self) -> bool {
         self.jobs.busy()
+            || self.library_jobs.busy()
             || self
                 .docs
                 .iter()
@@ -400,11 +412,11 @@ impl App {
         true
     }
 
-    fn say(&mut self, text: impl Into<String>) {
+    pub(crate) fn say(&mut self, text: impl Into<String>) {
         self.post(text.into(), false);
     }
 
-    fn complain(&mut self, text: impl Into<String>) {
+    pub(crate) fn complain(&mut self, text: impl Into<String>) {
         let text = text.into();
         log::warn!("{text}");
         self.post(text, true);
@@ -445,7 +457,7 @@ impl App {
 
     /// Asks the picker. `None` is a cancel, unless no dialog can appear on this system: then
     /// the window says so instead of silently doing nothing.
-    fn pick(&mut self, request: &PickRequest) -> Option<Vec<PathBuf>> {
+    pub(crate) fn pick(&mut self, request: &PickRequest) -> Option<Vec<PathBuf>> {
         let picked = self.picker.pick(request).filter(|p| !p.is_empty());
         if picked.is_none() && !self.picker.dialog_available() {
             self.complain(files::no_dialog_message(request));
@@ -453,7 +465,11 @@ impl App {
         picked
     }
 
-    fn add_doc(&mut self, experiment: Experiment) -> usize {
+    pub(crate) fn add_doc(&mut self, experiment: Experiment) -> usize {
+        // An experiment added to an open project file (the sample, a plate file, one from
+        // the library) is an unsaved change of that project; `replace_project` resets this.
+        // Plate files opened together without a project are not (nothing to save yet).
+        let adding_to_open = !self.docs.is_empty() && self.project_path.is_some();
         let id = self.next_id;
         self.next_id += 1;
         let mut doc = Doc::new(id, experiment);
@@ -462,6 +478,9 @@ impl App {
             .unwrap_or(0);
         self.docs.push(doc);
         let index = self.docs.len() - 1;
+        if adding_to_open {
+            self.mark_structure_changed();
+        }
         self.submit(index);
         index
     }
@@ -484,7 +503,7 @@ impl App {
     }
 
     /// After experiments were added to or removed from the project.
-    fn mark_structure_changed(&mut self) {
+    pub(crate) fn mark_structure_changed(&mut self) {
         self.structure_changed = true;
         self.changed();
     }
@@ -918,10 +937,11 @@ impl App {
             Command::SetShowMeans(on) => self.show_means = on,
             Command::AnalysisFinished(done) => self.finish(done),
             Command::DismissStatus => self.status = None,
+            Command::Library(command) => self.apply_library(command),
         }
     }
 
-    fn activate(&mut self, index: usize) {
+    pub(crate) fn activate(&mut self, index: usize) {
         self.active = index;
         self.active_plate = 0;
         self.selection.clear();

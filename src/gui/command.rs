@@ -19,6 +19,8 @@ pub enum Tab {
     Layout,
     /// All experiments side by side.
     Compare,
+    /// The lab library: experiments across plates and months.
+    Library,
 }
 
 /// How a click changes the well selection.
@@ -90,6 +92,18 @@ pub enum PickRequest {
     OpenLayout,
     /// Where to export the layout.
     SaveLayout {
+        /// Suggested file name.
+        suggested: String,
+    },
+    /// An existing library file to use.
+    OpenLibrary,
+    /// Where to create a new library file.
+    NewLibrary {
+        /// Suggested file name.
+        suggested: String,
+    },
+    /// Where to write a study report (`.pdf`, or `.xlsx` for the workbook).
+    SaveStudyReport {
         /// Suggested file name.
         suggested: String,
     },
@@ -283,4 +297,6 @@ pub enum Command {
     AnalysisFinished(Done),
     /// Close the message bar.
     DismissStatus,
+    /// Something in the Library view.
+    Library(super::library_view::LibraryCommand),
 }

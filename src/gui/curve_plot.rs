@@ -3,7 +3,7 @@
 //! mean ± SD, the fitted 4PL curves, IC50 markers with their CI. Clicking a point excludes
 //! it (or includes it again).
 
-use egui::{Color32, Pos2};
+use egui::{Color32, Pos2, RichText};
 use egui_plot::{
     GridInput, GridMark, HoverPosition, Legend, Line, LineStyle, MarkerShape, Plot, PlotPoint,
     PlotPoints, Points,
@@ -394,8 +394,36 @@ pub fn curve_plot_ui(
         [0.0, if percent { 110.0 } else { 0.1 }],
         legend.map(|f| f64::from(f.clamp(0.05, 0.95))),
     );
-    let plot = Plot::new(("curves", experiment.name.as_str()))
-        .legend(Legend::default().position(corner))
+    // A legend wider than ~40 % of the plot (a narrow window, long names) would cover the
+    // data wherever it goes: it is drawn above the plot instead, one wrapped line.
+    let legend_inside = legend[0] <= 0.4;
+    if !legend_inside {
+        ui.horizontal_wrapped(|ui| {
+            ui.spacing_mut().item_spacing.x = 4.0;
+            for (curve, style) in analysis.curves.iter().zip(&styles) {
+                ui.label(RichText::new("●").color(style.color));
+                let mut text = curve.dose_response.label.clone();
+                if !style.role.is_empty() {
+                    text.push_str(&format!(" ({})", style.role));
+                }
+                if let Some(ic50) = curve.fit.reported_ic50() {
+                    text.push_str(&format!(
+                        ": IC50 {} {unit}",
+                        crate::report::format_number(ic50)
+                    ));
+                }
+                ui.label(RichText::new(text).small());
+                ui.add_space(8.0);
+            }
+        });
+    }
+    let plot = Plot::new(("curves", experiment.name.as_str()));
+    let plot = if legend_inside {
+        plot.legend(Legend::default().position(corner))
+    } else {
+        plot
+    };
+    let plot = plot
         .custom_x_axes(vec![x_axis_hints()])
         .x_axis_label(format!("{drug} concentration ({unit}), log scale"))
         .y_axis_label(y_label)

@@ -308,9 +308,16 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis], colors: &[egui::Co
     );
     let marks_axis = axis;
     let label_axis = axis;
-    Plot::new("overlay")
-        .legend(Legend::default().position(corner))
-        .custom_x_axes(vec![super::curve_plot::x_axis_hints()])
+    // In a narrow window the legend would cover the curves: the caption above the plot
+    // (line style per curve) and the experiment list (colour per experiment) say the same.
+    let legend_fraction = (longest as f32 * 6.5 + 30.0) / plot_size.x.max(1.0);
+    let plot = Plot::new("overlay");
+    let plot = if legend_fraction <= 0.4 {
+        plot.legend(Legend::default().position(corner))
+    } else {
+        plot
+    };
+    plot.custom_x_axes(vec![super::curve_plot::x_axis_hints()])
         .x_axis_label(overlay_x_label(
             analyses
                 .iter()
@@ -352,12 +359,18 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis], colors: &[egui::Co
                     let name = format!("{} — {}", a.experiment, curve.dose_response.label);
                     if drawable(&curve.fit) {
                         let params = curve.fit.params;
+                        // Only over the concentrations tested, as in the Analysis view.
+                        let (from, to) = curve
+                            .fit
+                            .tested_range
+                            .filter(|(lo, hi)| *lo > 0.0 && hi > lo)
+                            .map_or((axis.lo, axis.hi), |(lo, hi)| (lo.log10(), hi.log10()));
                         plot_ui.line(
                             Line::new(
                                 name.clone(),
                                 PlotPoints::from_explicit_callback(
                                     move |lx| params.response(lx),
-                                    (axis.lo - 0.3)..=(axis.hi + 0.3),
+                                    from..=to,
                                     160,
                                 ),
                             )

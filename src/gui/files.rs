@@ -84,10 +84,15 @@ const PORTAL_PLATFORM: bool = cfg!(any(
 pub fn no_dialog_message(request: &PickRequest) -> String {
     let base = "no file dialog is available on this system (no xdg desktop portal on a D-Bus session bus and no zenity on PATH): install zenity or xdg-desktop-portal";
     match request {
+        PickRequest::OpenLibrary => {
+            format!("{base}, or start platefit with PLATEFIT_LIBRARY=FILE to use that library file")
+        }
         PickRequest::OpenFiles | PickRequest::OpenProject | PickRequest::OpenLayout => format!(
             "{base}, or drag the files onto this window, or pass them on the command line (platefit FILE…)"
         ),
         PickRequest::SaveProject { .. }
+        | PickRequest::NewLibrary { .. }
+        | PickRequest::SaveStudyReport { .. }
         | PickRequest::SaveLayout { .. }
         | PickRequest::SaveExport { .. } => format!("{base} to choose where to save"),
     }
@@ -144,6 +149,25 @@ impl FilePicker for RfdPicker {
             PickRequest::SaveLayout { suggested } => rfd::FileDialog::new()
                 .set_title("Export layout (plater CSV)")
                 .add_filter("Layout CSV", &csv)
+                .set_file_name(suggested)
+                .save_file()
+                .map(|p| vec![p]),
+            PickRequest::OpenLibrary => rfd::FileDialog::new()
+                .set_title("Open library file")
+                .add_filter("platefit library (SQLite)", &both_cases(&["sqlite", "db"]))
+                .add_filter("All files", &["*"])
+                .pick_file()
+                .map(|p| vec![p]),
+            PickRequest::NewLibrary { suggested } => rfd::FileDialog::new()
+                .set_title("New library file")
+                .add_filter("platefit library (SQLite)", &both_cases(&["sqlite"]))
+                .set_file_name(suggested)
+                .save_file()
+                .map(|p| vec![p]),
+            PickRequest::SaveStudyReport { suggested } => rfd::FileDialog::new()
+                .set_title("Study report")
+                .add_filter("PDF report", &["pdf"])
+                .add_filter("Excel workbook", &["xlsx"])
                 .set_file_name(suggested)
                 .save_file()
                 .map(|p| vec![p]),

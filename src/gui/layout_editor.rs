@@ -313,6 +313,8 @@ pub fn layout_editor_ui(
         .default_size(tools_width)
         .min_size(260.0)
         .show(ui, |ui| {
+            // Keeps its size when the content is narrower (see the Analysis view's panels).
+            ui.set_min_size(ui.available_size());
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.horizontal(|ui| {
                     if ui.add_enabled(can_undo.is_some(), egui::Button::new("↺ Undo")).on_hover_text(can_undo.map_or("Nothing to undo".into(), |l| format!("Undo {l} (Ctrl+Z)"))).clicked() {

@@ -14,6 +14,7 @@ pub mod experiments;
 pub mod files;
 pub mod jobs;
 pub mod layout_editor;
+pub mod library_view;
 pub mod plate_view;
 pub mod raw;
 pub mod results_view;
@@ -266,7 +267,17 @@ pub fn run(launch: Launch) -> anyhow::Result<()> {
     match std::env::var("PLATEFIT_TAB").ok().as_deref() {
         Some("layout") => app.apply(Command::SetTab(Tab::Layout)),
         Some("compare") => app.apply(Command::SetTab(Tab::Compare)),
+        Some("library") => app.apply(Command::SetTab(Tab::Library)),
         _ => {}
+    }
+    // The library file for this session (e.g. for screenshots of the Library view).
+    if let Some(path) = std::env::var_os("PLATEFIT_LIBRARY").filter(|v| !v.is_empty()) {
+        // And its study summary once the list is in (PLATEFIT_STUDY=1, or =trend / =control
+        // for a chart); set first: the list may come back at once.
+        app.library.study_after_list = std::env::var("PLATEFIT_STUDY").ok();
+        app.apply(Command::Library(library_view::LibraryCommand::SetPath(
+            PathBuf::from(path),
+        )));
     }
     if std::env::var("PLATEFIT_SELECT").is_ok_and(|v| !v.is_empty()) {
         // For screenshots of the layout editor: select a well range, e.g. "B3:D6".

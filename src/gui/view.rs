@@ -65,6 +65,7 @@ impl App {
             install_fonts(&ctx);
         }
         self.jobs.set_repaint(&ctx);
+        self.library_jobs.set_repaint(&ctx);
         while let Some(done) = self.jobs.try_recv() {
             self.apply(Command::AnalysisFinished(done));
         }
@@ -73,8 +74,16 @@ impl App {
 
         let mut view = std::mem::take(&mut self.view);
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui, &mut view, &mut commands));
-        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui, &mut view, &mut commands));
-        if self.docs.is_empty() {
+        // A fixed height: its right-to-left row fills whatever height the bar had in its
+        // first frame, which differed with how the project was opened and moved the panels
+        // above it.
+        let status_height = ui.spacing().interact_size.y + 8.0;
+        egui::Panel::bottom("status")
+            .exact_size(status_height)
+            .show(ui, |ui| self.status_ui(ui, &mut view, &mut commands));
+        if self.tab == Tab::Library {
+            self.library_ui(ui, &mut commands);
+        } else if self.docs.is_empty() {
             egui::CentralPanel::default().show(ui, |ui| self.start_ui(ui, &mut commands));
         } else {
             // Narrow windows (down to the 900-point minimum) give the views more room.
@@ -84,6 +93,9 @@ impl App {
                 .default_size((window_width * 0.2).clamp(200.0, 270.0))
                 .min_size(160.0)
                 .show(ui, |ui| {
+                    // The panel keeps its size: content smaller than the panel must not shrink it
+                    // (egui stores a resizable panel's size from what its content used).
+                    ui.set_min_size(ui.available_size());
                     egui::ScrollArea::vertical().show(ui, |ui| {
                         self.experiments_ui(ui, &mut view, &mut commands);
                         ui.separator();
@@ -91,7 +103,9 @@ impl App {
                     });
                 });
             match self.tab {
-                Tab::Analysis => self.analysis_tab_ui(ui, &mut view, &mut commands),
+                Tab::Analysis | Tab::Library => {
+                    self.analysis_tab_ui(ui, &mut view, &mut commands);
+                }
                 Tab::Layout => self.layout_tab_ui(ui, &mut view, &mut commands),
                 Tab::Compare => {
                     egui::CentralPanel::default().show(ui, |ui| {
@@ -270,6 +284,22 @@ impl App {
                     commands.push(Command::SaveAs);
                 }
                 ui.separator();
+                if ui
+                    .add_enabled(
+                        self.active_analysis().is_some(),
+                        egui::Button::new("Add this experiment to the library…"),
+                    )
+                    .clicked()
+                {
+                    commands.push(Command::SetTab(Tab::Library));
+                    commands.push(Command::Library(
+                        super::library_view::LibraryCommand::AddDialog,
+                    ));
+                }
+                if ui.button("Lab library").clicked() {
+                    commands.push(Command::SetTab(Tab::Library));
+                }
+                ui.separator();
                 if ui.button("Quit").clicked() {
                     commands.push(Command::CloseRequested);
                 }
@@ -341,16 +371,20 @@ impl App {
                     view.show_log = true;
                 }
             });
-            if !self.docs.is_empty() {
-                ui.separator();
-                for (tab, label) in [
+            ui.separator();
+            let tabs: &[(Tab, &str)] = if self.docs.is_empty() {
+                &[(Tab::Analysis, "🏠 Start"), (Tab::Library, "📚 Library")]
+            } else {
+                &[
                     (Tab::Analysis, "📈 Analysis"),
                     (Tab::Layout, "⊞ Layout"),
                     (Tab::Compare, "☰ Compare experiments"),
-                ] {
-                    if ui.selectable_label(self.tab == tab, label).clicked() {
-                        commands.push(Command::SetTab(tab));
-                    }
+                    (Tab::Library, "📚 Library"),
+                ]
+            };
+            for (tab, label) in tabs {
+                if ui.selectable_label(self.tab == *tab, *label).clicked() {
+                    commands.push(Command::SetTab(*tab));
                 }
             }
         });
@@ -519,6 +553,10 @@ impl App {
             ui.add_space(6.0);
             if ui.add(big("🔬  Open sample experiment")).on_hover_text("Flumatinib on K562 and the resistant K562/FLM, CCK-8 at 450 nm, 72 h").clicked() {
                 commands.push(Command::OpenSample);
+            }
+            ui.add_space(6.0);
+            if ui.add(big("📚  Lab library")).on_hover_text("Experiments across plates and months: filter, compare, study statistics (RI/RF across experiments), trends and control charts").clicked() {
+                commands.push(Command::SetTab(Tab::Library));
             }
             ui.add_space(14.0);
             ui.label(RichText::new("…or drop plate files, a layout CSV or a project onto this window. A layout named <plate>_layout.csv beside the plate file is used automatically.").weak());
@@ -818,12 +856,18 @@ impl App {
         let input = experiment.plates.get(self.active_plate);
         let has_layout = input.is_some_and(|i| has_layout(&i.layout));
         let raw = input.and_then(|i| super::raw::raw_values(i, &experiment.settings));
-        let height = ui.available_height();
+        // Default sizes from the window, not from the space left in this frame: that
+        // depends on the status bar's height in the frame the panel first appears, so a
+        // project opened from Recent would get other panel sizes than from the command line.
+        let height = ui.ctx().content_rect().height();
         if has_layout {
             egui::Panel::bottom("results")
                 .resizable(true)
-                .default_size((height * 0.36).clamp(200.0, 420.0))
+                .default_size((height * 0.26).clamp(150.0, 420.0))
                 .show(ui, |ui| {
+                    // The panel keeps its size: content smaller than the panel must not shrink it
+                    // (egui stores a resizable panel's size from what its content used).
+                    ui.set_min_size(ui.available_size());
                     egui::ScrollArea::vertical()
                         .id_salt("results-v")
                         .show(ui, |ui| match &doc.analysis {
@@ -850,6 +894,9 @@ impl App {
             .resizable(true)
             .default_size((width * 0.38).clamp(300.0, 560.0))
             .show(ui, |ui| {
+                // The panel keeps its size: content smaller than the panel must not shrink it
+                // (egui stores a resizable panel's size from what its content used).
+                ui.set_min_size(ui.available_size());
                 egui::ScrollArea::vertical()
                     .id_salt("plate-v")
                     .show(ui, |ui| {
