@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::dose_response::DoseResponse;
 use crate::fit::curves::{CurveData, CurveSet, ParamRef};
 use crate::fit::lm::{SolverSettings, minimize};
+use crate::fit::projection::ProjectedCurves;
 use crate::fit::{Fit, FitOptions, FitStatus, index};
 use crate::stats::{f_upper_tail, t95};
 
@@ -318,13 +319,48 @@ fn compare_fits(
         tolerance: settings.tolerance,
         patience: 8,
     };
+    // The solver moves the shared LogIC50 and the slopes; each curve's plateaus are
+    // projected out (solved by linear least squares at every step): three parameters
+    // instead of seven, the same minimum.
+    let projected = ProjectedCurves::from_set(&set);
+    let hill_slots: Vec<usize> = [reference_refs, test_refs]
+        .iter()
+        .filter_map(|refs| match refs[index::HILL] {
+            ParamRef::Free(i) => Some(i),
+            ParamRef::Fixed(_) => None,
+        })
+        .collect();
+    let solve = |start_full: &[f64], settings: SolverSettings| match &projected {
+        Some((model, map)) => {
+            let start: Vec<f64> = map.iter().map(|i| start_full[*i]).collect();
+            let steep = minimize(model, &start, settings);
+            // Steep curves have local minima where the shared midpoint passes a tested
+            // concentration; the same start with half the slopes rolls over them.
+            let shallow: Vec<f64> = map
+                .iter()
+                .zip(&start)
+                .map(|(i, v)| if hill_slots.contains(i) { 0.5 * v } else { *v })
+                .collect();
+            let rolled = minimize(model, &shallow, settings);
+            if rolled.rss < steep.rss {
+                rolled
+            } else {
+                steep
+            }
+        }
+        None => minimize(&set, start_full, settings),
+    };
+    let resume = |start: &[f64], settings: SolverSettings| match &projected {
+        Some((model, _)) => minimize(model, start, settings),
+        None => minimize(&set, start, settings),
+    };
     let mut best_start: Option<(f64, Vec<f64>)> = None;
     for log_start in [
         0.5 * (reference_fit.params.log10_ic50 + test_fit.params.log10_ic50),
         reference_fit.params.log10_ic50,
         test_fit.params.log10_ic50,
     ] {
-        let minimum = minimize(&set, &start_for(log_start), scout);
+        let minimum = solve(&start_for(log_start), scout);
         if minimum.rss.is_finite()
             && best_start
                 .as_ref()
@@ -334,7 +370,7 @@ fn compare_fits(
         }
     }
     let best = best_start.and_then(|(scout_rss, params)| {
-        let minimum = minimize(&set, &params, settings);
+        let minimum = resume(&params, settings);
         let walked_valley = minimum.termination == "LostPatience";
         ((minimum.success || walked_valley) && minimum.rss.is_finite())
             .then_some(minimum.rss.min(scout_rss))

@@ -13,6 +13,7 @@ pub mod lm;
 pub mod model;
 pub mod models;
 pub mod profile;
+pub mod projection;
 pub mod rout;
 pub mod verdict;
 

@@ -1,0 +1,529 @@
+//! Variable projection (Golub & Pereyra) for sets of 4PL curves: for given LogIC50s and Hill
+//! slopes every curve is linear in its own plateaus, so they are solved exactly by weighted
+//! linear least squares and the solver moves only the nonlinear parameters. The minimum over
+//! those is the minimum over all of them.
+//!
+//! Used where many small refits are needed: the profile-likelihood CI (one curve, LogIC50
+//! held, the slope alone) and the reduced model of the F test of equal IC50s (two curves,
+//! one shared LogIC50 and two slopes instead of seven parameters).
+//!
+//! The Jacobian is Kaufman's: each nonlinear derivative projected onto the orthogonal
+//! complement of its curve's plateau columns. At the linear optimum the residuals already
+//! lie in that complement, so the gradient `Jᵀr` is exact.
+
+use std::cell::RefCell;
+
+use super::curves::{CurveData, CurveSet, ParamRef};
+use super::lm::LeastSquaresModel;
+use super::model::fraction_of_top;
+
+/// One curve: its data, fixed plateaus (`None` where solved for), and where its LogIC50 and
+/// Hill slope come from (indices into the nonlinear parameter vector).
+#[derive(Debug, Clone)]
+struct Curve<'a> {
+    data: &'a CurveData,
+    fixed: [Option<f64>; 2],
+    log_ic50: ParamRef,
+    hill: ParamRef,
+}
+
+/// The linear part of one curve solved at given nonlinear values.
+#[derive(Debug, Clone)]
+struct Projection {
+    log_ic50: f64,
+    hill: f64,
+    /// The fraction of Top at each level (`s`; Bottom's column is `1 − s`).
+    s: Vec<f64>,
+    /// `[bottom, top]`: the fixed values and the least-squares free ones.
+    plateaus: [f64; 2],
+    /// The inverse of the weighted normal matrix of the free plateau columns (zero rows and
+    /// columns for fixed plateaus); `None` when the free columns are (nearly) dependent.
+    inverse: Option<[[f64; 2]; 2]>,
+}
+
+/// A [`CurveSet`] with its plateaus projected out.
+#[derive(Debug)]
+pub struct ProjectedCurves<'a> {
+    curves: Vec<Curve<'a>>,
+    n_params: usize,
+    /// The projections at the parameters last asked for: the solver asks for the Jacobian
+    /// at the point whose residuals it has just computed.
+    last: RefCell<Option<(Vec<f64>, Vec<Projection>)>>,
+}
+
+impl<'a> ProjectedCurves<'a> {
+    /// The projected problem of `set`, and for each of its nonlinear parameters the index of
+    /// the set's free parameter it stands for. `None` when a free plateau is shared between
+    /// curves (then the curves' linear problems do not separate).
+    #[must_use]
+    pub fn from_set(set: &'a CurveSet) -> Option<(Self, Vec<usize>)> {
+        let mut plateau_uses = vec![0usize; set.n_free];
+        let mut nonlinear: Vec<usize> = Vec::new();
+        for (_, refs) in &set.curves {
+            for (k, r) in refs.iter().enumerate() {
+                if let ParamRef::Free(i) = *r {
+                    if k < 2 {
+                        *plateau_uses.get_mut(i)? += 1;
+                    } else if !nonlinear.contains(&i) {
+                        nonlinear.push(i);
+                    }
+                }
+            }
+        }
+        if plateau_uses.iter().any(|uses| *uses > 1)
+            || nonlinear.iter().any(|i| plateau_uses[*i] > 0)
+        {
+            return None;
+        }
+        nonlinear.sort_unstable();
+        let renumber = |r: ParamRef| match r {
+            ParamRef::Free(i) => nonlinear
+                .iter()
+                .position(|j| *j == i)
+                .map_or(ParamRef::Fixed(f64::NAN), ParamRef::Free),
+            fixed => fixed,
+        };
+        let fixed_value = |r: ParamRef| match r {
+            ParamRef::Fixed(v) => Some(v),
+            ParamRef::Free(_) => None,
+        };
+        let curves = set
+            .curves
+            .iter()
+            .map(|(data, refs)| Curve {
+                data,
+                fixed: [fixed_value(refs[0]), fixed_value(refs[1])],
+                log_ic50: renumber(refs[2]),
+                hill: renumber(refs[3]),
+            })
+            .collect();
+        let projected = Self {
+            curves,
+            n_params: nonlinear.len(),
+            last: RefCell::new(None),
+        };
+        Some((projected, nonlinear))
+    }
+
+    fn value(r: ParamRef, params: &[f64]) -> f64 {
+        match r {
+            ParamRef::Free(i) => params.get(i).copied().unwrap_or(f64::NAN),
+            ParamRef::Fixed(v) => v,
+        }
+    }
+
+    /// The projections of every curve at `params` (from the cache when they were the last
+    /// ones asked for).
+    fn project(&self, params: &[f64]) -> Vec<Projection> {
+        if let Some((at, projections)) = self.last.borrow().as_ref()
+            && at.len() == params.len()
+            && at
+                .iter()
+                .zip(params)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        {
+            return projections.clone();
+        }
+        let projections: Vec<Projection> = self
+            .curves
+            .iter()
+            .map(|curve| {
+                project_curve(
+                    curve,
+                    Self::value(curve.log_ic50, params),
+                    Self::value(curve.hill, params),
+                )
+            })
+            .collect();
+        *self.last.borrow_mut() = Some((params.to_vec(), projections.clone()));
+        projections
+    }
+
+    /// The full `[bottom, top, log10_ic50, hill]` of curve `curve` at `params`.
+    #[must_use]
+    pub fn curve_params(&self, curve: usize, params: &[f64]) -> Option<[f64; 4]> {
+        let c = self.curves.get(curve)?;
+        let (log_ic50, hill) = (Self::value(c.log_ic50, params), Self::value(c.hill, params));
+        let [bottom, top] = project_curve(c, log_ic50, hill).plateaus;
+        Some([bottom, top, log_ic50, hill])
+    }
+}
+
+/// Solves one curve's plateaus at a LogIC50 and Hill slope.
+fn project_curve(curve: &Curve<'_>, log_ic50: f64, hill: f64) -> Projection {
+    let free = curve.fixed.map(|f| f.is_none());
+    let fixed = curve.fixed.map(|f| f.unwrap_or(0.0));
+    let data = curve.data;
+    let s: Vec<f64> = data
+        .log_x
+        .iter()
+        .map(|x| fraction_of_top(log_ic50, hill, *x))
+        .collect();
+    // Normal equations Σ nₗ aᵢ aⱼ · p = Σ nₗ aᵢ (ȳₗ − fixed part), a = (1 − s, s).
+    let mut m = [[0.0; 2]; 2];
+    let mut rhs = [0.0; 2];
+    let mut weighted_sum = 0.0;
+    let mut total = 0.0;
+    for ((s, y), n) in s.iter().zip(&data.y).zip(&data.count) {
+        let n = *n as f64;
+        let a = [1.0 - s, *s];
+        let target = y
+            - (0..2)
+                .filter(|k| !free[*k])
+                .map(|k| a[k] * fixed[k])
+                .sum::<f64>();
+        for i in 0..2 {
+            rhs[i] += n * a[i] * target;
+            for j in 0..2 {
+                m[i][j] += n * a[i] * a[j];
+            }
+        }
+        weighted_sum += n * y;
+        total += n;
+    }
+    let inverse = match free {
+        [true, true] => {
+            let det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+            (det > 1e-12 * m[0][0] * m[1][1]).then(|| {
+                [
+                    [m[1][1] / det, -m[0][1] / det],
+                    [-m[1][0] / det, m[0][0] / det],
+                ]
+            })
+        }
+        [true, false] => (m[0][0] > 1e-300).then(|| [[1.0 / m[0][0], 0.0], [0.0, 0.0]]),
+        [false, true] => (m[1][1] > 1e-300).then(|| [[0.0, 0.0], [0.0, 1.0 / m[1][1]]]),
+        [false, false] => Some([[0.0; 2]; 2]),
+    };
+    let plateaus = match inverse {
+        Some(inv) => std::array::from_fn(|i| {
+            if free[i] {
+                inv[i][0] * rhs[0] + inv[i][1] * rhs[1]
+            } else {
+                fixed[i]
+            }
+        }),
+        // Dependent columns: any combination with the same fitted values solves it; a flat
+        // line through the data (at the fixed plateau, if one is fixed).
+        None => {
+            let flat = curve.fixed[0]
+                .or(curve.fixed[1])
+                .unwrap_or(weighted_sum / total.max(1.0));
+            curve.fixed.map(|f| f.unwrap_or(flat))
+        }
+    };
+    Projection {
+        log_ic50,
+        hill,
+        s,
+        plateaus,
+        inverse,
+    }
+}
+
+impl LeastSquaresModel for ProjectedCurves<'_> {
+    fn n_params(&self) -> usize {
+        self.n_params
+    }
+
+    fn n_residuals(&self) -> usize {
+        self.curves.iter().map(|c| c.data.y.len()).sum()
+    }
+
+    fn rss_offset(&self) -> f64 {
+        self.curves.iter().map(|c| c.data.pure_error).sum()
+    }
+
+    fn residuals(&self, params: &[f64], out: &mut [f64]) -> bool {
+        let mut row = 0;
+        for (curve, projection) in self.curves.iter().zip(self.project(params)) {
+            let [bottom, top] = projection.plateaus;
+            for ((s, y), n) in projection
+                .s
+                .iter()
+                .zip(&curve.data.y)
+                .zip(&curve.data.count)
+            {
+                let Some(slot) = out.get_mut(row) else {
+                    return false;
+                };
+                *slot = (*n as f64).sqrt() * (bottom + (top - bottom) * s - y);
+                row += 1;
+            }
+        }
+        out.iter().all(|v| v.is_finite())
+    }
+
+    fn jacobian(&self, params: &[f64], out: &mut [f64]) -> bool {
+        out.fill(0.0);
+        let rows = self.n_residuals();
+        let mut first_row = 0;
+        for (curve, projection) in self.curves.iter().zip(self.project(params)) {
+            let levels = curve.data.y.len();
+            let [bottom, top] = projection.plateaus;
+            for (which, r) in [(0, curve.log_ic50), (1, curve.hill)] {
+                let ParamRef::Free(column) = r else {
+                    continue;
+                };
+                let Some(col) =
+                    out.get_mut(column * rows + first_row..column * rows + first_row + levels)
+                else {
+                    return false;
+                };
+                // g = W ∂f/∂p; then g − W A (AᵀW²A)⁻¹ AᵀW g over the free plateau columns.
+                let mut dot = [0.0; 2];
+                for (((slot, s), x), n) in col
+                    .iter_mut()
+                    .zip(&projection.s)
+                    .zip(&curve.data.log_x)
+                    .zip(&curve.data.count)
+                {
+                    let derivative = if *x == f64::NEG_INFINITY {
+                        0.0
+                    } else {
+                        let ds_dz = -s * (1.0 - s) * std::f64::consts::LN_10;
+                        // z = (log_ic50 − x)·hill
+                        let dz = if which == 0 {
+                            projection.hill
+                        } else {
+                            projection.log_ic50 - x
+                        };
+                        (top - bottom) * ds_dz * dz
+                    };
+                    let w = (*n as f64).sqrt();
+                    *slot = w * derivative;
+                    dot[0] += w * (1.0 - s) * *slot;
+                    dot[1] += w * s * *slot;
+                }
+                if let Some(inv) = projection.inverse {
+                    let coef = [
+                        inv[0][0] * dot[0] + inv[0][1] * dot[1],
+                        inv[1][0] * dot[0] + inv[1][1] * dot[1],
+                    ];
+                    for ((slot, s), n) in col.iter_mut().zip(&projection.s).zip(&curve.data.count) {
+                        *slot -= (*n as f64).sqrt() * ((1.0 - s) * coef[0] + s * coef[1]);
+                    }
+                }
+            }
+            first_row += levels;
+        }
+        out.iter().all(|v| v.is_finite())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::lm::{SolverSettings, minimize};
+    use crate::fit::model::response_and_gradient;
+    use levenberg_marquardt::{LeastSquaresProblem, differentiate_numerically};
+    use nalgebra::{DMatrix, DVector, Dyn, Owned};
+
+    fn curve(truth: [f64; 4], wobble: f64) -> CurveData {
+        let points = (0..9).flat_map(|k| {
+            let x = 1.7 - 0.5 * f64::from(k);
+            (0..3).map(move |r| {
+                let noise = [1.9, -2.3, 0.7][r] * (1.0 + wobble * f64::from(k));
+                (x, response_and_gradient(truth, x).0 + noise)
+            })
+        });
+        CurveData::from_points(
+            points.chain([(f64::NEG_INFINITY, 101.0), (f64::NEG_INFINITY, 98.5)]),
+        )
+    }
+
+    fn refs(fixed: [Option<f64>; 2], next: &mut usize, log: ParamRef) -> [ParamRef; 4] {
+        let mut take = |f: Option<f64>| {
+            f.map_or_else(
+                || {
+                    *next += 1;
+                    ParamRef::Free(*next - 1)
+                },
+                ParamRef::Fixed,
+            )
+        };
+        let bottom = take(fixed[0]);
+        let top = take(fixed[1]);
+        let log = match log {
+            ParamRef::Free(_) => take(None),
+            fixed => fixed,
+        };
+        [bottom, top, log, take(None)]
+    }
+
+    /// One curve with LogIC50 held (the profile's refit): the slope-only problem reaches the
+    /// minimum of the solver moving the plateaus too, with both plateaus free, one fixed or
+    /// both fixed.
+    #[test]
+    fn projected_profile_equals_the_full_refit() {
+        let data = curve([4.0, 97.0, -0.3, -1.3], 0.1);
+        for fixed in [
+            [None, None],
+            [Some(0.0), None],
+            [None, Some(100.0)],
+            [Some(2.0), Some(100.0)],
+        ] {
+            for log_ic50 in [-1.2, -0.6, -0.3, 0.2, 0.9] {
+                let mut next = 0;
+                let set = CurveSet {
+                    curves: vec![(
+                        data.clone(),
+                        refs(fixed, &mut next, ParamRef::Fixed(log_ic50)),
+                    )],
+                    n_free: 0,
+                };
+                let set = CurveSet {
+                    n_free: next,
+                    ..set
+                };
+                let (model, map) = ProjectedCurves::from_set(&set).expect("separable");
+                assert_eq!(map.len(), 1);
+                let settings = SolverSettings::default();
+                let projected = minimize(&model, &[-1.0], settings);
+                let start: Vec<f64> = [
+                    fixed[0].map_or(Some(5.0), |_| None),
+                    fixed[1].map_or(Some(95.0), |_| None),
+                    Some(-1.0),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                let full = minimize(&set, &start, settings);
+                assert!(projected.success && full.success, "{fixed:?} {log_ic50}");
+                assert!(
+                    (projected.rss / full.rss - 1.0).abs() < 1e-9,
+                    "{fixed:?} at {log_ic50}: projected {} vs full {}",
+                    projected.rss,
+                    full.rss
+                );
+                // With both plateaus free the mirror curve (slope negated, plateaus swapped)
+                // is the same curve: compare magnitudes.
+                let hill = full.params[full.params.len() - 1];
+                assert!(
+                    (projected.params[0].abs() - hill.abs()).abs() < 1e-5 * hill.abs().max(1.0)
+                );
+            }
+        }
+    }
+
+    /// Two curves with one shared LogIC50 (the F test's reduced model): three nonlinear
+    /// parameters reach the minimum of the solver moving all seven.
+    #[test]
+    fn projected_joint_fit_equals_the_full_joint_fit() {
+        let a = curve([4.0, 97.0, -0.3, -1.3], 0.1);
+        let b = curve([8.0, 99.0, 0.4, -0.9], -0.05);
+        for fixed in [[None, None], [Some(0.0), Some(100.0)]] {
+            let mut next = 0;
+            let refs_a = refs(fixed, &mut next, ParamRef::Free(0));
+            let ParamRef::Free(shared) = refs_a[2] else {
+                panic!("shared LogIC50 is free")
+            };
+            let mut refs_b = refs(fixed, &mut next, ParamRef::Fixed(0.0));
+            refs_b[2] = ParamRef::Free(shared);
+            let set = CurveSet {
+                curves: vec![(a.clone(), refs_a), (b.clone(), refs_b)],
+                n_free: next,
+            };
+            let (model, map) = ProjectedCurves::from_set(&set).expect("separable");
+            assert_eq!(map.len(), 3);
+            let settings = SolverSettings::default();
+            let projected = minimize(&model, &[0.0, -1.0, -1.0], settings);
+            let mut start = vec![0.0; next];
+            for (k, v) in [(0, 5.0), (1, 95.0), (2, 0.0), (3, -1.0)] {
+                if let ParamRef::Free(i) = refs_a[k] {
+                    start[i] = v;
+                }
+                if let ParamRef::Free(i) = refs_b[k] {
+                    start[i] = v;
+                }
+            }
+            let full = minimize(&set, &start, settings);
+            assert!(projected.success && full.success, "{fixed:?}");
+            assert!(
+                (projected.rss / full.rss - 1.0).abs() < 1e-9,
+                "{fixed:?}: projected {} vs full {}",
+                projected.rss,
+                full.rss
+            );
+            let shared_full = full.params[shared];
+            let at = map
+                .iter()
+                .position(|i| *i == shared)
+                .expect("shared mapped");
+            assert!((projected.params[at] - shared_full).abs() < 1e-6);
+        }
+    }
+
+    /// The levenberg-marquardt crate's numerical differentiation checks the gradient `Jᵀr`
+    /// of the projected problem (Kaufman's Jacobian gives it exactly).
+    struct Check<'a> {
+        model: ProjectedCurves<'a>,
+        params: DVector<f64>,
+    }
+
+    impl LeastSquaresProblem<f64, Dyn, Dyn> for Check<'_> {
+        type ResidualStorage = Owned<f64, Dyn>;
+        type JacobianStorage = Owned<f64, Dyn, Dyn>;
+        type ParameterStorage = Owned<f64, Dyn>;
+        fn set_params(&mut self, x: &DVector<f64>) {
+            self.params.copy_from(x);
+        }
+        fn params(&self) -> DVector<f64> {
+            self.params.clone()
+        }
+        fn residuals(&self) -> Option<DVector<f64>> {
+            let mut out = DVector::zeros(self.model.n_residuals());
+            self.model
+                .residuals(self.params.as_slice(), out.as_mut_slice())
+                .then_some(out)
+        }
+        fn jacobian(&self) -> Option<DMatrix<f64>> {
+            let mut out = DMatrix::zeros(self.model.n_residuals(), self.model.n_params());
+            self.model
+                .jacobian(self.params.as_slice(), out.as_mut_slice())
+                .then_some(out)
+        }
+    }
+
+    #[test]
+    fn gradient_matches_numerical_differentiation() {
+        let a = curve([4.0, 97.0, -0.3, -1.3], 0.1);
+        let b = curve([8.0, 99.0, 0.4, -0.9], -0.05);
+        let set = CurveSet {
+            curves: vec![
+                (
+                    a,
+                    [
+                        ParamRef::Free(0),
+                        ParamRef::Free(1),
+                        ParamRef::Free(2),
+                        ParamRef::Free(3),
+                    ],
+                ),
+                (
+                    b,
+                    [
+                        ParamRef::Fixed(0.0),
+                        ParamRef::Free(4),
+                        ParamRef::Free(2),
+                        ParamRef::Free(5),
+                    ],
+                ),
+            ],
+            n_free: 6,
+        };
+        let (model, _) = ProjectedCurves::from_set(&set).expect("separable");
+        let mut check = Check {
+            model,
+            params: DVector::from_vec(vec![0.1, -1.1, -0.8]),
+        };
+        let numeric = differentiate_numerically(&mut check).expect("numeric");
+        let analytic = check.jacobian().expect("analytic");
+        let r = check.residuals().expect("residuals");
+        let diff = (numeric.transpose() * &r - analytic.transpose() * &r)
+            .abs()
+            .max();
+        let scale = (numeric.transpose() * &r).abs().max().max(1.0);
+        assert!(diff < 1e-5 * scale, "gradient difference {diff} of {scale}");
+    }
+}
