@@ -108,8 +108,14 @@ impl PlateInput {
     /// ([`crate::normalize::PlateQc::suggested_exclusions`]), each with the QC's reason;
     /// returns how many were newly excluded. Analyse again to see the effect.
     pub fn exclude_suggested(&mut self, qc: &crate::normalize::PlateQc) -> usize {
+        self.exclude_as_suggested(&qc.suggested_exclusions)
+    }
+
+    /// Excludes `wells` (a QC's suggestion: well → reason), keeping exclusions the user
+    /// already made; returns how many were newly excluded.
+    pub fn exclude_as_suggested(&mut self, wells: &BTreeMap<WellId, String>) -> usize {
         let mut added = 0;
-        for (well, why) in &qc.suggested_exclusions {
+        for (well, why) in wells {
             if !self.excluded.contains_key(well) {
                 self.excluded
                     .insert(*well, format!("suggested by QC: {why}"));

@@ -2098,6 +2098,58 @@ fn no_lower_plateau_offers_fix_bottom_at_zero() {
     assert_eq!(experiment(&h).settings.fix_bottom, None);
 }
 
+/// A plate whose blank wells are saturated (blank above the vehicle) fails QC; the plate
+/// panel offers to exclude the wells QC names, one click excludes exactly those, the
+/// plate passes and the curves get IC50s; Ctrl+Z brings the wells back.
+#[test]
+fn failed_qc_offers_to_exclude_the_suggested_wells() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/variants/sample_blank_above_vehicle.csv");
+    let plate = dir.path().join("blank_above_vehicle.csv");
+    std::fs::copy(&source, &plate).expect("copy");
+    std::fs::write(
+        dir.path().join("blank_above_vehicle_layout.csv"),
+        SAMPLE_LAYOUT,
+    )
+    .expect("write");
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&plate]);
+    let opened = experiment(&h);
+    let before = analyze(&opened).expect("analysis");
+    let qc = &before.plates[0].normalized.qc;
+    assert_eq!(qc.verdict, platefit::normalize::QcVerdict::Fail, "{qc:?}");
+    assert!(!qc.suggested_exclusions.is_empty());
+    assert!(
+        before
+            .curves
+            .iter()
+            .all(|c| c.fit.reported_ic50().is_none())
+    );
+    let label = format!(
+        "Exclude the {} suggested wells",
+        qc.suggested_exclusions.len()
+    );
+    h.get_by_label_contains(&label).click();
+    h.run();
+    let excluded = experiment(&h);
+    let wells: Vec<_> = excluded.plates[0].excluded.keys().copied().collect();
+    let suggested: Vec<_> = qc.suggested_exclusions.keys().copied().collect();
+    assert_eq!(wells, suggested);
+    let after = analyze(&excluded).expect("analysis");
+    assert_ne!(
+        after.plates[0].normalized.qc.verdict,
+        platefit::normalize::QcVerdict::Fail
+    );
+    assert!(after.curves.iter().any(|c| c.fit.reported_ic50().is_some()));
+    assert!(h.query_by_label_contains(&label).is_none());
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert!(experiment(&h).plates[0].excluded.is_empty());
+}
+
 /// Where the plate panel and the results panel sit once a project is open: the left and
 /// right edges of the plate grid and the top of the results panel.
 fn panel_geometry(h: &Harness<'static, App>) -> (f32, f32, f32) {

@@ -899,6 +899,19 @@ impl App {
                 });
                 self.say(format!("{label}: the curves are refitted"));
             }
+            Command::ExcludeSuggested { plate, wells } => {
+                let count = wells.len();
+                self.edit("exclude the wells QC suggests", |e, _| {
+                    e.plates
+                        .get_mut(plate)
+                        .ok_or_else(|| format!("no plate {}", plate + 1))?
+                        .exclude_as_suggested(&wells);
+                    Ok(())
+                });
+                self.say(format!(
+                    "{count} wells excluded as QC suggested: the plate is analysed again (Ctrl+Z brings them back)"
+                ));
+            }
             Command::SettingsToAll => {
                 if let Some(settings) = self.active_doc().map(|d| d.experiment.settings.clone()) {
                     for index in 0..self.docs.len() {

@@ -283,6 +283,14 @@ pub enum Command {
     /// Apply a fit's one-click remedy (fix Bottom at 0, fix Top at 100) to the active
     /// experiment's settings; undoable like any settings change.
     ApplyRemedy(crate::fit::Remedy),
+    /// Exclude the wells a failed plate QC suggests (blank or vehicle wells that are
+    /// saturated or outliers), each with the QC's reason; undoable like any exclusion.
+    ExcludeSuggested {
+        /// The plate of the active experiment.
+        plate: usize,
+        /// The wells and why.
+        wells: std::collections::BTreeMap<WellId, String>,
+    },
     /// Undo the last change of the active experiment.
     Undo,
     /// Redo.

@@ -248,9 +248,9 @@ pub fn results_ui(
 }
 
 /// The QC of each plate: Z', CVs, S/B with a pass/warn badge and the reasons.
-pub fn qc_ui(ui: &mut egui::Ui, analysis: &Analysis) {
+pub fn qc_ui(ui: &mut egui::Ui, analysis: &Analysis, commands: &mut Vec<Command>) {
     ui.label(RichText::new("Plate QC").strong());
-    for plate in &analysis.plates {
+    for (index, plate) in analysis.plates.iter().enumerate() {
         let qc = &plate.normalized.qc;
         let (color, verdict) = match qc.verdict {
             QcVerdict::Pass => (PASS, "PASS"),
@@ -264,6 +264,33 @@ pub fn qc_ui(ui: &mut egui::Ui, analysis: &Analysis) {
         });
         for warning in &qc.warnings {
             ui.label(RichText::new(format!("⚠ {warning}")).color(WARN).small());
+        }
+        if !qc.suggested_exclusions.is_empty() {
+            let wells: Vec<String> = qc
+                .suggested_exclusions
+                .keys()
+                .map(ToString::to_string)
+                .collect();
+            let shown = if wells.len() > 6 {
+                format!("{} …", wells[..6].join(" "))
+            } else {
+                wells.join(" ")
+            };
+            if ui
+                .button(format!(
+                    "Exclude the {} suggested wells ({shown})",
+                    wells.len()
+                ))
+                .on_hover_text(
+                    "Leave these blank or vehicle wells out and analyse again (undo with Ctrl+Z)",
+                )
+                .clicked()
+            {
+                commands.push(Command::ExcludeSuggested {
+                    plate: index,
+                    wells: qc.suggested_exclusions.clone(),
+                });
+            }
         }
         ui.label(
             RichText::new(format!("{}: {}", plate.file, plate.reads.note))

@@ -920,7 +920,7 @@ impl App {
                             );
                             if let Some(analysis) = doc.analysis.as_ref().filter(|_| has_layout) {
                                 ui.separator();
-                                super::results_view::qc_ui(ui, analysis);
+                                super::results_view::qc_ui(ui, analysis, commands);
                             }
                         }
                     });
