@@ -192,6 +192,42 @@ pub struct CurveResult {
     pub problem: Option<String>,
 }
 
+impl CurveResult {
+    /// The problem that left this curve without any point (its plate failed QC, it has no
+    /// vehicle well…), if so: then the curve was not analysed, and its fit's
+    /// "insufficient data" is not the reason to show.
+    #[must_use]
+    pub fn not_analysed(&self) -> Option<&str> {
+        self.problem.as_deref().filter(|_| self.fit.n == 0)
+    }
+
+    /// The curve's status in words for a table: "not analysed" when its plate left it
+    /// without points, else the fit's status (`IC50 above range`, `converged`…).
+    #[must_use]
+    pub fn status_words(&self) -> &'static str {
+        if self.not_analysed().is_some() {
+            "not analysed"
+        } else {
+            self.fit.status.words()
+        }
+    }
+
+    /// Why the curve has the status it has, in one sentence: the plate's problem when it
+    /// was not analysed, else the fit's first reason or its status's explanation.
+    #[must_use]
+    pub fn status_explained(&self) -> &str {
+        match self.not_analysed() {
+            Some(problem) => problem,
+            None => self
+                .fit
+                .verdict
+                .reasons
+                .first()
+                .map_or(self.fit.status.explain(), String::as_str),
+        }
+    }
+}
+
 /// The result of analysing an experiment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Analysis {

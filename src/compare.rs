@@ -136,6 +136,9 @@ pub fn compare(
 fn censored_words(fit: &Fit) -> String {
     match fit.ic50_bound() {
         Some(bound) => format!("{}'s IC50 is {bound} ({})", fit.label, fit.status.words()),
+        // A curve left without any point (its plate failed QC, no vehicle well) was not
+        // analysed: "insufficient data" would blame its concentrations.
+        None if fit.n == 0 => format!("{}'s IC50 is not determined (no usable points)", fit.label),
         None => format!(
             "{}'s IC50 is not determined ({})",
             fit.label,

@@ -2128,6 +2128,15 @@ fn failed_qc_offers_to_exclude_the_suggested_wells() {
             .iter()
             .all(|c| c.fit.reported_ic50().is_none())
     );
+    // The verdict follows the plate: its curves were not analysed because the plate failed
+    // QC, not because they have too few concentrations.
+    assert!(h.query_by_label_contains("insufficient data").is_none());
+    assert!(h.query_all_by_label_contains("not analysed").count() >= 2);
+    assert!(
+        h.query_all_by_label_contains("plate QC failed")
+            .next()
+            .is_some()
+    );
     let label = format!(
         "Exclude the {} suggested wells",
         qc.suggested_exclusions.len()

@@ -1051,6 +1051,17 @@ fn a_truncated_reference_block_fails_qc_and_gives_no_ic50() {
     for curve in &analysis.curves {
         let problem = curve.problem.as_deref().unwrap_or_default();
         assert!(problem.contains("plate QC failed"), "{problem:?}");
+        // ... and says so as its status, not "insufficient data (needs 4 concentrations)".
+        assert_eq!(curve.status_words(), "not analysed");
+        assert_eq!(curve.status_explained(), problem);
+    }
+    let table = platefit::report::table::results_table(std::slice::from_ref(&analysis));
+    assert!(table.contains("not analysed"), "{table}");
+    assert!(!table.contains("insufficient data"), "{table}");
+    let json = platefit::report::json::results_json(std::slice::from_ref(&analysis), None);
+    for curve in json["curves"].as_array().expect("curves") {
+        let said = curve["status_explained"].as_str().unwrap_or_default();
+        assert!(said.contains("plate QC failed"), "{said}");
     }
 }
 

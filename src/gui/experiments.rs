@@ -176,7 +176,7 @@ pub fn compare_ui(
                             match a.curve(label) {
                                 Some(c) => ui
                                     .label(ic50_with_ci(&c.fit, a.settings.ci_method))
-                                    .on_hover_text(c.fit.status.explain()),
+                                    .on_hover_text(c.status_explained()),
                                 None => ui.label("—"),
                             };
                         }

@@ -208,10 +208,12 @@ pub fn results_ui(
                         for flag in fit.flags.iter().filter(|f| **f != fit.status) {
                             explain.push_str(&format!("\nAlso: {}", flag.explain()));
                         }
-                        if let Some(problem) = &curve.problem {
+                        if let Some(problem) = curve.not_analysed() {
+                            explain = problem.to_string();
+                        } else if let Some(problem) = &curve.problem {
                             explain.push_str(&format!("\n{problem}"));
                         }
-                        ui.label(RichText::new(format!("{} ℹ", fit.status.words())).color(color))
+                        ui.label(RichText::new(format!("{} ℹ", curve.status_words())).color(color))
                             .on_hover_text(explain);
                         ui.end_row();
                     }
@@ -225,7 +227,7 @@ pub fn results_ui(
         }
         ui.horizontal_wrapped(|ui| {
             ui.label(
-                RichText::new(format!("{}: {}", curve.dose_response.label, fit.status.words()))
+                RichText::new(format!("{}: {}", curve.dose_response.label, curve.status_words()))
                     .color(WARN)
                     .strong(),
             );
@@ -238,6 +240,10 @@ pub fn results_ui(
                 commands.push(Command::ApplyRemedy(remedy));
             }
         });
+        if let Some(problem) = curve.not_analysed() {
+            ui.label(RichText::new(problem).small());
+            continue;
+        }
         for reason in &fit.verdict.reasons {
             ui.label(RichText::new(reason).small());
         }

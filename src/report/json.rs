@@ -279,6 +279,9 @@ pub fn results_json(analyses: &[Analysis], summary: Option<&Summary>) -> Value {
             let mut value = curve_json(&curve.fit, analysis.unit.suffix(), experiment);
             if let (Some(problem), Some(object)) = (&curve.problem, value.as_object_mut()) {
                 object.insert("problem".into(), json!(problem));
+                if curve.not_analysed().is_some() {
+                    object.insert("status_explained".into(), json!(problem));
+                }
             }
             curves.push(value);
         }

@@ -900,6 +900,13 @@ fn exclusions_and_notes(pages: &mut Pages, experiment: &Experiment, analysis: &A
     }
     let mut notes: Vec<String> = Vec::new();
     for curve in &analysis.curves {
+        if let Some(problem) = curve.not_analysed() {
+            notes.push(format!(
+                "{}: not analysed — {problem}",
+                curve.dose_response.label
+            ));
+            continue;
+        }
         if curve.fit.status != crate::fit::FitStatus::Converged {
             notes.push(format!(
                 "{}: {} — {}",

@@ -100,7 +100,7 @@ pub fn results_table(analyses: &[Analysis]) -> String {
                         "—".into()
                     },
                     fit.r_squared.map_or("—".into(), |r| format!("{r:.3}")),
-                    format!("{} (n={})", fit.status.words(), fit.n),
+                    format!("{} (n={})", c.status_words(), fit.n),
                 ]
             })
             .collect();
@@ -141,7 +141,9 @@ pub fn results_table(analyses: &[Analysis]) -> String {
             );
         }
         for c in &analysis.curves {
-            if c.fit.status != FitStatus::Converged {
+            if let Some(problem) = c.not_analysed() {
+                let _ = writeln!(out, "  {}: not analysed — {problem}", c.dose_response.label);
+            } else if c.fit.status != FitStatus::Converged {
                 for reason in &c.fit.verdict.reasons {
                     let _ = writeln!(out, "  {}: {reason}", c.dose_response.label);
                 }
