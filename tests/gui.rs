@@ -2486,6 +2486,81 @@ fn a_click_on_a_chart_point_opens_its_experiment() {
 }
 
 #[test]
+fn the_control_charts_baseline_period_is_chosen_in_the_app() {
+    let store = tempfile::tempdir().expect("tempdir");
+    let library = sample_study_library(store.path());
+    let (_dir, _picker, mut h) = library_session(&library);
+    h.get_by_label("Study summary of shown").click();
+    h.run();
+    h.get_by_label("Control charts").click();
+    h.run();
+    let whole = |h: &Harness<'static, App>| {
+        h.state()
+            .library_state()
+            .study
+            .as_ref()
+            .expect("study")
+            .study
+            .control_charts
+            .iter()
+            .map(|c| c.baseline_n)
+            .collect::<Vec<_>>()
+    };
+    // Default: every experiment is the baseline (three carry the parental line).
+    assert!(whole(&h).iter().all(|&n| n >= 3), "{:?}", whole(&h));
+    h.get_by_label_contains("baseline (every experiment)");
+    // September only: the first two experiments (7 and 21 September).
+    type_into(&mut h, "Baseline from", "2026-09-01");
+    type_into(&mut h, "until", "2026-09-30");
+    h.get_by_label("Apply baseline").click();
+    h.run();
+    h.run();
+    let shown = h.state().library_state().study.as_ref().expect("study");
+    assert_eq!(
+        shown.options.baseline,
+        platefit::study::Baseline {
+            from: Some("2026-09-01".into()),
+            to: Some("2026-09-30".into()),
+        }
+    );
+    let records = Library::open(&library)
+        .expect("library")
+        .study_records(&Filter {
+            ids: shown.ids.clone(),
+            ..Filter::default()
+        })
+        .expect("records");
+    let expected = platefit::study::study(&records, &shown.options);
+    assert_eq!(shown.study, expected);
+    assert!(
+        expected
+            .control_charts
+            .iter()
+            .any(|c| c.quantity.starts_with("log10 IC50") && c.baseline_n == 2),
+        "{:?}",
+        expected
+            .control_charts
+            .iter()
+            .map(|c| (&c.quantity, c.baseline_n))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(h.state().library_state().pane, StudyPane::Control);
+    h.get_by_label_contains("baseline (2026-09-01 – 2026-09-30)");
+    // A reversed period is refused in place; the study stays as it was.
+    type_into(&mut h, "Baseline from", "2026-10-30");
+    h.get_by_label("Apply baseline").click();
+    h.run();
+    h.get_by_label_contains("is after to 2026-09-30");
+    let kept = h.state().library_state().study.as_ref().expect("study");
+    assert_eq!(kept.options.baseline.from.as_deref(), Some("2026-09-01"));
+    // Not a date.
+    type_into(&mut h, "Baseline from", "Sept");
+    h.get_by_label("Apply baseline").click();
+    h.run();
+    h.get_by_label_contains("expected a date YYYY-MM-DD");
+}
+
+#[test]
 fn adding_the_open_experiment_asks_for_metadata_and_remembers_it() {
     let (dir, picker, mut h) = sample_session();
     let library = dir.path().join("new-library.sqlite");

@@ -43,13 +43,20 @@ enum Request {
     /// List the experiments passing a filter, with the filters' choices.
     List { filter: Filter, generation: u64 },
     /// The study over these experiments.
-    Study { ids: Vec<i64> },
+    Study {
+        ids: Vec<i64>,
+        options: StudyOptions,
+    },
     /// Add experiments.
     Add { entries: Vec<NewEntry> },
     /// Load stored experiments (to open or compare them).
     Load { ids: Vec<i64>, compare: bool },
     /// Write the study report of these experiments (PDF, or a workbook for `.xlsx`).
-    Report { ids: Vec<i64>, out: PathBuf },
+    Report {
+        ids: Vec<i64>,
+        out: PathBuf,
+        options: StudyOptions,
+    },
 }
 
 /// What the worker answers.
@@ -74,6 +81,8 @@ pub enum Reply {
         records: Vec<ExperimentRecord>,
         /// The study.
         study: Box<Study>,
+        /// The options it was computed with.
+        options: StudyOptions,
     },
     /// Experiments added.
     Added(Vec<AddOutcome>),
@@ -141,18 +150,19 @@ impl Handler {
                     elapsed: start.elapsed(),
                 })
             }
-            Request::Study { ids } => {
+            Request::Study { ids, options } => {
                 let records = library
                     .study_records(&Filter {
                         ids: ids.clone(),
                         ..Filter::default()
                     })
                     .map_err(|e| e.to_string())?;
-                let result = study(&records, &StudyOptions::default());
+                let result = study(&records, &options);
                 Ok(Reply::Studied {
                     ids,
                     records,
                     study: Box::new(result),
+                    options,
                 })
             }
             Request::Add { entries } => library
@@ -170,14 +180,14 @@ impl Handler {
                     compare,
                 })
             }
-            Request::Report { ids, out } => {
+            Request::Report { ids, out, options } => {
                 let records = library
                     .study_records(&Filter {
                         ids,
                         ..Filter::default()
                     })
                     .map_err(|e| e.to_string())?;
-                let result = study(&records, &StudyOptions::default());
+                let result = study(&records, &options);
                 let date = crate::report::ReportDate::today();
                 let xlsx = out
                     .extension()
@@ -445,6 +455,8 @@ pub enum TrendAxis {
 pub struct StudyResult {
     /// The experiments.
     pub ids: Vec<i64>,
+    /// The options it was computed with (the control charts' baseline).
+    pub options: StudyOptions,
     /// Their records.
     pub records: Vec<ExperimentRecord>,
     /// The study.
@@ -495,6 +507,11 @@ pub struct LibraryState {
     pub study: Option<StudyResult>,
     /// A study request is running.
     pub studying: bool,
+    /// First date of the control charts' baseline, as typed (empty: from the first
+    /// experiment).
+    pub baseline_from: String,
+    /// Last date of the baseline, as typed (empty: to the last experiment).
+    pub baseline_to: String,
     /// Which study pane is shown.
     pub pane: StudyPane,
     /// Which chart: index into the study's groups then comparisons (trend) or charts.
@@ -583,6 +600,8 @@ pub enum LibraryCommand {
     Compare,
     /// Compute the study of the selected (else the shown) experiments.
     Study,
+    /// Compute the shown study again with the baseline typed in the control-chart pane.
+    ApplyBaseline,
     /// Ask where, then write the study report.
     ReportDialog,
     /// Write the study report (PDF; `.xlsx` writes the workbook).
@@ -706,6 +725,41 @@ impl App {
             .map(|p| p.screen)
     }
 
+    /// The study options from the baseline typed in the control-chart pane; `None` (with a
+    /// message) when a date is not `YYYY-MM-DD` or the period is reversed.
+    fn library_study_options(&mut self) -> Option<StudyOptions> {
+        let mut bounds = [None, None];
+        let typed = [
+            (self.library.baseline_from.clone(), "from"),
+            (self.library.baseline_to.clone(), "to"),
+        ];
+        for (k, (text, name)) in typed.into_iter().enumerate() {
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            if days_from_date(text).is_none() {
+                let message =
+                    format!("baseline {name} {text:?}: expected a date YYYY-MM-DD (or nothing)");
+                self.complain(message);
+                return None;
+            }
+            bounds[k] = Some(text.to_string());
+        }
+        let [from, to] = bounds;
+        if let (Some(f), Some(t)) = (&from, &to)
+            && f > t
+        {
+            let message = format!("baseline from {f} is after to {t}: no experiment is in it");
+            self.complain(message);
+            return None;
+        }
+        Some(StudyOptions {
+            baseline: crate::study::Baseline { from, to },
+            ..StudyOptions::default()
+        })
+    }
+
     fn library_path_or_complain(&mut self) -> Option<PathBuf> {
         let path = self.library.path.clone();
         if path.is_none() {
@@ -807,9 +861,28 @@ impl App {
                     self.complain("no experiment to summarise: the filter shows none");
                     return;
                 }
+                let Some(options) = self.library_study_options() else {
+                    return;
+                };
                 if let Some(path) = self.library_path_or_complain() {
                     self.library.studying = true;
-                    self.library_jobs.submit(&path, Request::Study { ids });
+                    self.library_jobs
+                        .submit(&path, Request::Study { ids, options });
+                    self.drain_library();
+                }
+            }
+            LibraryCommand::ApplyBaseline => {
+                let Some(ids) = self.library.study.as_ref().map(|s| s.ids.clone()) else {
+                    self.complain("no study to chart: compute a study summary first");
+                    return;
+                };
+                let Some(options) = self.library_study_options() else {
+                    return;
+                };
+                if let Some(path) = self.library_path_or_complain() {
+                    self.library.studying = true;
+                    self.library_jobs
+                        .submit(&path, Request::Study { ids, options });
                     self.drain_library();
                 }
             }
@@ -836,9 +909,12 @@ impl App {
                     self.complain("no experiment for a study report: the filter shows none");
                     return;
                 }
+                let Some(options) = self.library_study_options() else {
+                    return;
+                };
                 if let Some(path) = self.library_path_or_complain() {
                     self.library_jobs
-                        .submit(&path, Request::Report { ids, out });
+                        .submit(&path, Request::Report { ids, out, options });
                     self.drain_library();
                 }
             }
@@ -939,11 +1015,17 @@ impl App {
                 ids,
                 records,
                 study,
+                options,
             } => {
                 self.library.studying = false;
-                self.library.chart = 0;
+                // A new baseline keeps the chart the user is looking at.
+                let same = self.library.study.as_ref().is_some_and(|s| s.ids == ids);
+                if !same {
+                    self.library.chart = 0;
+                }
                 self.library.study = Some(StudyResult {
                     ids,
+                    options,
                     records,
                     study: *study,
                 });
@@ -1398,7 +1480,7 @@ fn study_ui(ui: &mut egui::Ui, lib: &mut LibraryState, out: &mut Vec<LibraryComm
                 .show(ui, |ui| summary_ui(ui, &result.study));
         }
         StudyPane::Trend => trend_ui(ui, lib, &result.study, out),
-        StudyPane::Control => control_ui(ui, lib, &result.study, out),
+        StudyPane::Control => control_ui(ui, lib, &result, out),
     }
     lib.study = Some(result);
 }
@@ -1736,10 +1818,10 @@ fn trend_ui(
 fn control_ui(
     ui: &mut egui::Ui,
     lib: &mut LibraryState,
-    study: &Study,
+    result: &StudyResult,
     out: &mut Vec<LibraryCommand>,
 ) {
-    let charts = &study.control_charts;
+    let charts = &result.study.control_charts;
     if charts.is_empty() {
         lib.chart_points.clear();
         ui.label("No control chart: it needs at least two experiments with a value (a reference line's IC50, Z′ or vehicle OD) that differ.");
@@ -1750,9 +1832,29 @@ fn control_ui(
         .map(|c| format!("Levey–Jennings · {}", c.quantity))
         .collect();
     lib.chart = lib.chart.min(names.len() - 1);
+    let baseline = &result.options.baseline;
+    let period = match (&baseline.from, &baseline.to) {
+        (None, None) => "every experiment".to_string(),
+        (from, to) => format!(
+            "{} – {}",
+            from.as_deref().unwrap_or("first"),
+            to.as_deref().unwrap_or("last")
+        ),
+    };
     ui.horizontal(|ui| {
         chart_choice(ui, lib, &names);
-        ui.label(RichText::new("mean and ±2/±3 SD of the baseline (every experiment); red: a Westgard rule fires; click a point to open its experiment").small().weak());
+        ui.label(RichText::new(format!("mean and ±2/±3 SD of the baseline ({period}); red: a Westgard rule fires; click a point to open its experiment")).small().weak());
+    });
+    ui.horizontal(|ui| {
+        date_field(ui, "Baseline from", &mut lib.baseline_from);
+        date_field(ui, "until", &mut lib.baseline_to);
+        if ui
+            .button("Apply baseline")
+            .on_hover_text("Compute the mean and SD of the charts from the experiments dated in this period (inclusive; empty: no bound); the limits and the Westgard rules then apply to every experiment")
+            .clicked()
+        {
+            out.push(LibraryCommand::ApplyBaseline);
+        }
     });
     let Some(chart) = charts.get(lib.chart) else {
         return;
