@@ -245,6 +245,10 @@ pub struct Analysis {
     pub warnings: Vec<String>,
     /// The settings used.
     pub settings: AnalysisSettings,
+    /// Growth-rate inhibition (GR) metrics, when the plate set has a time-zero read
+    /// (`t0` wells or a time-zero plate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub growth: Option<crate::growth::GrowthAnalysis>,
 }
 
 impl Analysis {
@@ -281,10 +285,22 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
                 plate: input.plate.shape,
             }));
         }
-        input
-            .layout
-            .validate(settings.require_blanks)
-            .map_err(layout_error)?;
+        // A time-zero plate (t0 wells, no treated well) has no curve of its own: it only
+        // needs its blanks.
+        let time_zero_plate = crate::growth::is_time_zero_layout(&input.layout);
+        if time_zero_plate {
+            if settings.require_blanks && input.layout.wells_with_role(WellRole::Blank).is_empty() {
+                return Err(layout_error(LayoutError::Curve {
+                    curve: "(time-zero plate)".into(),
+                    message: "no blank wells: mark the medium-only wells as blank, or choose \"no blank\"".into(),
+                }));
+            }
+        } else {
+            input
+                .layout
+                .validate(settings.require_blanks)
+                .map_err(layout_error)?;
+        }
         if input.layout.unit != unit {
             warnings.push(format!(
                 "{}: layout unit {} differs from the first plate's {}; concentrations are used as written",
@@ -444,6 +460,9 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
         &comparison_options,
         &mut warnings,
     );
+    let plate_pairs: Vec<(&PlateInput, &PlateAnalysis)> =
+        experiment.plates.iter().zip(&plates).collect();
+    let growth = crate::growth::analyze_growth(&plate_pairs, &curves, &comparisons, &mut warnings);
     Ok(Analysis {
         experiment: experiment.name.clone(),
         plates,
@@ -452,6 +471,7 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
         unit,
         warnings: crate::warnings::fold(warnings),
         settings: settings.clone(),
+        growth,
     })
 }
 

@@ -213,6 +213,11 @@ pub struct AnalyzeArgs {
     /// Treat all files as plates of one experiment (their points pooled per curve).
     #[arg(long)]
     pub pool: bool,
+    /// A time-zero plate (cells read at drug addition) read with the same layout: its
+    /// vehicle wells give each line's t0 signal for the GR metrics. Added to every
+    /// experiment. `t0` wells in the layout work without it.
+    #[arg(long = "t0", value_name = "FILE")]
+    pub t0: Option<PathBuf>,
     /// Print nothing on the terminal but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -405,6 +410,65 @@ pub fn load_layout(path: &Path) -> Result<Layout> {
     read_layout(file).with_context(|| format!("layout {}", path.display()))
 }
 
+/// Adds the time-zero plate file to every experiment: its plates with the layout given
+/// (`--layout`), else the one beside it, else the experiment's first plate's, turned into a
+/// time-zero layout ([`Layout::as_time_zero`]: vehicle wells become `t0` wells).
+///
+/// # Errors
+/// The file cannot be imported, or its layout does not fit its plate.
+pub fn add_time_zero_plate(
+    experiments: &mut [Experiment],
+    path: &Path,
+    layout: Option<&Path>,
+) -> Result<()> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read time-zero plate file {}", path.display()))?;
+    let imported =
+        import_bytes(&bytes).with_context(|| format!("time-zero plate {}", path.display()))?;
+    let own_layout = match layout {
+        Some(layout) => Some(load_layout(layout)?),
+        None => layout_beside(path).map(|p| load_layout(&p)).transpose()?,
+    };
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    for experiment in experiments.iter_mut() {
+        let Some(base) = own_layout
+            .clone()
+            .or_else(|| experiment.plates.first().map(|p| p.layout.clone()))
+        else {
+            continue;
+        };
+        let time_zero = base.as_time_zero();
+        if time_zero
+            .wells_with_role(crate::layout::WellRole::T0)
+            .is_empty()
+        {
+            bail!(
+                "time-zero plate {}: its layout has no vehicle wells to read the t0 signal from",
+                path.display()
+            );
+        }
+        for plate in &imported.plates {
+            if plate.shape != time_zero.shape {
+                bail!(
+                    "time-zero plate {}: the plate is a {}, but the layout is a {}",
+                    path.display(),
+                    plate.shape,
+                    time_zero.shape
+                );
+            }
+            experiment.plates.push(PlateInput {
+                file: display_name(path),
+                sha256: Some(sha256.clone()),
+                format: imported.format.clone(),
+                plate: plate.clone(),
+                layout: time_zero.clone(),
+                excluded: std::collections::BTreeMap::new(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Imports plate files and pairs every plate with its layout: one experiment per plate,
 /// or one experiment with all plates when `pool` is set.
 ///
@@ -519,6 +583,9 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<()> {
     let mut experiments =
         load_experiments(&args.files, args.layout.as_deref(), &settings, args.pool)?;
     exclude_wells(&mut experiments, &args.numbers.exclude)?;
+    if let Some(path) = &args.t0 {
+        add_time_zero_plate(&mut experiments, path, args.layout.as_deref())?;
+    }
     let progress = (experiments.len() > 1 && std::io::stderr().is_terminal() && !args.quiet)
         .then(|| indicatif::ProgressBar::new(experiments.len() as u64));
     let analyses: Vec<Analysis> = experiments
@@ -913,6 +980,7 @@ fn run_fit(args: &FitArgs) -> Result<()> {
         comparisons,
         unit: crate::layout::ConcentrationUnit::default(),
         warnings: Vec::new(),
+        growth: None,
         settings: AnalysisSettings {
             normalization: if percent {
                 Normalization::PercentOfVehicle

@@ -37,16 +37,20 @@ pub enum WellRole {
     Positive,
     /// Drug + medium, no cells (reducing drugs react with WST-8), optional.
     Background,
+    /// Cells read at the time of drug addition (time zero): the growth reference of the
+    /// GR metrics (`growth.rs`), optional.
+    T0,
 }
 
 impl WellRole {
     /// Every role, in display order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Blank,
         Self::Vehicle,
         Self::Treated,
         Self::Positive,
         Self::Background,
+        Self::T0,
         Self::Empty,
     ];
 
@@ -60,6 +64,7 @@ impl WellRole {
             Self::Treated => "treated",
             Self::Positive => "positive",
             Self::Background => "background",
+            Self::T0 => "t0",
         }
     }
 
@@ -76,6 +81,7 @@ impl WellRole {
             "treated" | "sample" | "drug" | "compound" | "test" | "spl" => Self::Treated,
             "positive" | "pos" | "kill" | "max_kill" => Self::Positive,
             "background" | "drug_blank" | "drug blank" => Self::Background,
+            "t0" | "time0" | "time_zero" | "time zero" | "day0" | "day 0" | "t=0" => Self::T0,
             _ => return None,
         })
     }
@@ -452,6 +458,28 @@ impl Layout {
         Ok(())
     }
 
+    /// The layout of a time-zero plate read with the same layout as the end-point plate: its
+    /// vehicle wells become `t0` wells (cells at drug addition), its treated wells are left
+    /// out (drug was just added, or not at all), everything else is kept.
+    #[must_use]
+    pub fn as_time_zero(&self) -> Self {
+        let mut layout = self.clone();
+        for info in &mut layout.wells {
+            match info.role {
+                WellRole::Vehicle => {
+                    info.role = WellRole::T0;
+                    info.concentration = None;
+                }
+                WellRole::Treated => {
+                    info.role = WellRole::Empty;
+                    info.concentration = None;
+                }
+                _ => {}
+            }
+        }
+        layout
+    }
+
     /// The standard two-line triplicate plate (the sample experiment's layout): rows A and H
     /// empty; rows B–D `line_a` and E–G `line_b`, replicates 1–3; column 1 blank, column 2
     /// vehicle, columns 3–12 treated from `top` down in `fold`-fold steps.
@@ -695,7 +723,7 @@ pub fn parse_layout(text: &str) -> Result<Layout, LayoutError> {
                         info.role = WellRole::parse(cell).ok_or_else(|| LayoutError::Well {
                             well,
                             message: format!(
-                                "line {line_no}: unknown role {cell:?} (expected blank, vehicle, treated, positive, background or empty)"
+                                "line {line_no}: unknown role {cell:?} (expected blank, vehicle, treated, positive, background, t0 or empty)"
                             ),
                         })?;
                     }

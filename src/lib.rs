@@ -16,6 +16,7 @@ pub mod cli;
 pub mod compare;
 pub mod dose_response;
 pub mod fit;
+pub mod growth;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod import;

@@ -513,7 +513,7 @@ pub fn normalize_plate(
 }
 
 /// The blank wells that serve a line: its own, else the unassigned ones, else all.
-fn blank_wells_for(layout: &Layout, blanks: &[WellId], line: &str) -> Vec<WellId> {
+pub(crate) fn blank_wells_for(layout: &Layout, blanks: &[WellId], line: &str) -> Vec<WellId> {
     let own: Vec<WellId> = blanks
         .iter()
         .copied()

@@ -2726,3 +2726,49 @@ fn library_view_stays_fluid_with_10000_experiments() {
         assert!(took < Duration::from_secs(2), "{what} took {took:?}");
     }
 }
+
+/// A plate with t0 wells in its layout (`tests/data/growth/`): the app shows the GR table,
+/// and the GR50 on screen is the one `analyze()` computes; the division-rate warning of the
+/// slower K562/FLM is shown beside the GR-based RI.
+#[test]
+fn gr_metrics_of_a_plate_with_t0_wells() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/growth");
+    let mut with_t0 = app(dir.path(), &picker, true);
+    with_t0.open_launch(
+        vec![data.join("t0_wells_plate.csv")],
+        Some(data.join("t0_wells_plate_layout.csv")),
+    );
+    let mut h = harness(with_t0);
+    h.run();
+    h.run();
+    let expected = analyze(&experiment(&h)).expect("the plate analyses");
+    let growth = expected
+        .growth
+        .as_ref()
+        .expect("GR metrics from the t0 wells");
+    h.get_by_label("Growth-rate inhibition (GR metrics)");
+    for curve in &growth.curves {
+        let gr50 = curve.metrics.as_ref().expect("metrics").gr50;
+        assert!(gr50.value().is_some(), "{}: {gr50:?}", curve.label);
+        let text = platefit::report::gr::estimate_text(gr50);
+        assert!(
+            !h.query_all_by_label(&text).collect::<Vec<_>>().is_empty(),
+            "GR50 label {text:?} of {} not on screen",
+            curve.label
+        );
+    }
+    let comparison = &growth.comparisons[0];
+    assert!(comparison.confounded);
+    // Under the GR-based RI and in the warnings.
+    assert!(
+        h.query_all_by_label_contains("division rates differ")
+            .count()
+            >= 1
+    );
+    h.get_by_label_contains(&format!(
+        "GR-based {}",
+        platefit::report::gr::ratio_text(comparison)
+    ));
+}

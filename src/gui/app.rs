@@ -1374,7 +1374,7 @@ fn apply_field(info: &mut crate::layout::WellInfo, field: &LayoutEdit) {
             info.role = *role;
             match role {
                 WellRole::Empty => *info = crate::layout::WellInfo::default(),
-                WellRole::Blank | WellRole::Positive => {
+                WellRole::Blank | WellRole::Positive | WellRole::T0 => {
                     info.concentration = None;
                     info.drug = None;
                 }

@@ -12,6 +12,7 @@ pub mod command;
 pub mod curve_plot;
 pub mod experiments;
 pub mod files;
+pub mod growth_view;
 pub mod jobs;
 pub mod layout_editor;
 pub mod library_view;

@@ -246,6 +246,7 @@ pub fn plate_view_ui(
             WellRole::Treated,
             WellRole::Positive,
             WellRole::Background,
+            WellRole::T0,
         ] {
             // Swatch and name as one label, so they wrap together.
             let mut job = egui::text::LayoutJob::default();

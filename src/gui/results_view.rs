@@ -248,6 +248,7 @@ pub fn results_ui(
             ui.label(RichText::new(reason).small());
         }
     }
+    super::growth_view::growth_ui(ui, analysis);
     for warning in &analysis.warnings {
         ui.label(RichText::new(format!("⚠ {warning}")).color(WARN).small());
     }

@@ -22,6 +22,7 @@ pub fn role_color(role: WellRole) -> Color32 {
         WellRole::Treated => Color32::from_rgb(100, 149, 237),
         WellRole::Positive => Color32::from_rgb(229, 115, 115),
         WellRole::Background => Color32::from_rgb(188, 143, 95),
+        WellRole::T0 => Color32::from_rgb(171, 130, 214),
     }
 }
 
@@ -35,6 +36,7 @@ pub fn role_tag(role: WellRole) -> &'static str {
         WellRole::Treated => "T",
         WellRole::Positive => "P",
         WellRole::Background => "Bg",
+        WellRole::T0 => "T0",
     }
 }
 
@@ -48,6 +50,7 @@ pub fn role_name(role: WellRole) -> &'static str {
         WellRole::Treated => "Treated",
         WellRole::Positive => "Positive ctrl",
         WellRole::Background => "Drug background",
+        WellRole::T0 => "Time zero (t0)",
     }
 }
 

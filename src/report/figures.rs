@@ -841,6 +841,7 @@ pub fn plate_map_svg(input: &PlateInput) -> String {
             WellRole::Vehicle => ("#fff1a8".to_string(), "V".to_string()),
             WellRole::Positive => ("#f4a6a6".to_string(), "+".to_string()),
             WellRole::Background => ("#e3d4f2".to_string(), "Bg".to_string()),
+            WellRole::T0 => ("#d7c4ee".to_string(), "T0".to_string()),
             WellRole::Treated => {
                 let c = info.concentration.unwrap_or(0.0);
                 let t = if c > 0.0 && c_hi > c_lo {

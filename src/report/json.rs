@@ -283,14 +283,31 @@ pub fn results_json(analyses: &[Analysis], summary: Option<&Summary>) -> Value {
                     object.insert("status_explained".into(), json!(problem));
                 }
             }
+            // GR metrics only when the plate set had a time-zero read.
+            let growth = analysis
+                .growth
+                .as_ref()
+                .and_then(|g| g.curve(&curve.dose_response.label));
+            if let (Some(growth), Some(object)) = (growth, value.as_object_mut()) {
+                let gr = crate::report::gr::curve_gr_json(growth);
+                for key in ["gi50", "tgi", "lc50"] {
+                    object.insert(key.into(), gr[key].clone());
+                }
+                object.insert("gr".into(), gr);
+            }
             curves.push(value);
         }
-        comparisons.extend(
-            analysis
-                .comparisons
-                .iter()
-                .map(|c| comparison_json(c, experiment)),
-        );
+        comparisons.extend(analysis.comparisons.iter().map(|c| {
+            let mut value = comparison_json(c, experiment);
+            let growth = analysis
+                .growth
+                .as_ref()
+                .and_then(|g| g.comparison(&c.reference, &c.test));
+            if let (Some(growth), Some(object)) = (growth, value.as_object_mut()) {
+                object.insert("gr".into(), crate::report::gr::comparison_gr_json(growth));
+            }
+            value
+        }));
         for plate in &analysis.plates {
             let qc = &plate.normalized.qc;
             plates.push(json!({

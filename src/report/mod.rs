@@ -7,6 +7,7 @@
 pub mod csv;
 pub mod figures;
 pub mod fonts;
+pub mod gr;
 pub mod json;
 pub mod pdf;
 pub mod pzfx;

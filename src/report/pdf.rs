@@ -773,6 +773,96 @@ fn results_section(pages: &mut Pages, analysis: &Analysis) {
             GREY,
         );
     }
+    if let Some(growth) = &analysis.growth {
+        growth_section(pages, growth, unit);
+    }
+}
+
+/// The GR table (only when the plate set had a time-zero read): per curve the vehicle
+/// doublings and the GR metrics, then the GR-based RI beside the IC50-based one and the
+/// division-rate warnings.
+fn growth_section(pages: &mut Pages, growth: &crate::growth::GrowthAnalysis, unit: &str) {
+    use crate::report::gr::{estimate_text, number_text, ratio_text};
+    pages.subheading("Growth-rate inhibition (GR metrics)");
+    let columns = [
+        col("Curve", 72.0, Align::Left),
+        col("Doublings", 40.0, Align::Right),
+        col(format!("GR50 ({unit})"), 44.0, Align::Right),
+        col(format!("GEC50 ({unit})"), 46.0, Align::Right),
+        col("GRinf", 32.0, Align::Right),
+        col("GRmax", 32.0, Align::Right),
+        col("h", 20.0, Align::Right),
+        col("GR_AOC", 38.0, Align::Right),
+        col(format!("GI50 ({unit})"), 40.0, Align::Right),
+        col(format!("TGI ({unit})"), 40.0, Align::Right),
+        col(format!("LC50 ({unit})"), 42.0, Align::Right),
+    ];
+    let rows: Vec<Vec<String>> = growth
+        .curves
+        .iter()
+        .map(|c| {
+            let m = c.metrics.as_ref();
+            let est = |pick: fn(&crate::growth::GrMetrics) -> crate::fit::Estimate| {
+                estimate_text(m.map_or(crate::fit::Estimate::Undetermined, pick))
+            };
+            vec![
+                c.label.clone(),
+                c.vehicle_doublings
+                    .map_or_else(|| "—".into(), |d| format!("{d:.2}")),
+                est(|m| m.gr50),
+                number_text(m.and_then(|m| m.gec50)),
+                number_text(m.and_then(|m| m.grinf)),
+                number_text(m.and_then(|m| m.grmax)),
+                m.and_then(|m| m.hill)
+                    .map_or_else(|| "—".into(), |h| format!("{h:.2}")),
+                number_text(m.and_then(|m| m.gr_aoc)),
+                est(|m| m.gi50),
+                est(|m| m.tgi),
+                est(|m| m.lc50),
+            ]
+        })
+        .collect();
+    pages.table(&columns, &rows, 7.0);
+    for c in growth.curves.iter().filter(|c| c.problem.is_some()) {
+        pages.paragraph(
+            &format!("{}: {}", c.label, c.problem.as_deref().unwrap_or_default()),
+            7.0,
+            GREY,
+        );
+    }
+    if !growth.comparisons.is_empty() {
+        let columns = [
+            col("Resistant vs parental", 1.7, Align::Left),
+            col("IC50-based RI", 1.0, Align::Right),
+            col("GR-based RI", 1.2, Align::Right),
+            col("Vehicle doublings (resistant / parental)", 2.0, Align::Left),
+        ];
+        let rows: Vec<Vec<String>> = growth
+            .comparisons
+            .iter()
+            .map(|c| {
+                vec![
+                    format!("{} vs {}", c.test, c.reference),
+                    number_text(c.ic50_ratio),
+                    ratio_text(c),
+                    format!(
+                        "{} / {}",
+                        c.doublings[1].map_or_else(|| "—".into(), |d| format!("{d:.2}")),
+                        c.doublings[0].map_or_else(|| "—".into(), |d| format!("{d:.2}"))
+                    ),
+                ]
+            })
+            .collect();
+        pages.table(&columns, &rows, 7.5);
+        for warning in growth.comparisons.iter().filter_map(|c| c.warning.as_ref()) {
+            pages.paragraph(warning, 7.5, BLACK);
+        }
+    }
+    pages.paragraph(
+        "GR(c) = 2^(log2(x(c)/x0)/log2(x_ctrl/x0)) − 1 per well (x0: time-zero signal); GR curve GRinf + (1 − GRinf)/(1 + (c/GEC50)^h). GR50 where the fitted curve crosses 0.5; GRmax the lower mean GR of the two highest concentrations; GR_AOC per log10 unit. GI50/TGI/LC50: NCI-60 percent growth 50/0/−50 on the observed curve. Doublings = log2(vehicle/t0).",
+        7.0,
+        GREY,
+    );
 }
 
 fn inputs_section(pages: &mut Pages, experiment: &Experiment, analysis: &Analysis) {

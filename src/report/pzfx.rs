@@ -189,6 +189,10 @@ pub fn document(
         for comparison in &analysis.comparisons {
             note.push_str(&format!(" {}: {}", analysis.experiment, comparison.verdict));
         }
+        // GR metrics (time-zero read only): one line per curve and per comparison.
+        if let Some(growth) = &analysis.growth {
+            note.push_str(&gr_notes(&analysis.experiment, growth));
+        }
     }
     out.push_str(&escape(note.as_str()));
     out.push_str("</Notes>\n");
@@ -220,4 +224,41 @@ pub fn document(
     }
     out.push_str("</GraphPadPrismFile>\n");
     Ok(out)
+}
+
+/// The GR metrics as note text: per curve GR50, GRmax, GR_AOC and the vehicle doublings;
+/// per comparison the GR-based RI beside the IC50-based one, and the division-rate warning.
+fn gr_notes(experiment: &str, growth: &crate::growth::GrowthAnalysis) -> String {
+    use crate::report::gr::{estimate_text, number_text, ratio_text};
+    let mut out = String::new();
+    for c in &growth.curves {
+        match &c.metrics {
+            Some(m) => out.push_str(&format!(
+                " {experiment}: {} GR50 {}, GRmax {}, GR_AOC {}, vehicle doublings {}.",
+                c.label,
+                estimate_text(m.gr50),
+                number_text(m.grmax),
+                number_text(m.gr_aoc),
+                number_text(c.vehicle_doublings)
+            )),
+            None => out.push_str(&format!(
+                " {experiment}: {} GR metrics not computed: {}.",
+                c.label,
+                c.problem.as_deref().unwrap_or("no GR values")
+            )),
+        }
+    }
+    for c in &growth.comparisons {
+        out.push_str(&format!(
+            " {experiment}: {} vs {}: GR-based RI {}, IC50-based RI {}.",
+            c.test,
+            c.reference,
+            ratio_text(c),
+            number_text(c.ic50_ratio)
+        ));
+        if let Some(warning) = &c.warning {
+            out.push_str(&format!(" {warning}."));
+        }
+    }
+    out
 }

@@ -163,6 +163,13 @@ pub fn results_table(analyses: &[Analysis]) -> String {
                 c.verdict.replacen("RI ", "resistance index ", 1)
             );
         }
+        if let Some(growth) = &analysis.growth {
+            for text_line in crate::report::gr::growth_text(growth, unit).lines() {
+                if !text_line.is_empty() {
+                    let _ = writeln!(out, "  {text_line}");
+                }
+            }
+        }
         for warning in &analysis.warnings {
             let _ = writeln!(out, "  note: {warning}");
         }

@@ -533,6 +533,10 @@ pub fn methods_paragraph(analysis: &Analysis) -> String {
     } else {
         format!("{failing} test result(s) at p < 0.05 are listed with the results. ")
     });
+    if let Some(growth) = &analysis.growth {
+        text.push_str(&crate::report::gr::methods_sentence(growth));
+        text.push(' ');
+    }
     text.push_str(&format!(
         "Curve fitting and statistics were performed with {}.",
         platefit_version()

@@ -604,5 +604,123 @@ pub fn workbook(
         date,
         &bold,
     )?;
+    // Only when a plate set had a time-zero read, so other workbooks are unchanged.
+    if items.iter().any(|(_, a)| a.growth.is_some()) {
+        gr_sheet(book.add_worksheet().set_name(GR_SHEET)?, items, &bold)?;
+    }
     Ok(book.save_to_buffer()?)
+}
+
+/// The name of the GR metrics sheet (added after [`SHEETS`] when there is a t0 read).
+pub const GR_SHEET: &str = "GR metrics";
+
+const GR_COLUMNS: [&str; 19] = [
+    "experiment",
+    "curve",
+    "t0_signal",
+    "vehicle_signal",
+    "vehicle_doublings",
+    "gr50",
+    "gr50_bound",
+    "gec50",
+    "grinf",
+    "hill",
+    "grmax",
+    "gr_aoc",
+    "gi50",
+    "gi50_bound",
+    "tgi",
+    "tgi_bound",
+    "lc50",
+    "lc50_bound",
+    "problem",
+];
+
+/// One row per curve with the GR metrics, then one row per comparison with the GR-based
+/// and the IC50-based RI and the division-rate warning.
+fn gr_sheet(
+    sheet: &mut Worksheet,
+    items: &[(Experiment, Analysis)],
+    bold: &Format,
+) -> Result<(), XlsxError> {
+    use crate::fit::Estimate;
+    write_header(sheet, 0, &GR_COLUMNS, bold)?;
+    let mut row = 1u32;
+    let bound = |e: Estimate| text(e.bound_text().unwrap_or_default());
+    for (_, analysis) in items {
+        let Some(growth) = &analysis.growth else {
+            continue;
+        };
+        for c in &growth.curves {
+            let m = c.metrics.as_ref();
+            let est = |pick: fn(&crate::growth::GrMetrics) -> Estimate| {
+                m.map_or(Estimate::Undetermined, pick)
+            };
+            let cells = [
+                text(analysis.experiment.clone()),
+                text(c.label.clone()),
+                number(c.t0_signal),
+                number(c.vehicle_signal),
+                number(c.vehicle_doublings),
+                number(est(|m| m.gr50).value()),
+                bound(est(|m| m.gr50)),
+                number(m.and_then(|m| m.gec50)),
+                number(m.and_then(|m| m.grinf)),
+                number(m.and_then(|m| m.hill)),
+                number(m.and_then(|m| m.grmax)),
+                number(m.and_then(|m| m.gr_aoc)),
+                number(est(|m| m.gi50).value()),
+                bound(est(|m| m.gi50)),
+                number(est(|m| m.tgi).value()),
+                bound(est(|m| m.tgi)),
+                number(est(|m| m.lc50).value()),
+                bound(est(|m| m.lc50)),
+                text(c.problem.clone().unwrap_or_default()),
+            ];
+            write_row(sheet, row, &cells)?;
+            row += 1;
+        }
+    }
+    row += 1;
+    write_header(
+        sheet,
+        row,
+        &[
+            "experiment",
+            "test",
+            "reference",
+            "ic50_ri",
+            "gr_ri",
+            "gr_ri_basis",
+            "gr_ri_bound",
+            "doublings_reference",
+            "doublings_test",
+            "division_rate_warning",
+        ],
+        bold,
+    )?;
+    row += 1;
+    for (_, analysis) in items {
+        let Some(growth) = &analysis.growth else {
+            continue;
+        };
+        for c in &growth.comparisons {
+            let cells = [
+                text(analysis.experiment.clone()),
+                text(c.test.clone()),
+                text(c.reference.clone()),
+                number(c.ic50_ratio),
+                number(c.ratio),
+                text(c.basis),
+                text(c.ratio_bound.clone().unwrap_or_default()),
+                number(c.doublings[0]),
+                number(c.doublings[1]),
+                text(c.warning.clone().unwrap_or_default()),
+            ];
+            write_row(sheet, row, &cells)?;
+            row += 1;
+        }
+    }
+    sheet.set_freeze_panes(1, 2)?;
+    Ok(())
 }
