@@ -899,6 +899,18 @@ impl App {
                 });
                 self.say(format!("{label}: the curves are refitted"));
             }
+            Command::KeepOutlier { curve, well, kept } => {
+                let label = if kept {
+                    format!("keep {well} against ROUT's flag")
+                } else {
+                    format!("accept ROUT's flag on {well}")
+                };
+                self.edit(&label, |e, _| {
+                    e.settings.set_kept(&curve, well, kept);
+                    Ok(())
+                });
+                self.say(format!("{label}: the curves are refitted"));
+            }
             Command::ExcludeSuggested { plate, wells } => {
                 let count = wells.len();
                 self.edit("exclude the wells QC suggests", |e, _| {
