@@ -2781,3 +2781,47 @@ fn rout_in_the_app_lists_the_outlier_and_the_user_can_keep_it() {
     );
     assert_shows(&h, &analyze(&robust).expect("analysis"));
 }
+
+/// A plate file with C9 (K562) misread as 0.2000 OD, and its layout, in `dir`.
+fn planted_outlier_plate(dir: &Path) -> PathBuf {
+    let sample = String::from_utf8_lossy(SAMPLE_PLATE).into_owned();
+    assert_eq!(sample.matches("0.6885").count(), 1);
+    let plate = dir.join("planted_outlier.csv");
+    std::fs::write(&plate, sample.replacen("0.6885", "0.2000", 1)).expect("write");
+    std::fs::write(dir.join("planted_outlier_layout.csv"), SAMPLE_LAYOUT).expect("write");
+    plate
+}
+
+/// "Use these settings for all experiments" gives every experiment the active one's
+/// settings but leaves each experiment's overruled ROUT flags (they name its own wells).
+#[test]
+fn settings_for_all_experiments_keep_each_ones_overruled_flags() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let plate = planted_outlier_plate(dir.path());
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&plate]);
+    let c9 = WellId::parse("C9").expect("well");
+    choose(&mut h, "Outliers", "ROUT, Q = 1 %");
+    h.get_by_label("Keep C9").click();
+    h.run();
+    assert!(experiment(&h).settings.is_kept(K562, c9));
+    open_sample_again(&mut h);
+    assert!(experiment(&h).settings.kept_outliers.is_empty());
+    choose(&mut h, "Model", "3PL (slope −1)");
+    h.get_by_label("Use these settings for all experiments")
+        .click();
+    h.run();
+    let experiments: Vec<Experiment> = h.state().experiments().into_iter().cloned().collect();
+    assert_eq!(experiments.len(), 2);
+    for e in &experiments {
+        assert_eq!(
+            e.settings.choices.model,
+            platefit::fit::ModelChoice::Fixed(platefit::fit::Model::ThreePl)
+        );
+        assert!(e.settings.choices.outliers.q().is_none());
+    }
+    assert!(experiments[0].settings.is_kept(K562, c9));
+    assert!(experiments[1].settings.kept_outliers.is_empty());
+}

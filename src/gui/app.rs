@@ -929,7 +929,10 @@ impl App {
                     for index in 0..self.docs.len() {
                         let s = settings.clone();
                         self.edit_at(index, "settings from another experiment", |e, _| {
+                            // The ROUT flags a user overruled belong to that experiment's wells.
+                            let kept = std::mem::take(&mut e.settings.kept_outliers);
                             e.settings = s;
+                            e.settings.kept_outliers = kept;
                             Ok(())
                         });
                     }
