@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compare::{Comparison, compare};
 use crate::dose_response::{DosePoint, DoseResponse};
-use crate::fit::{CiMethod, Fit, FitChoices, FitOptions, ResponseScale, fit_curve};
+use crate::fit::{CiMethod, Fit, FitChoices, FitOptions, ResponseScale, fit_curve_keeping};
 use crate::layout::{
     CurveKey, Layout, LayoutError, WellRole, explicit_pairs, resistance_pairs, reversal_pairs,
 };
@@ -46,6 +46,42 @@ pub struct AnalysisSettings {
     pub include_formula_cells: bool,
     /// Robust fit and ROUT outlier detection (off by default; issue 13).
     pub choices: FitChoices,
+    /// ROUT flags the user overruled: these points stay in the fit on every refit (and
+    /// stay listed, marked kept). Not written when empty, so older files stay identical.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept_outliers: Vec<KeptOutlier>,
+}
+
+/// A point ROUT flagged that the user kept: the curve's label and the well.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct KeptOutlier {
+    /// The curve's label (`K562 · flumatinib`).
+    pub curve: String,
+    /// The well.
+    pub well: WellId,
+}
+
+impl AnalysisSettings {
+    /// Whether the user kept the point of `well` on curve `curve` against ROUT's flag.
+    #[must_use]
+    pub fn is_kept(&self, curve: &str, well: WellId) -> bool {
+        self.kept_outliers
+            .iter()
+            .any(|k| k.curve == curve && k.well == well)
+    }
+
+    /// Keeps (overrules ROUT's flag) or lets the flag stand for one point.
+    pub fn set_kept(&mut self, curve: &str, well: WellId, kept: bool) {
+        self.kept_outliers
+            .retain(|k| !(k.curve == curve && k.well == well));
+        if kept {
+            self.kept_outliers.push(KeptOutlier {
+                curve: curve.to_string(),
+                well,
+            });
+            self.kept_outliers.sort();
+        }
+    }
 }
 
 impl Default for AnalysisSettings {
@@ -62,6 +98,7 @@ impl Default for AnalysisSettings {
             comparisons: Vec::new(),
             include_formula_cells: false,
             choices: FitChoices::default(),
+            kept_outliers: Vec::new(),
         }
     }
 }
@@ -431,7 +468,17 @@ pub fn analyze(experiment: &Experiment) -> Result<Analysis, AnalysisError> {
             label: key.label(),
             points: curve_points,
         };
-        let fit = match fit_curve(&dose_response, &options, &settings.choices) {
+        let kept: Vec<usize> = dose_response
+            .points
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                p.well
+                    .is_some_and(|w| settings.is_kept(&dose_response.label, w))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let fit = match fit_curve_keeping(&dose_response, &options, &settings.choices, &kept) {
             Ok(fit) => fit,
             Err(e) => {
                 // A curve left without points by its plate's QC says why, not just "no data".

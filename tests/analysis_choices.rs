@@ -761,3 +761,139 @@ fn cli_json_has_residuals_and_diagnostics() {
         "{table}"
     );
 }
+
+/// The bundled sample with C9 (K562, mid-curve) misread as 0.2000 OD instead of 0.6885,
+/// ROUT on at Q = 1 %.
+fn sample_with_planted_outlier() -> platefit::analysis::Experiment {
+    let sample = root().join("sample_plates/flumatinib_K562_72h.csv");
+    let settings = platefit::analysis::AnalysisSettings {
+        choices: rout(0.01),
+        ..Default::default()
+    };
+    let mut experiment = platefit::cli::load_experiments(&[sample], None, &settings, false)
+        .expect("sample")
+        .remove(0);
+    let plate = &mut experiment.plates[0].plate;
+    let index = 2 * plate.shape.cols + 8;
+    let read = plate
+        .reads
+        .iter_mut()
+        .find(|r| r.label.contains("450"))
+        .expect("450 nm read");
+    assert_eq!(read.values[index], Some(0.6885));
+    read.values[index] = Some(0.2);
+    experiment
+}
+
+/// A flag the user overrules (the app's "Keep"): the point stays in the fit on every refit,
+/// is still listed (kept, not removed) in the JSON, the workbook's Outliers sheet and the
+/// Prism file, and the methods say so. Without the flag the point is removed everywhere.
+#[test]
+fn a_kept_outlier_stays_in_the_fit_and_every_export_says_so() {
+    let c9 = platefit::WellId::parse("C9").expect("well");
+    let label = "K562 · flumatinib";
+    let mut experiment = sample_with_planted_outlier();
+    let removed = platefit::analyze(&experiment).expect("analysis");
+    let curve = removed.curve(label).expect("K562");
+    let report = curve.fit.outliers.as_ref().expect("ROUT ran");
+    let point = report
+        .points
+        .iter()
+        .find(|p| p.well == Some(c9))
+        .expect("C9 flagged");
+    assert!(report.is_removed(point) && !point.kept);
+    let json = platefit::report::json::outliers_json(&curve.fit);
+    let c9_json = |json: &Value| {
+        json.as_array()
+            .expect("outliers")
+            .iter()
+            .find(|p| p["well"] == "C9")
+            .cloned()
+            .expect("C9 in JSON")
+    };
+    assert_eq!(c9_json(&json)["removed"], true);
+    assert!(c9_json(&json).get("kept").is_none());
+
+    experiment.settings.set_kept(label, c9, true);
+    let kept = platefit::analyze(&experiment).expect("analysis");
+    let curve = kept.curve(label).expect("K562");
+    let report = curve.fit.outliers.as_ref().expect("ROUT ran");
+    let point = report
+        .points
+        .iter()
+        .find(|p| p.well == Some(c9))
+        .expect("C9 still listed");
+    assert!(point.kept && !report.is_removed(point));
+    let fitted = curve.fit.fitted_dose_response(&curve.dose_response);
+    assert!(
+        fitted
+            .points
+            .iter()
+            .any(|p| p.well == Some(c9) && !p.excluded)
+    );
+    // C9 is in the fit: the fit has one more point than with C9 removed.
+    let removed_fit = &removed.curve(label).expect("K562").fit;
+    assert_eq!(curve.fit.n, removed_fit.n + 1);
+    let json = platefit::report::json::outliers_json(&curve.fit);
+    assert_eq!(c9_json(&json)["removed"], false);
+    assert_eq!(c9_json(&json)["kept"], true);
+    let methods = platefit::report::text::methods_paragraph(&kept);
+    assert!(
+        methods.contains("overruled by the user") && methods.contains("C9"),
+        "{methods}"
+    );
+    assert!(
+        report.sentence(label).contains("C9"),
+        "{}",
+        report.sentence(label)
+    );
+
+    // The workbook's Outliers sheet and the Prism file.
+    use calamine::Reader;
+    let date = platefit::report::ReportDate::parse("2025-01-15").expect("date");
+    for (analysis, state, excluded) in [
+        (&removed, "removed", true),
+        (&kept, "kept by the user (flag overruled)", false),
+    ] {
+        let items = vec![(experiment.clone(), analysis.clone())];
+        let bytes = platefit::report::xlsx::workbook(&items, date).expect("workbook");
+        let mut book: calamine::Xlsx<_> =
+            calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("xlsx");
+        let sheet = book.worksheet_range("Outliers").expect("Outliers sheet");
+        let rows: Vec<Vec<String>> = sheet
+            .rows()
+            .map(|r| r.iter().map(ToString::to_string).collect())
+            .collect();
+        let column = |name: &str| {
+            platefit::report::xlsx::OUTLIER_COLUMNS
+                .iter()
+                .position(|c| *c == name)
+                .expect("column")
+        };
+        let row = rows
+            .iter()
+            .find(|r| r[column("well")] == "C9")
+            .expect("C9 row");
+        assert_eq!(row[column("state")], state);
+        let response: f64 = row[column("response")].parse().expect("a number");
+        assert!((response - point.response).abs() <= 1e-9 * point.response.abs());
+        let fits = book.worksheet_range("Fit results").expect("fits");
+        let header: Vec<String> = fits
+            .rows()
+            .next()
+            .expect("header")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(header.contains(&"rout_outliers_removed".to_string()));
+        let prism = platefit::report::pzfx::document(
+            std::slice::from_ref(analysis),
+            platefit::report::pzfx::XScale::Concentration,
+            date,
+        )
+        .expect("pzfx");
+        let marked = format!(r#"<d Excluded="1">{}</d>"#, point.response);
+        assert_eq!(prism.contains(&marked), excluded, "C9 in the Prism file");
+        assert!(prism.contains("ROUT (Q = 1 %)"));
+    }
+}

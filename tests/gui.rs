@@ -2772,3 +2772,186 @@ fn gr_metrics_of_a_plate_with_t0_wells() {
         platefit::report::gr::ratio_text(comparison)
     ));
 }
+
+/// Issue 13 in the app: a plate with a planted outlier (C9 of K562 misread as 0.2000 OD
+/// instead of 0.6885). ROUT turned on in the settings removes C9, which is drawn and listed
+/// (well, concentration, value) with a button to keep it; keeping it refits with C9 in and
+/// is saved with the experiment; the automatic model choice shows the model kept and why;
+/// Ctrl+Z steps back through all of it.
+#[test]
+fn rout_in_the_app_lists_the_outlier_and_the_user_can_keep_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let sample = String::from_utf8_lossy(SAMPLE_PLATE).into_owned();
+    assert_eq!(sample.matches("0.6885").count(), 1);
+    let plate = dir.path().join("planted_outlier.csv");
+    std::fs::write(&plate, sample.replacen("0.6885", "0.2000", 1)).expect("write");
+    std::fs::write(dir.path().join("planted_outlier_layout.csv"), SAMPLE_LAYOUT).expect("write");
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&plate]);
+    let c9 = WellId::parse("C9").expect("well");
+    // Off by default: nothing listed, C9 fitted.
+    assert_eq!(combo_value(&h, "Outliers"), "off");
+    assert!(h.query_by_label("Keep C9").is_none());
+
+    choose(&mut h, "Outliers", "ROUT, Q = 1 %");
+    let on = experiment(&h);
+    assert_eq!(
+        on.settings.choices.outliers,
+        platefit::fit::OutlierChoice::Rout { q: 0.01 }
+    );
+    let expected = analyze(&on).expect("analysis");
+    let k562 = expected.curve(K562).expect("K562 curve");
+    let report = k562.fit.outliers.as_ref().expect("ROUT ran");
+    let point = report
+        .points
+        .iter()
+        .find(|p| p.well == Some(c9))
+        .expect("C9 flagged");
+    assert!(report.is_removed(point));
+    assert_shows(&h, &expected);
+    h.get_by_label_contains("Outliers (ROUT, Q = 1 %)");
+    h.get_by_label("Keep C9");
+    assert!(
+        !h.query_all_by_label("removed")
+            .collect::<Vec<_>>()
+            .is_empty()
+    );
+    for value in [point.response, point.concentration] {
+        let text = format_number(value);
+        assert!(
+            h.query_all_by_label(&text).next().is_some(),
+            "{text} not listed"
+        );
+    }
+    assert!(
+        h.query_all_by_label_contains(&format!("{K562}: ROUT (Q = 1 %) removed"))
+            .next()
+            .is_some()
+    );
+
+    // The user overrules the flag: C9 stays in the fit, and stays so on refits.
+    h.get_by_label("Keep C9").click();
+    h.run();
+    let kept = experiment(&h);
+    assert!(kept.settings.is_kept(K562, c9));
+    let refit = analyze(&kept).expect("analysis");
+    let curve = refit.curve(K562).expect("K562 curve");
+    let report = curve.fit.outliers.as_ref().expect("ROUT ran");
+    let point = report
+        .points
+        .iter()
+        .find(|p| p.well == Some(c9))
+        .expect("C9 still flagged");
+    assert!(point.kept && !report.is_removed(point));
+    assert!(
+        !curve
+            .fit
+            .fitted_dose_response(&curve.dose_response)
+            .points
+            .iter()
+            .any(|p| p.well == Some(c9) && p.excluded)
+    );
+    assert_ne!(curve.fit.reported_ic50(), k562.fit.reported_ic50());
+    assert_shows(&h, &refit);
+    h.get_by_label("Remove C9");
+    h.get_by_label("kept (flag overruled)");
+    // Another setting refits: the overruled flag stays overruled.
+    choose(&mut h, "IC50 CI", "profile likelihood");
+    assert!(experiment(&h).settings.is_kept(K562, c9));
+    h.get_by_label("Remove C9");
+
+    // The automatic model choice: the model kept and why.
+    choose(&mut h, "Model", "auto (4PL or 3PL by AICc)");
+    let auto = experiment(&h);
+    assert_eq!(
+        auto.settings.choices.model,
+        platefit::fit::ModelChoice::Auto
+    );
+    let chosen = analyze(&auto).expect("analysis");
+    let fit = &chosen.curve(K562).expect("K562 curve").fit;
+    let comparison = fit.model_comparison.as_ref().expect("a comparison");
+    h.get_by_label(&format!(
+        "{K562}: model {} — {}",
+        fit.model.name(),
+        comparison.reason
+    ));
+    assert_shows(&h, &chosen);
+
+    // Saved with the project.
+    let saved = save_and_load(&mut h, &picker, &dir.path().join("rout.platefit"));
+    let settings = &saved.experiments[0].settings;
+    assert!(settings.is_kept(K562, c9));
+    assert_eq!(settings.choices.model, platefit::fit::ModelChoice::Auto);
+
+    // Undo: the model, the CI method, the kept point, ROUT.
+    for _ in 0..3 {
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+        h.run();
+    }
+    let undone = experiment(&h);
+    assert!(!undone.settings.is_kept(K562, c9));
+    assert_eq!(
+        undone.settings.choices.model,
+        platefit::fit::ModelChoice::default()
+    );
+    h.get_by_label("Keep C9");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
+    assert!(experiment(&h).settings.choices.outliers.q().is_none());
+    assert!(h.query_by_label("Keep C9").is_none());
+
+    // Prism's robust fit alone.
+    tick(&mut h, "Robust fit (no outlier removed)");
+    let robust = experiment(&h);
+    assert_eq!(
+        robust.settings.choices.method,
+        platefit::fit::FitMethod::Robust
+    );
+    assert_shows(&h, &analyze(&robust).expect("analysis"));
+}
+
+/// A plate file with C9 (K562) misread as 0.2000 OD, and its layout, in `dir`.
+fn planted_outlier_plate(dir: &Path) -> PathBuf {
+    let sample = String::from_utf8_lossy(SAMPLE_PLATE).into_owned();
+    assert_eq!(sample.matches("0.6885").count(), 1);
+    let plate = dir.join("planted_outlier.csv");
+    std::fs::write(&plate, sample.replacen("0.6885", "0.2000", 1)).expect("write");
+    std::fs::write(dir.join("planted_outlier_layout.csv"), SAMPLE_LAYOUT).expect("write");
+    plate
+}
+
+/// "Use these settings for all experiments" gives every experiment the active one's
+/// settings but leaves each experiment's overruled ROUT flags (they name its own wells).
+#[test]
+fn settings_for_all_experiments_keep_each_ones_overruled_flags() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let plate = planted_outlier_plate(dir.path());
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&plate]);
+    let c9 = WellId::parse("C9").expect("well");
+    choose(&mut h, "Outliers", "ROUT, Q = 1 %");
+    h.get_by_label("Keep C9").click();
+    h.run();
+    assert!(experiment(&h).settings.is_kept(K562, c9));
+    open_sample_again(&mut h);
+    assert!(experiment(&h).settings.kept_outliers.is_empty());
+    choose(&mut h, "Model", "3PL (slope −1)");
+    h.get_by_label("Use these settings for all experiments")
+        .click();
+    h.run();
+    let experiments: Vec<Experiment> = h.state().experiments().into_iter().cloned().collect();
+    assert_eq!(experiments.len(), 2);
+    for e in &experiments {
+        assert_eq!(
+            e.settings.choices.model,
+            platefit::fit::ModelChoice::Fixed(platefit::fit::Model::ThreePl)
+        );
+        assert!(e.settings.choices.outliers.q().is_none());
+    }
+    assert!(experiments[0].settings.is_kept(K562, c9));
+    assert!(experiments[1].settings.kept_outliers.is_empty());
+}

@@ -389,7 +389,7 @@ impl Fit {
     pub fn fitted_dose_response(&self, dose_response: &DoseResponse) -> DoseResponse {
         let mut points = dose_response.clone();
         if let Some(report) = self.outliers.as_ref().filter(|r| r.removed) {
-            for outlier in &report.points {
+            for outlier in report.standing() {
                 if let Some(point) = points.points.get_mut(outlier.index) {
                     point.excluded = true;
                 }
@@ -404,7 +404,7 @@ impl Fit {
     pub fn outliers_flagged(&self) -> bool {
         self.outliers
             .as_ref()
-            .is_some_and(|r| !r.removed && !r.points.is_empty())
+            .is_some_and(|r| !r.removed && r.standing().next().is_some())
     }
 }
 
@@ -500,21 +500,36 @@ pub fn fit_curve(
     options: &FitOptions,
     choices: &FitChoices,
 ) -> Result<Fit, FitError> {
+    fit_curve_keeping(dose_response, options, choices, &[])
+}
+
+/// [`fit_curve`], with the points at `kept` (indexes into `dose_response.points`) never
+/// removed by ROUT: the user overruled their flags. They are still listed among the
+/// outliers, marked [`OutlierPoint::kept`], so the user can change their mind.
+///
+/// # Errors
+/// As [`fit_4pl`].
+pub fn fit_curve_keeping(
+    dose_response: &DoseResponse,
+    options: &FitOptions,
+    choices: &FitChoices,
+    kept: &[usize],
+) -> Result<Fit, FitError> {
     if choices.is_plain() {
         return fit_4pl(dose_response, options);
     }
     match choices.model {
-        ModelChoice::Fixed(model) => fit_one(dose_response, options, model, choices),
+        ModelChoice::Fixed(model) => fit_one(dose_response, options, model, choices, kept),
         ModelChoice::Auto => {
             // Outliers are looked for once, with the more general model; both models are
             // then fitted to the same points, as a comparison requires.
-            let four = fit_one(dose_response, options, Model::FourPl, choices)?;
+            let four = fit_one(dose_response, options, Model::FourPl, choices, kept)?;
             let cleaned = four.fitted_dose_response(dose_response);
             let same_points = FitChoices {
                 outliers: OutlierChoice::Off,
                 ..*choices
             };
-            let three = fit_one(&cleaned, options, Model::ThreePl, &same_points)?;
+            let three = fit_one(&cleaned, options, Model::ThreePl, &same_points, &[])?;
             let comparison = models::choose((Model::ThreePl, &three), (Model::FourPl, &four));
             let mut chosen = if comparison.chosen == Some(Model::ThreePl) {
                 Fit {
@@ -564,6 +579,7 @@ fn fit_one(
     options: &FitOptions,
     model: Model,
     choices: &FitChoices,
+    kept: &[usize],
 ) -> Result<Fit, FitError> {
     let plain = fit_model(dose_response, options, model)?;
     if choices.method == FitMethod::LeastSquares && choices.outliers == OutlierChoice::Off {
@@ -635,7 +651,6 @@ fn fit_one(
         return Ok(fit);
     };
     let found = rout::rout_outliers(&robust.residuals, robust.rsdr, n_free, q);
-    let too_many = found.len() as f64 > rout::MAX_REMOVED_FRACTION * fitted.len() as f64;
     let points = found
         .iter()
         .map(|(k, p_value)| {
@@ -648,6 +663,7 @@ fn fit_one(
                 response: point.response,
                 residual: robust.residuals[*k],
                 p_value: *p_value,
+                kept: kept.contains(&index),
             }
         })
         .collect::<Vec<_>>();
@@ -659,14 +675,17 @@ fn fit_one(
         points,
         removed: false,
     };
-    if report.points.is_empty() || too_many {
+    // Only the flags the user did not overrule would remove points.
+    let standing = report.standing().count();
+    let too_many = standing as f64 > rout::MAX_REMOVED_FRACTION * fitted.len() as f64;
+    if standing == 0 || too_many {
         let mut fit = plain;
         fit.outliers = Some(report);
         return Ok(fit);
     }
     report.removed = true;
     let mut cleaned = dose_response.clone();
-    for outlier in &report.points {
+    for outlier in report.standing() {
         cleaned.points[outlier.index].excluded = true;
     }
     let mut fit = fit_model(&cleaned, options, model)?;

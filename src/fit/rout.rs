@@ -137,6 +137,22 @@ pub struct OutlierPoint {
     pub residual: f64,
     /// Two-sided p-value of `|residual|/RSDR` against t(N − K).
     pub p_value: f64,
+    /// The user overruled the flag: the point stays in the fit (the app's "keep"; stored
+    /// with the experiment's settings, so it stays overruled on every refit).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub kept: bool,
+}
+
+impl OutlierPoint {
+    /// `C10 (4.034)`, or `conc 0.1 (4.034)` for a point without a well.
+    #[must_use]
+    pub fn place_and_value(&self) -> String {
+        let place = self.well.map_or_else(
+            || format!("conc {}", crate::report::format_number(self.concentration)),
+            |w| w.to_string(),
+        );
+        format!("{place} ({})", crate::report::format_number(self.response))
+    }
 }
 
 /// What ROUT found on one curve.
@@ -153,11 +169,23 @@ pub struct OutlierReport {
     /// The outliers, by decreasing |residual|.
     pub points: Vec<OutlierPoint>,
     /// Whether the outliers were removed before the final fit (false when more than a
-    /// quarter of the points would have gone: then the curve is flagged instead).
+    /// quarter of the points would have gone: then the curve is flagged instead). Points
+    /// the user kept ([`OutlierPoint::kept`]) are never removed.
     pub removed: bool,
 }
 
 impl OutlierReport {
+    /// Whether this flagged point was left out of the final fit.
+    #[must_use]
+    pub fn is_removed(&self, point: &OutlierPoint) -> bool {
+        self.removed && !point.kept
+    }
+
+    /// The flagged points the user did not overrule.
+    pub fn standing(&self) -> impl Iterator<Item = &OutlierPoint> {
+        self.points.iter().filter(|p| !p.kept)
+    }
+
     /// One sentence for tables and reports.
     #[must_use]
     pub fn sentence(&self, label: &str) -> String {
@@ -165,28 +193,41 @@ impl OutlierReport {
         if self.points.is_empty() {
             return format!("{label}: ROUT (Q = {q} %) found no outlier.");
         }
-        let list: Vec<String> = self
+        let list: Vec<String> = self.standing().map(OutlierPoint::place_and_value).collect();
+        let kept: Vec<String> = self
             .points
             .iter()
-            .map(|p| {
-                let place = p.well.map_or_else(
-                    || format!("conc {}", crate::report::format_number(p.concentration)),
-                    |w| w.to_string(),
-                );
-                format!("{place} ({})", crate::report::format_number(p.response))
-            })
+            .filter(|p| p.kept)
+            .map(OutlierPoint::place_and_value)
             .collect();
-        if self.removed {
+        let kept_text = match kept.len() {
+            0 => String::new(),
+            1 => format!(
+                " The user overruled the flag on {} and kept it in the fit.",
+                kept[0]
+            ),
+            _ => format!(
+                " The user overruled the flags on {} and kept them in the fit.",
+                kept.join(", ")
+            ),
+        };
+        if list.is_empty() {
             format!(
-                "{label}: ROUT (Q = {q} %) removed {} of {} points as outliers: {}; the curve was refitted without them.",
+                "{label}: ROUT (Q = {q} %) flagged {} of {} points; none was removed.{kept_text}",
                 self.points.len(),
+                self.n_tested
+            )
+        } else if self.removed {
+            format!(
+                "{label}: ROUT (Q = {q} %) removed {} of {} points as outliers: {}; the curve was refitted without them.{kept_text}",
+                list.len(),
                 self.n_tested,
                 list.join(", ")
             )
         } else {
             format!(
-                "{label}: ROUT (Q = {q} %) would remove {} of {} points ({}), more than a quarter, so none was removed and the curve is flagged: look at the data rather than trusting an automatic rule.",
-                self.points.len(),
+                "{label}: ROUT (Q = {q} %) would remove {} of {} points ({}), more than a quarter, so none was removed and the curve is flagged: look at the data rather than trusting an automatic rule.{kept_text}",
+                list.len(),
                 self.n_tested,
                 list.join(", ")
             )

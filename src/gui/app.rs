@@ -899,6 +899,18 @@ impl App {
                 });
                 self.say(format!("{label}: the curves are refitted"));
             }
+            Command::KeepOutlier { curve, well, kept } => {
+                let label = if kept {
+                    format!("keep {well} against ROUT's flag")
+                } else {
+                    format!("accept ROUT's flag on {well}")
+                };
+                self.edit(&label, |e, _| {
+                    e.settings.set_kept(&curve, well, kept);
+                    Ok(())
+                });
+                self.say(format!("{label}: the curves are refitted"));
+            }
             Command::ExcludeSuggested { plate, wells } => {
                 let count = wells.len();
                 self.edit("exclude the wells QC suggests", |e, _| {
@@ -917,7 +929,10 @@ impl App {
                     for index in 0..self.docs.len() {
                         let s = settings.clone();
                         self.edit_at(index, "settings from another experiment", |e, _| {
+                            // The ROUT flags a user overruled belong to that experiment's wells.
+                            let kept = std::mem::take(&mut e.settings.kept_outliers);
                             e.settings = s;
+                            e.settings.kept_outliers = kept;
                             Ok(())
                         });
                     }

@@ -283,6 +283,16 @@ pub enum Command {
     /// Apply a fit's one-click remedy (fix Bottom at 0, fix Top at 100) to the active
     /// experiment's settings; undoable like any settings change.
     ApplyRemedy(crate::fit::Remedy),
+    /// Overrule ROUT's flag on one point of the active experiment (`kept`: the point stays
+    /// in the fit) or let the flag stand again; saved with the settings, undoable.
+    KeepOutlier {
+        /// The curve's label.
+        curve: String,
+        /// The flagged well.
+        well: WellId,
+        /// Keep the point (true) or accept the flag and remove it (false).
+        kept: bool,
+    },
     /// Exclude the wells a failed plate QC suggests (blank or vehicle wells that are
     /// saturated or outliers), each with the QC's reason; undoable like any exclusion.
     ExcludeSuggested {

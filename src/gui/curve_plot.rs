@@ -214,6 +214,105 @@ fn styles(analysis: &Analysis) -> Vec<CurveStyle> {
         .collect()
 }
 
+/// The plot's name of ROUT outliers left out of the fit.
+pub const ROUT_REMOVED: &str = "ROUT outlier (removed)";
+/// The plot's name of ROUT-flagged points the user kept.
+pub const ROUT_KEPT: &str = "ROUT flag overruled (kept)";
+
+/// What became of a point ROUT flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RoutState {
+    /// Left out of the final fit.
+    Removed,
+    /// Kept: the user overruled the flag, or the curve had too many to remove.
+    Kept,
+}
+
+/// ROUT's flagged points of a fit by index into its curve's points.
+fn rout_states(fit: &Fit) -> std::collections::BTreeMap<usize, RoutState> {
+    fit.outliers
+        .iter()
+        .flat_map(|report| {
+            report.points.iter().map(move |p| {
+                let state = if report.is_removed(p) {
+                    RoutState::Removed
+                } else {
+                    RoutState::Kept
+                };
+                (p.index, state)
+            })
+        })
+        .collect()
+}
+
+/// The residual plot beside the curves: each fitted point's residual (observed − fitted)
+/// against log concentration, in its curve's colour, around a zero line. A pattern (runs
+/// on one side) says the model does not describe the data.
+pub fn residual_plot_ui(ui: &mut egui::Ui, analysis: &Analysis) {
+    let percent = analysis.settings.normalization != Normalization::None;
+    let axis = LogAxis::new(
+        analysis
+            .curves
+            .iter()
+            .flat_map(|c| c.dose_response.points.iter().map(|p| p.concentration)),
+    );
+    let styles = styles(analysis);
+    let curve_count = analysis.curves.len();
+    let label_axis = axis;
+    let marks_axis = axis;
+    ui.label(
+        RichText::new("Residuals (observed − fitted)")
+            .small()
+            .strong(),
+    );
+    Plot::new(("residuals", analysis.experiment.as_str()))
+        .custom_x_axes(vec![x_axis_hints()])
+        .y_axis_label(if percent { "residual (%)" } else { "residual" })
+        .grid_spacing(egui::Rangef::new(GRID_SPACING_MIN, 300.0))
+        .x_grid_spacer(move |input| marks_axis.marks(&input))
+        .x_axis_formatter(move |mark, _| label_axis.label(&mark))
+        .include_x(axis.vehicle_x - 0.4)
+        .include_x(axis.hi + 0.3)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .show(ui, |plot_ui| {
+            plot_ui.hline(
+                egui_plot::HLine::new("", 0.0)
+                    .color(Color32::from_gray(140))
+                    .allow_hover(false),
+            );
+            for ((curve_index, curve), style) in analysis.curves.iter().enumerate().zip(&styles) {
+                let Some(diagnostics) = &curve.fit.diagnostics else {
+                    continue;
+                };
+                let points: Vec<[f64; 2]> = diagnostics
+                    .residuals
+                    .iter()
+                    .filter(|r| r.residual.is_finite())
+                    .map(|r| {
+                        let x = if r.concentration > 0.0 {
+                            axis.x(r.concentration)
+                        } else {
+                            axis.vehicle_x + vehicle_offset(curve_index, curve_count)
+                        };
+                        [x, r.residual]
+                    })
+                    .collect();
+                if !points.is_empty() {
+                    plot_ui.points(
+                        Points::new(curve.dose_response.label.clone(), points)
+                            .radius(3.0)
+                            .color(style.color)
+                            .filled(true),
+                    );
+                }
+            }
+        });
+}
+
 /// Whether a fit has a curve worth drawing.
 #[must_use]
 pub fn drawable(fit: &Fit) -> bool {
@@ -338,12 +437,17 @@ pub fn curve_plot_ui(
         } else {
             format!("{} ({})", curve.dose_response.label, style.role)
         };
-        for point in &curve.dose_response.points {
+        let rout = rout_states(&curve.fit);
+        for (index, point) in curve.dose_response.points.iter().enumerate() {
             if let Some(well) = point.well {
                 let shown_name = if point.excluded {
                     "excluded (click to include)".to_string()
                 } else {
-                    name.clone()
+                    match rout.get(&index) {
+                        Some(RoutState::Removed) => ROUT_REMOVED.to_string(),
+                        Some(RoutState::Kept) => ROUT_KEPT.to_string(),
+                        None => name.clone(),
+                    }
                 };
                 hover_wells.push((
                     shown_name,
@@ -592,12 +696,21 @@ pub fn curve_plot_ui(
             }
             let mut included = Vec::new();
             let mut excluded = Vec::new();
-            for point in &curve.dose_response.points {
+            let mut rout_removed = Vec::new();
+            let mut rout_kept = Vec::new();
+            let rout = rout_states(fit);
+            for (index, point) in curve.dose_response.points.iter().enumerate() {
                 let x = x_of(curve_index, point.concentration);
+                let state = rout.get(&index).filter(|_| !point.excluded);
                 if point.excluded {
                     excluded.push([x, point.response]);
+                } else if state == Some(&RoutState::Removed) {
+                    rout_removed.push([x, point.response]);
                 } else if !show_means {
                     included.push([x, point.response]);
+                }
+                if state == Some(&RoutState::Kept) {
+                    rout_kept.push([x, point.response]);
                 }
                 if let Some(well) = point.well {
                     let plate = plate_of(experiment.plates.len(), analysis, well, point.response);
@@ -625,6 +738,26 @@ pub fn curve_plot_ui(
                         .shape(MarkerShape::Cross)
                         .radius(5.0)
                         .color(Color32::from_gray(140)),
+                );
+            }
+            // ROUT's outliers: an open diamond in the curve's colour (as in the PDF); a
+            // flag the user overruled: the filled point ringed.
+            if !rout_removed.is_empty() {
+                plot_ui.points(
+                    Points::new(ROUT_REMOVED, rout_removed)
+                        .shape(MarkerShape::Diamond)
+                        .radius(6.5)
+                        .color(color)
+                        .filled(false),
+                );
+            }
+            if !rout_kept.is_empty() {
+                plot_ui.points(
+                    Points::new(ROUT_KEPT, rout_kept)
+                        .shape(MarkerShape::Circle)
+                        .radius(7.0)
+                        .color(color)
+                        .filled(false),
                 );
             }
         }

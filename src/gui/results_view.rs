@@ -7,6 +7,7 @@ use egui::{Color32, RichText};
 
 use crate::analysis::Analysis;
 use crate::compare::Comparison;
+use crate::fit::{OutlierPoint, OutlierReport};
 use crate::normalize::{PlateQc, QcVerdict};
 use crate::report::format_number;
 
@@ -248,9 +249,136 @@ pub fn results_ui(
             ui.label(RichText::new(reason).small());
         }
     }
+    choices_ui(ui, analysis, commands);
     super::growth_view::growth_ui(ui, analysis);
     for warning in &analysis.warnings {
         ui.label(RichText::new(format!("⚠ {warning}")).color(WARN).small());
+    }
+}
+
+/// The text of a ROUT-flagged point's state: `removed`, `kept (flag overruled)`, or
+/// `flagged, not removed` (a curve with too many outliers keeps them all).
+#[must_use]
+pub fn outlier_state(report: &OutlierReport, point: &OutlierPoint) -> &'static str {
+    if point.kept {
+        "kept (flag overruled)"
+    } else if report.is_removed(point) {
+        "removed"
+    } else {
+        "flagged, not removed"
+    }
+}
+
+/// The model each curve was fitted with and, for an automatic choice, why; the points ROUT
+/// flagged (curve, well, concentration, value), each with a button to keep it in the fit
+/// against the flag or to accept the flag again.
+fn choices_ui(ui: &mut egui::Ui, analysis: &Analysis, commands: &mut Vec<Command>) {
+    let unit = analysis.unit.symbol();
+    let choices = analysis.settings.choices;
+    if choices.model != crate::fit::ModelChoice::default() {
+        for curve in &analysis.curves {
+            let fit = &curve.fit;
+            let text = match &fit.model_comparison {
+                Some(comparison) => format!(
+                    "{}: model {} — {}",
+                    curve.dose_response.label,
+                    fit.model.name(),
+                    comparison.reason
+                ),
+                None => format!("{}: model {}", curve.dose_response.label, fit.model.name()),
+            };
+            ui.label(RichText::new(text).small());
+        }
+    }
+    if choices.method == crate::fit::FitMethod::Robust && choices.outliers.q().is_none() {
+        ui.label(
+            RichText::new("Robust fit (Lorentzian merit function): no point removed; SEs and CIs are approximate.")
+                .small(),
+        );
+    }
+    let Some(q) = choices.outliers.q() else {
+        return;
+    };
+    let reports: Vec<_> = analysis
+        .curves
+        .iter()
+        .filter_map(|c| Some((c, c.fit.outliers.as_ref()?)))
+        .collect();
+    let flagged: usize = reports.iter().map(|(_, r)| r.points.len()).sum();
+    ui.label(
+        RichText::new(format!(
+            "Outliers (ROUT, Q = {} %): {flagged} flagged",
+            crate::fit::rout::q_percent_text(q)
+        ))
+        .strong(),
+    );
+    if flagged == 0 {
+        return;
+    }
+    egui::Grid::new("outliers-grid")
+        .striped(true)
+        .spacing([14.0, 2.0])
+        .show(ui, |ui| {
+            for h in [
+                "Curve".to_string(),
+                "Well".into(),
+                format!("Conc ({unit})"),
+                "Value".into(),
+                "Outlier".into(),
+                String::new(),
+            ] {
+                ui.label(RichText::new(h).strong());
+            }
+            ui.end_row();
+            for (curve, report) in &reports {
+                for point in &report.points {
+                    let label = curve.dose_response.label.clone();
+                    ui.label(&label);
+                    let well = point.well.map_or_else(|| "—".to_string(), |w| w.to_string());
+                    ui.label(&well);
+                    ui.label(if point.concentration > 0.0 {
+                        format_number(point.concentration)
+                    } else {
+                        "vehicle".into()
+                    });
+                    ui.label(format_number(point.response));
+                    let state = outlier_state(report, point);
+                    ui.label(RichText::new(state).color(if point.kept { PASS } else { WARN }))
+                        .on_hover_text(format!(
+                            "robust-fit residual {}, p = {:.2e}",
+                            format_number(point.residual),
+                            point.p_value
+                        ));
+                    if let Some(w) = point.well {
+                        let (text, hover) = if point.kept {
+                            (
+                                format!("Remove {w}"),
+                                "Accept ROUT's flag: leave this point out of the fit (undo with Ctrl+Z)",
+                            )
+                        } else {
+                            (
+                                format!("Keep {w}"),
+                                "Overrule ROUT: keep this point in the fit; saved with the experiment and kept on every refit (undo with Ctrl+Z)",
+                            )
+                        };
+                        if ui.small_button(text).on_hover_text(hover).clicked() {
+                            commands.push(Command::KeepOutlier {
+                                curve: label,
+                                well: w,
+                                kept: !point.kept,
+                            });
+                        }
+                    } else {
+                        ui.label("");
+                    }
+                    ui.end_row();
+                }
+            }
+        });
+    for (curve, report) in &reports {
+        if !report.points.is_empty() {
+            ui.label(RichText::new(report.sentence(&curve.dose_response.label)).small());
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText};
 
-use crate::fit::CiMethod;
+use crate::fit::{CiMethod, FitChoices, FitMethod, Model, ModelChoice, OutlierChoice};
 use crate::normalize::Normalization;
 use crate::reads::{ReadChoice, ReferenceChoice};
 
@@ -809,7 +809,22 @@ impl App {
                     .response
                     .labelled_by(l.id);
                 ui.end_row();
+                analysis_choices_ui(ui, &mut s.choices);
             });
+        if s.choices.outliers.q().is_none() {
+            let mut robust = s.choices.method == FitMethod::Robust;
+            if ui
+                .checkbox(&mut robust, "Robust fit (no outlier removed)")
+                .on_hover_text("Prism's robust fit: the Lorentzian merit function Σ ln(1 + (r/RSDR)²) instead of least squares; outliers weigh little, none is removed. ROUT uses it to find outliers.")
+                .changed()
+            {
+                s.choices.method = if robust {
+                    FitMethod::Robust
+                } else {
+                    FitMethod::LeastSquares
+                };
+            }
+        }
         ui.checkbox(&mut s.vehicle_as_dose_zero, "Vehicle wells as dose-zero points")
             .on_hover_text("As drc does: the vehicle wells enter the fit at concentration 0 and pin the Top plateau.");
         ui.checkbox(&mut s.require_blanks, "Plate has blank wells")
@@ -955,6 +970,21 @@ impl App {
             }
             match &doc.analysis {
                 Some(analysis) => {
+                    if analysis.curves.iter().any(|c| {
+                        c.fit
+                            .diagnostics
+                            .as_ref()
+                            .is_some_and(|d| !d.residuals.is_empty())
+                    }) {
+                        let height = ui.available_height();
+                        egui::Panel::bottom("residual-plot")
+                            .resizable(true)
+                            .default_size((height * 0.25).clamp(90.0, 220.0))
+                            .show(ui, |ui| {
+                                ui.set_min_size(ui.available_size());
+                                super::curve_plot::residual_plot_ui(ui, analysis);
+                            });
+                    }
                     let mut plotted = std::mem::take(&mut view.plotted);
                     curve_plot_ui(
                         ui,
@@ -1279,4 +1309,67 @@ fn fix_row(
             }
         }
     });
+}
+
+/// Q values offered for ROUT, in % (Prism's default is 1 %).
+const ROUT_Q_PERCENT: [f64; 6] = [0.1, 0.5, 1.0, 2.0, 5.0, 10.0];
+
+/// The words for an outlier choice in the settings.
+fn outlier_choice_text(choice: OutlierChoice) -> String {
+    match choice.q() {
+        None => "off".into(),
+        Some(q) => format!("ROUT, Q = {} %", crate::fit::rout::q_percent_text(q)),
+    }
+}
+
+/// The words for a model choice in the settings.
+fn model_choice_text(choice: ModelChoice) -> &'static str {
+    match choice {
+        ModelChoice::Fixed(Model::FourPl) => "4PL (variable slope)",
+        ModelChoice::Fixed(Model::ThreePl) => "3PL (slope −1)",
+        ModelChoice::Fixed(Model::FourPlNormalized) => "4PL normalized (0–100)",
+        ModelChoice::Auto => "auto (4PL or 3PL by AICc)",
+    }
+}
+
+/// The rows of the settings grid for issue 13's choices: the model and ROUT with its Q.
+fn analysis_choices_ui(ui: &mut egui::Ui, choices: &mut FitChoices) {
+    let l = ui.label("Model");
+    egui::ComboBox::from_id_salt("model")
+        .selected_text(model_choice_text(choices.model))
+        .width(150.0)
+        .show_ui(ui, |ui| {
+            for choice in [
+                ModelChoice::Fixed(Model::FourPl),
+                ModelChoice::Fixed(Model::ThreePl),
+                ModelChoice::Fixed(Model::FourPlNormalized),
+                ModelChoice::Auto,
+            ] {
+                ui.selectable_value(&mut choices.model, choice, model_choice_text(choice));
+            }
+        })
+        .response
+        .labelled_by(l.id)
+        .on_hover_text("Auto fits the 4PL and the 3PL to the same points and keeps the one AICc prefers; the results say which and why.");
+    ui.end_row();
+    let l = ui.label("Outliers");
+    let before = choices.outliers;
+    egui::ComboBox::from_id_salt("outliers")
+        .selected_text(outlier_choice_text(choices.outliers))
+        .width(150.0)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut choices.outliers, OutlierChoice::Off, "off");
+            for percent in ROUT_Q_PERCENT {
+                let choice = OutlierChoice::Rout { q: percent / 100.0 };
+                ui.selectable_value(&mut choices.outliers, choice, outlier_choice_text(choice));
+            }
+        })
+        .response
+        .labelled_by(l.id)
+        .on_hover_text("ROUT (Motulsky & Brown 2006): a robust fit, each residual tested at the false discovery rate Q, the outliers removed and the rest fitted by least squares. The flagged points are listed under the results, where each can be kept.");
+    ui.end_row();
+    // ROUT brings its own robust fit; its final fit is least squares.
+    if choices.outliers != before && choices.outliers.q().is_some() {
+        choices.method = FitMethod::LeastSquares;
+    }
 }

@@ -515,10 +515,11 @@ pub fn dose_response_svg(analysis: &Analysis, size: FigureSize) -> String {
                 }
             }
         }
+        // Points whose flag the user overruled are drawn as ordinary points: they are fitted.
         let outliers: Vec<usize> = fit
             .outliers
             .iter()
-            .flat_map(|r| r.points.iter().map(|p| p.index))
+            .flat_map(|r| r.standing().map(|p| p.index))
             .collect();
         for (index, point) in curve.dose_response.points.iter().enumerate() {
             if !point.response.is_finite() {

@@ -109,8 +109,9 @@ pub fn curve_json(fit: &Fit, unit: &str, experiment: Option<&str>) -> Value {
 
 /// The outliers ROUT found: `well` (plate data) or `row` (the point's 1-based position
 /// among its curve's points, for `platefit fit`), `conc`, `response`, the robust fit's
-/// `residual` and the outlier test's `p_value`, and whether it was `removed`. Empty when
-/// ROUT did not run or found none.
+/// `residual` and the outlier test's `p_value`, and whether it was `removed`; `kept: true`
+/// when the user overruled the flag (the point stays in the fit). Empty when ROUT did not
+/// run or found none.
 #[must_use]
 pub fn outliers_json(fit: &Fit) -> Value {
     let Some(report) = &fit.outliers else {
@@ -126,9 +127,12 @@ pub fn outliers_json(fit: &Fit) -> Value {
                     "response": num(p.response),
                     "residual": num(p.residual),
                     "p_value": num(p.p_value),
-                    "removed": report.removed,
+                    "removed": report.is_removed(p),
                 });
                 if let Some(object) = value.as_object_mut() {
+                    if p.kept {
+                        object.insert("kept".into(), json!(true));
+                    }
                     match p.well {
                         Some(well) => object.insert("well".into(), json!(well.to_string())),
                         None => object.insert("row".into(), json!(p.index + 1)),

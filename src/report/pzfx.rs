@@ -7,7 +7,8 @@
 //! (`TableType="XY"`, `XFormat="numbers"`, `YFormat="replicates"`, `Replicates=`) holding an
 //! `XColumn` and one `YColumn` per data set, each with `Subcolumn`s of `d` cells. Excluded
 //! wells are kept and marked `Excluded="1"` (Prism shows them struck out and leaves them out
-//! of fits).
+//! of fits), and so are the outliers ROUT removed; the project notes say which model was
+//! fitted (and why, when chosen by AICc), how, and which points ROUT flagged.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -44,7 +45,9 @@ fn table_rows(analysis: &Analysis, scale: XScale) -> (Rows, usize) {
     let mut rows: Rows = BTreeMap::new();
     let n_sets = analysis.curves.len();
     for (set, curve) in analysis.curves.iter().enumerate() {
-        for point in &curve.dose_response.points {
+        // ROUT's removed outliers are excluded values too, so Prism fits the same points.
+        let fitted = curve.fit.fitted_dose_response(&curve.dose_response);
+        for point in &fitted.points {
             let c = point.concentration;
             if !c.is_finite() || c < 0.0 || !point.response.is_finite() {
                 continue;
@@ -192,6 +195,33 @@ pub fn document(
         // GR metrics (time-zero read only): one line per curve and per comparison.
         if let Some(growth) = &analysis.growth {
             note.push_str(&gr_notes(&analysis.experiment, growth));
+        }
+        // The analysis choices: model (and why, when chosen), fitting method, outliers.
+        let settings = &analysis.settings;
+        if !settings.choices.is_plain() {
+            note.push_str(&format!(
+                " {}: model {}; {}.",
+                analysis.experiment,
+                crate::report::text::model_setting_text(settings.choices.model),
+                crate::report::text::fit_method_setting_text(settings)
+            ));
+        }
+        for curve in &analysis.curves {
+            if let Some(comparison) = &curve.fit.model_comparison {
+                note.push_str(&format!(
+                    " {}: {}: {} ({}).",
+                    analysis.experiment,
+                    curve.dose_response.label,
+                    curve.fit.model.name(),
+                    comparison.reason
+                ));
+            }
+        }
+        for line in crate::report::text::outlier_notes(analysis) {
+            note.push_str(&format!(
+                " {}: {line} ROUT's removed outliers are marked excluded.",
+                analysis.experiment
+            ));
         }
     }
     out.push_str(&escape(note.as_str()));

@@ -140,6 +140,45 @@ pub fn outlier_notes(analysis: &Analysis) -> Vec<String> {
         .collect()
 }
 
+/// The model setting in one line for the workbook's settings: the choice and its equation.
+#[must_use]
+pub fn model_setting_text(choice: crate::fit::ModelChoice) -> String {
+    let name = match choice {
+        crate::fit::ModelChoice::Fixed(model) => model.name().to_string(),
+        crate::fit::ModelChoice::Auto => "chosen per curve by AICc (4PL or 3PL)".to_string(),
+    };
+    format!("{name}: {}", model_text(choice))
+}
+
+/// The fitting-method setting in one line: least squares, the robust fit, or ROUT with Q
+/// and the points the user kept against its flags.
+#[must_use]
+pub fn fit_method_setting_text(settings: &crate::analysis::AnalysisSettings) -> String {
+    let choices = settings.choices;
+    let mut text = match choices.outliers.q() {
+        Some(q) => format!(
+            "least squares after ROUT outlier removal (Q = {} %)",
+            crate::fit::rout::q_percent_text(q)
+        ),
+        None if choices.method == crate::fit::FitMethod::Robust => {
+            "robust fit (Lorentzian merit function, no point removed)".to_string()
+        }
+        None => "least squares".to_string(),
+    };
+    if !settings.kept_outliers.is_empty() {
+        let kept: Vec<String> = settings
+            .kept_outliers
+            .iter()
+            .map(|k| format!("{} {}", k.curve, k.well))
+            .collect();
+        text.push_str(&format!(
+            "; ROUT flags overruled by the user (points kept): {}",
+            kept.join(", ")
+        ));
+    }
+    text
+}
+
 /// The model clause of the methods paragraph.
 fn model_text(choice: crate::fit::ModelChoice) -> &'static str {
     use crate::fit::{Model, ModelChoice};
@@ -169,8 +208,19 @@ fn fitting_text(analysis: &Analysis) -> String {
             .iter()
             .filter_map(|c| c.fit.outliers.as_ref())
             .filter(|r| r.removed)
-            .map(|r| r.points.len())
+            .map(|r| r.standing().count())
             .sum();
+        let kept: Vec<String> = analysis
+            .curves
+            .iter()
+            .filter_map(|c| Some((c, c.fit.outliers.as_ref()?)))
+            .flat_map(|(c, r)| {
+                r.points
+                    .iter()
+                    .filter(|p| p.kept)
+                    .map(move |p| format!("{} {}", c.dose_response.label, p.place_and_value()))
+            })
+            .collect();
         let flagged: Vec<&str> = analysis
             .curves
             .iter()
@@ -194,6 +244,12 @@ fn fitting_text(analysis: &Analysis) -> String {
             text.push_str(&format!(
                 "Flagged for too many outliers, fitted with all points: {}. ",
                 flagged.join(", ")
+            ));
+        }
+        if !kept.is_empty() {
+            text.push_str(&format!(
+                "ROUT's flag was overruled by the user and the point kept in the fit: {}. ",
+                kept.join("; ")
             ));
         }
         text

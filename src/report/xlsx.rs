@@ -13,7 +13,7 @@ use crate::report::{ReportDate, ReportError, absolute_ic50_ci, platefit_version}
 use crate::summary::Summary;
 
 /// Names of the sheets, in workbook order.
-pub const SHEETS: [&str; 9] = [
+pub const SHEETS: [&str; 10] = [
     "Raw absorbance",
     "Corrected absorbance",
     "Viability",
@@ -23,10 +23,11 @@ pub const SHEETS: [&str; 9] = [
     "QC",
     "Summary",
     "Settings",
+    "Outliers",
 ];
 
 /// The column headers of the "Fit results" sheet.
-pub const FIT_COLUMNS: [&str; 34] = [
+pub const FIT_COLUMNS: [&str; 41] = [
     "experiment",
     "curve",
     "line",
@@ -61,6 +62,28 @@ pub const FIT_COLUMNS: [&str; 34] = [
     "ic50_bound",
     "absolute_ic50_bound",
     "verdict",
+    "model",
+    "fit_method",
+    "model_compared_with",
+    "model_f_p_value",
+    "model_delta_aicc",
+    "model_choice_reason",
+    "rout_outliers_removed",
+];
+
+/// The column headers of the "Outliers" sheet: every point ROUT flagged.
+pub const OUTLIER_COLUMNS: [&str; 11] = [
+    "experiment",
+    "curve",
+    "well",
+    "conc",
+    "unit",
+    "response",
+    "robust_residual",
+    "p_value",
+    "q_pct",
+    "state",
+    "note",
 ];
 
 /// The column headers of the "Comparisons" sheet.
@@ -314,6 +337,28 @@ fn fits_sheet(
                 text(fit.ic50_bound().unwrap_or_default()),
                 text(fit.verdict.absolute.bound_text().unwrap_or_default()),
                 text(fit.verdict.reasons.join(" ")),
+                text(fit.model.as_str()),
+                text(fit.method.as_str()),
+                text(fit.model_comparison.as_ref().map_or(String::new(), |c| {
+                    let other = if c.chosen == Some(c.simpler) {
+                        c.complex
+                    } else {
+                        c.simpler
+                    };
+                    other.as_str().to_string()
+                })),
+                number(fit.model_comparison.as_ref().and_then(|c| c.p_value)),
+                number(fit.model_comparison.as_ref().and_then(|c| c.delta_aicc)),
+                text(
+                    fit.model_comparison
+                        .as_ref()
+                        .map_or(String::new(), |c| c.reason.clone()),
+                ),
+                count(
+                    fit.outliers
+                        .as_ref()
+                        .map_or(0, |r| r.points.iter().filter(|p| r.is_removed(p)).count()),
+                ),
             ];
             write_row(sheet, row, &cells)?;
             row += 1;
@@ -473,6 +518,48 @@ fn summary_sheet(
     Ok(())
 }
 
+fn outliers_sheet(
+    sheet: &mut Worksheet,
+    items: &[(Experiment, Analysis)],
+    bold: &Format,
+) -> Result<(), XlsxError> {
+    write_header(sheet, 0, &OUTLIER_COLUMNS, bold)?;
+    let mut row = 1u32;
+    for (_, analysis) in items {
+        for curve in &analysis.curves {
+            let Some(report) = &curve.fit.outliers else {
+                continue;
+            };
+            for point in &report.points {
+                let state = if point.kept {
+                    "kept by the user (flag overruled)"
+                } else if report.is_removed(point) {
+                    "removed"
+                } else {
+                    "flagged, not removed (more than a quarter)"
+                };
+                let cells = [
+                    text(analysis.experiment.clone()),
+                    text(curve.dose_response.label.clone()),
+                    text(point.well.map_or_else(String::new, |w| w.to_string())),
+                    number(Some(point.concentration)),
+                    text(analysis.unit.suffix()),
+                    number(Some(point.response)),
+                    number(Some(point.residual)),
+                    number(Some(point.p_value)),
+                    number(Some(report.q * 100.0)),
+                    text(state),
+                    text(report.sentence(&curve.dose_response.label)),
+                ];
+                write_row(sheet, row, &cells)?;
+                row += 1;
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 2)?;
+    Ok(())
+}
+
 fn settings_sheet(
     sheet: &mut Worksheet,
     items: &[(Experiment, Analysis)],
@@ -489,14 +576,43 @@ fn settings_sheet(
         let name = analysis.experiment.clone();
         let fixed = |v: Option<f64>| v.map_or("free".to_string(), |v| format!("fixed at {v}"));
         rows.extend([
-            [name.clone(), "normalization".into(), s.normalization.describe().into()],
-            [name.clone(), "vehicle wells as dose-zero points".into(), if s.vehicle_as_dose_zero { "yes" } else { "no" }.into()],
+            [
+                name.clone(),
+                "normalization".into(),
+                s.normalization.describe().into(),
+            ],
+            [
+                name.clone(),
+                "vehicle wells as dose-zero points".into(),
+                if s.vehicle_as_dose_zero { "yes" } else { "no" }.into(),
+            ],
             [name.clone(), "top".into(), fixed(s.fix_top)],
             [name.clone(), "bottom".into(), fixed(s.fix_bottom)],
-            [name.clone(), "IC50 CI shown".into(), s.ci_method.describe().into()],
-            [name.clone(), "blanks required".into(), if s.require_blanks { "yes" } else { "no" }.into()],
-            [name.clone(), "concentration unit".into(), analysis.unit.symbol().into()],
-            [name.clone(), "model".into(), "Y = Bottom + (Top − Bottom)/(1 + 10^((LogIC50 − X)·HillSlope)), X = log10(concentration)".into()],
+            [
+                name.clone(),
+                "IC50 CI shown".into(),
+                s.ci_method.describe().into(),
+            ],
+            [
+                name.clone(),
+                "blanks required".into(),
+                if s.require_blanks { "yes" } else { "no" }.into(),
+            ],
+            [
+                name.clone(),
+                "concentration unit".into(),
+                analysis.unit.symbol().into(),
+            ],
+            [
+                name.clone(),
+                "model".into(),
+                crate::report::text::model_setting_text(s.choices.model),
+            ],
+            [
+                name.clone(),
+                "fit method".into(),
+                crate::report::text::fit_method_setting_text(s),
+            ],
         ]);
         for (reference, test) in &s.comparisons {
             rows.push([
@@ -604,6 +720,7 @@ pub fn workbook(
         date,
         &bold,
     )?;
+    outliers_sheet(book.add_worksheet().set_name(SHEETS[9])?, items, &bold)?;
     // Only when a plate set had a time-zero read, so other workbooks are unchanged.
     if items.iter().any(|(_, a)| a.growth.is_some()) {
         gr_sheet(book.add_worksheet().set_name(GR_SHEET)?, items, &bold)?;
