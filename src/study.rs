@@ -239,6 +239,18 @@ pub struct ChartPoint {
     pub flags: Vec<WestgardRule>,
 }
 
+impl ChartPoint {
+    /// The rules that fire here, as the reports print them (`1-3s, 2-2s`); empty if none.
+    #[must_use]
+    pub fn rules_text(&self) -> String {
+        self.flags
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 /// A Levey–Jennings chart.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ControlChart {
@@ -259,6 +271,20 @@ pub struct ControlChart {
 }
 
 impl ControlChart {
+    /// Each point where a Westgard rule fires, as the app, the reports and the terminal
+    /// print it: `#12 (2026-10-05): 1-3s, 2-2s`.
+    #[must_use]
+    pub fn flagged(&self) -> Vec<String> {
+        self.points
+            .iter()
+            .filter(|p| !p.flags.is_empty())
+            .map(|p| match &p.date {
+                Some(date) => format!("#{} ({date}): {}", p.id, p.rules_text()),
+                None => format!("#{}: {}", p.id, p.rules_text()),
+            })
+            .collect()
+    }
+
     /// Whether any point violates a rule.
     #[must_use]
     pub fn in_control(&self) -> bool {
@@ -1017,22 +1043,7 @@ impl Study {
             }
         }
         for chart in &self.control_charts {
-            let flagged: Vec<String> = chart
-                .points
-                .iter()
-                .filter(|p| !p.flags.is_empty())
-                .map(|p| {
-                    format!(
-                        "#{} {}",
-                        p.id,
-                        p.flags
-                            .iter()
-                            .map(|r| r.as_str())
-                            .collect::<Vec<_>>()
-                            .join("+")
-                    )
-                })
-                .collect();
+            let flagged = chart.flagged();
             let _ = writeln!(
                 out,
                 "\nControl chart {}: mean {:.4}, SD {:.4} (baseline n = {}), ±2 SD [{:.4}, {:.4}], ±3 SD [{:.4}, {:.4}]: {}",
@@ -1075,6 +1086,29 @@ mod tests {
         assert!((re.pooled_se - (0.5f64 / 2.0).sqrt()).abs() < 1e-12);
         assert!(dersimonian_laird(&[(0.1, 0.0)]).is_none());
         assert!(dersimonian_laird(&[]).is_none());
+    }
+
+    /// The flagged points as every output prints them, with and without a date.
+    #[test]
+    fn flagged_points_name_experiment_date_and_rules() {
+        let mut points: Vec<ChartInput> = (1..=8)
+            .map(|i| {
+                (
+                    i,
+                    Some(format!("2026-01-{i:02}")),
+                    f64::from(i as i32 % 2),
+                    true,
+                )
+            })
+            .collect();
+        points.push((9, None, 20.0, false));
+        let chart = levey_jennings("Z′", &points).expect("chart");
+        assert_eq!(chart.flagged(), ["#9: 1-3s, R-4s"]);
+        assert!(!chart.in_control());
+        points[8].1 = Some("2026-02-01".into());
+        let chart = levey_jennings("Z′", &points).expect("chart");
+        assert_eq!(chart.flagged(), ["#9 (2026-02-01): 1-3s, R-4s"]);
+        assert_eq!(chart.points[0].rules_text(), "");
     }
 
     #[test]

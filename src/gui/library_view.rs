@@ -1142,12 +1142,11 @@ fn ci_text(ci: Option<[f64; 2]>) -> String {
     )
 }
 
+/// A p-value as the command line and the reports print it (`0.012`, `1.4e-4`, `< 1e-15`),
+/// without the `= `.
 fn p_text(p: f64) -> String {
-    if p < 0.0001 {
-        "< 0.0001".into()
-    } else {
-        format!("{p:.4}")
-    }
+    let text = crate::report::table::format_p(p);
+    text.strip_prefix("= ").map_or(text.clone(), str::to_string)
 }
 
 /// The columns of the table: title and width.
@@ -1859,23 +1858,7 @@ fn control_ui(
     let Some(chart) = charts.get(lib.chart) else {
         return;
     };
-    let flagged: Vec<String> = chart
-        .points
-        .iter()
-        .filter(|p| !p.flags.is_empty())
-        .map(|p| {
-            format!(
-                "#{} {}: {}",
-                p.id,
-                p.date.as_deref().unwrap_or(""),
-                p.flags
-                    .iter()
-                    .map(|f| f.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
-        .collect();
+    let flagged = chart.flagged();
     ui.label(if flagged.is_empty() {
         RichText::new(format!(
             "in control: no Westgard rule fires (1-3s, 2-2s, R-4s, 10-x); mean {:.3}, SD {:.3} over {} baseline point(s)",
@@ -1905,14 +1888,7 @@ fn control_ui(
                     if p.flags.is_empty() {
                         String::new()
                     } else {
-                        format!(
-                            " — {}",
-                            p.flags
-                                .iter()
-                                .map(|f| f.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
+                        format!(" — {}", p.rules_text())
                     }
                 ),
             )

@@ -513,22 +513,7 @@ pub fn study_blocks(study: &Study, records: &[ExperimentRecord]) -> Vec<Block> {
     if !study.control_charts.is_empty() {
         blocks.push(Block::Heading("Control charts (Levey–Jennings)".into()));
         for chart in &study.control_charts {
-            let flagged: Vec<String> = chart
-                .points
-                .iter()
-                .filter(|p| !p.flags.is_empty())
-                .map(|p| {
-                    format!(
-                        "#{} ({})",
-                        p.id,
-                        p.flags
-                            .iter()
-                            .map(|r| r.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                })
-                .collect();
+            let flagged = chart.flagged();
             blocks.push(Block::Figures(vec![(
                 format!("chart {}", chart.quantity),
                 control_chart_svg(chart),
