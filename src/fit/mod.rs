@@ -483,6 +483,22 @@ impl Fit {
         }
     }
 
+    /// The fitted curve as a function of `log10_x` that owns what it needs (for plots).
+    pub fn curve_function(&self) -> impl Fn(f64) -> f64 + Copy + Send + Sync + 'static {
+        let p = self.params;
+        let asymmetry = self.asymmetry.as_ref().map(|a| a.s);
+        move |log10_x| match asymmetry {
+            Some(s) => {
+                model::asymmetric_response_and_gradient(
+                    [p.bottom, p.top, p.log10_ic50, p.hill_slope, s],
+                    log10_x,
+                )
+                .0
+            }
+            None => p.response(log10_x),
+        }
+    }
+
     fn five_params(&self, s: f64) -> [f64; 5] {
         let p = self.params;
         [p.bottom, p.top, p.log10_ic50, p.hill_slope, s]
