@@ -14,7 +14,8 @@ use crate::analysis::{Analysis, AnalysisSettings, Experiment, PlateInput, analyz
 use crate::compare::compare;
 use crate::dose_response::DoseResponse;
 use crate::fit::{
-    FitChoices, FitMethod, FitOptions, ModelChoice, OutlierChoice, ResponseScale, fit_curve,
+    FitChoices, FitMethod, FitOptions, Model, ModelChoice, OutlierChoice, ResponseScale, Weighting,
+    fit_curve,
 };
 use crate::import::import_bytes;
 use crate::import::json::{import_json, import_summary};
@@ -159,10 +160,16 @@ pub struct ChoiceArgs {
     #[arg(long, conflicts_with = "outliers")]
     pub robust: bool,
     /// The model: `4pl` (default), `3pl` (Hill slope fixed at −1), `4pl-normalized` (Top
-    /// 100, Bottom 0), or `auto` (fit the 4PL and the 3PL and keep the one AICc prefers;
-    /// the output says which and why).
+    /// 100, Bottom 0), `5pl` (asymmetric, Prism's 5PL; needs ≥ 6 concentrations), `auto`
+    /// (fit the 4PL and the 3PL and keep the one AICc prefers) or `auto-5pl` (the 3PL, 4PL
+    /// and 5PL: the lowest AICc); the output says which and why.
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,
+    /// Weighting: `none` (default) or `relative` (1/Y², Y of the fitted curve, as Prism;
+    /// for scatter proportional to the response). RSS, SEs, CIs and model comparisons are
+    /// then the weighted ones.
+    #[arg(long, value_name = "none|relative")]
+    pub weighting: Option<String>,
 }
 
 impl ChoiceArgs {
@@ -179,8 +186,25 @@ impl ChoiceArgs {
             None => ModelChoice::default(),
             Some(text) => ModelChoice::parse(text).map_err(|e| anyhow!("--model: {e}"))?,
         };
-        if self.robust && model == ModelChoice::Auto {
-            bail!("--model auto compares least-squares fits; it cannot be combined with --robust");
+        let weighting = match self.weighting.as_deref() {
+            None => Weighting::None,
+            Some(text) => Weighting::parse(text).map_err(|e| anyhow!("--weighting: {e}"))?,
+        };
+        if self.robust && matches!(model, ModelChoice::Auto | ModelChoice::AutoWithFivePl) {
+            bail!(
+                "--model {} compares least-squares fits; it cannot be combined with --robust",
+                self.model.as_deref().unwrap_or("auto")
+            );
+        }
+        if self.robust && model == ModelChoice::Fixed(Model::FivePl) {
+            bail!(
+                "--robust is not available for the 5PL (use --outliers rout: outliers are then found with the 4PL's robust fit)"
+            );
+        }
+        if self.robust && weighting == Weighting::Relative {
+            bail!(
+                "--robust cannot be combined with --weighting relative: a robust fit is unweighted (as in Prism, where unequal weights would give outliers too much weight)"
+            );
         }
         Ok(FitChoices {
             method: if self.robust {
@@ -190,6 +214,7 @@ impl ChoiceArgs {
             },
             outliers,
             model,
+            weighting,
         })
     }
 }

@@ -274,6 +274,16 @@ fn compare_fits(
         // No F test of equal IC50s when an IC50 is censored (see `compare`).
         return comparison;
     }
+    // The shared-LogIC50 refit exists for the unweighted 4PL and 3PL only: for a 5PL or a
+    // relatively weighted curve the ratio and its CI above (each curve's own covariance,
+    // pooled residual variance) stand, and the F test is not computed (said in the
+    // sentence: "could not be computed").
+    let special = |fit: &Fit| {
+        fit.model == crate::fit::Model::FivePl || fit.weighting != crate::fit::Weighting::None
+    };
+    if special(reference_fit) || special(test_fit) {
+        return comparison;
+    }
     // Reduced model: one LogIC50 for both curves.
     let reference_data = CurveData::from_dose_response(reference_points, options);
     let test_data = CurveData::from_dose_response(test_points, options);

@@ -637,7 +637,7 @@ fn cli_model_choice_is_explicit_in_json_and_text() {
     let output = platefit(&["fit", &path, "--model", "auto"]);
     let table = String::from_utf8_lossy(&output.stdout);
     assert!(table.contains("model: the 4PL was preferred"), "{table}");
-    let output = platefit(&["fit", &path, "--model", "5pl"]);
+    let output = platefit(&["fit", &path, "--model", "6pl"]);
     assert!(!output.status.success());
     let output = platefit(&["fit", &path, "--model", "auto", "--robust"]);
     assert!(!output.status.success());

@@ -2952,3 +2952,66 @@ fn settings_for_all_experiments_keep_each_ones_overruled_flags() {
     assert!(experiments[0].settings.is_kept(K562, c9));
     assert!(experiments[1].settings.kept_outliers.is_empty());
 }
+
+/// The asymmetric 5PL and relative (1/Y²) weighting chosen in an experiment's settings:
+/// each IC50 on screen is the one `analyze()` gives for those settings, the 5PL's
+/// asymmetry S is named under the results, both choices are saved with the project, and a
+/// saved experiment without the weighting key loads unweighted.
+#[test]
+fn five_pl_and_relative_weighting_chosen_in_the_app() {
+    use platefit::fit::{Model, ModelChoice, Weighting};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let plate = dir.path().join("sample.csv");
+    std::fs::write(&plate, SAMPLE_PLATE).expect("write");
+    std::fs::write(dir.path().join("sample_layout.csv"), SAMPLE_LAYOUT).expect("write");
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&plate]);
+    assert_eq!(combo_value(&h, "Weighting"), "none");
+    let four = analyze(&experiment(&h)).expect("analysis");
+
+    choose(&mut h, "Model", "5PL (asymmetric)");
+    let five = experiment(&h);
+    assert_eq!(
+        five.settings.choices.model,
+        ModelChoice::Fixed(Model::FivePl)
+    );
+    let expected = analyze(&five).expect("analysis");
+    let fit = &expected.curve(K562).expect("K562 curve").fit;
+    assert_eq!(fit.model, Model::FivePl);
+    let s = fit.asymmetry.as_ref().expect("S").s;
+    assert!(fit.reported_ic50().is_some(), "{:?}", fit.verdict);
+    assert_ne!(fit.reported_ic50(), k562_ic50(&four));
+    assert_shows(&h, &expected);
+    h.get_by_label(&format!(
+        "{K562}: model 5PL (asymmetric) (asymmetry S = {})",
+        format_number(s)
+    ));
+
+    choose(&mut h, "Weighting", "relative (1/Y²)");
+    let weighted = experiment(&h);
+    assert_eq!(weighted.settings.choices.weighting, Weighting::Relative);
+    let expected = analyze(&weighted).expect("analysis");
+    assert!(
+        expected
+            .curves
+            .iter()
+            .any(|c| c.fit.weighting == Weighting::Relative && c.fit.reported_ic50().is_some())
+    );
+    assert_shows(&h, &expected);
+    h.get_by_label_contains("Weighted by 1/Y²");
+
+    let saved = save_and_load(&mut h, &picker, &dir.path().join("fivepl.platefit"));
+    let settings = &saved.experiments[0].settings;
+    assert_eq!(settings.choices.weighting, Weighting::Relative);
+    assert_eq!(settings.choices.model, ModelChoice::Fixed(Model::FivePl));
+    // An experiment saved before weighting existed: the key is absent, the fit unweighted.
+    let mut old = serde_json::to_value(&saved.experiments[0].settings).expect("settings");
+    old["choices"]
+        .as_object_mut()
+        .expect("choices object")
+        .remove("weighting");
+    let loaded: AnalysisSettings = serde_json::from_value(old).expect("old settings load");
+    assert_eq!(loaded.choices.weighting, Weighting::None);
+}

@@ -2,6 +2,7 @@
 
 mod analysis_choices;
 mod cli;
+mod five_pl;
 mod growth;
 mod import_formats;
 mod library;

@@ -36,11 +36,18 @@ pub struct CurveData {
     pub y: Vec<f64>,
     /// Number of points at each level.
     pub count: Vec<usize>,
-    /// `√count`, the weight of each level's residual.
+    /// `√(count·weight)`, the factor of each level's residual.
     sqrt_count: Vec<f64>,
-    /// `Σ (yᵢ − ȳₗ)²` over all points: the pure-error part of the RSS, which no curve
-    /// through the level means can reduce.
+    /// `Σ wₗ·(yᵢ − ȳₗ)²` over all points: the pure-error part of the (weighted) RSS, which
+    /// no curve through the level means can reduce.
     pub pure_error: f64,
+    /// The weight of each level's points: 1 (unweighted) unless set by
+    /// [`CurveData::reweighted`]. Replicates at one concentration share the curve's value,
+    /// so a weight computed from the curve (relative weighting, `1/Y_curve²`) is a weight
+    /// per level and the grouping stays exact.
+    pub weight: Vec<f64>,
+    /// `Σ (yᵢ − ȳₗ)²` of each level (unweighted).
+    level_pure_error: Vec<f64>,
 }
 
 impl CurveData {
@@ -62,6 +69,8 @@ impl CurveData {
             count: Vec::with_capacity(capacity),
             sqrt_count: Vec::with_capacity(capacity),
             pure_error: 0.0,
+            weight: Vec::with_capacity(capacity),
+            level_pure_error: Vec::with_capacity(capacity),
         };
         let mut level_of = vec![0; pairs.len()];
         let mut rest = order.as_slice();
@@ -73,10 +82,13 @@ impl CurveData {
                 .unwrap_or(rest.len());
             let (group, tail) = rest.split_at(len);
             let mean = group.iter().map(|i| pairs[*i].1).sum::<f64>() / len as f64;
-            data.pure_error += group
+            let level_pure_error = group
                 .iter()
                 .map(|i| (pairs[*i].1 - mean) * (pairs[*i].1 - mean))
                 .sum::<f64>();
+            data.pure_error += level_pure_error;
+            data.level_pure_error.push(level_pure_error);
+            data.weight.push(1.0);
             for i in group {
                 level_of[*i] = data.log_x.len();
             }
@@ -117,8 +129,40 @@ impl CurveData {
         self.count.iter().sum()
     }
 
-    /// `(log10 concentration, mean response, √count)` per level.
-    fn levels(&self) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
+    /// The same points with a weight per level (`weights[l]` for every point at level `l`):
+    /// residuals `√(nₗ·wₗ)·(f(xₗ) − ȳₗ)` and the pure error `Σ wₗ·(yᵢ − ȳₗ)²`, so that every
+    /// RSS the solver sees is the weighted RSS of the individual points. `None` when a
+    /// weight is not a finite number > 0 or the lengths differ.
+    #[must_use]
+    pub fn reweighted(&self, weights: &[f64]) -> Option<Self> {
+        if weights.len() != self.y.len() || weights.iter().any(|w| !(w.is_finite() && *w > 0.0)) {
+            return None;
+        }
+        let mut data = self.clone();
+        data.weight = weights.to_vec();
+        data.sqrt_count = self
+            .count
+            .iter()
+            .zip(weights)
+            .map(|(n, w)| (*n as f64 * w).sqrt())
+            .collect();
+        data.pure_error = self
+            .level_pure_error
+            .iter()
+            .zip(weights)
+            .map(|(e, w)| e * w)
+            .sum();
+        Some(data)
+    }
+
+    /// Whether every level has weight 1.
+    #[must_use]
+    pub fn is_unweighted(&self) -> bool {
+        self.weight.iter().all(|w| w.to_bits() == 1f64.to_bits())
+    }
+
+    /// `(log10 concentration, mean response, √(count·weight))` per level.
+    pub(crate) fn levels(&self) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
         self.log_x
             .iter()
             .zip(&self.y)

@@ -6,6 +6,7 @@
 //! converge or whose IC50 lies outside the tested range is reported as such. [`FitError`]
 //! is only for input that cannot be fitted at all.
 
+pub mod asymmetric;
 pub mod curves;
 pub mod diagnostics;
 pub mod initial;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dose_response::DoseResponse;
 use crate::stats::{f_upper_tail, t95};
+use lm::LeastSquaresModel;
 
 pub use curves::{CurveData, CurveSet, ParamRef};
 pub use model::{Params4pl, log10_or_neg_inf};
@@ -85,6 +87,68 @@ impl Default for FitOptions {
     }
 }
 
+/// How the points are weighted in the least-squares fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weighting {
+    /// Every point counts equally (ordinary least squares; the default).
+    #[default]
+    None,
+    /// Relative weighting, `1/Y²` with Y the fitted curve (Prism 5 and later): minimizes
+    /// `Σ((Y_data − Y_curve)/Y_curve)²`, for data whose scatter grows in proportion to Y.
+    /// As in Prism, the weights are computed from the curve and held constant while the
+    /// weighted sum of squares is minimized, then recomputed until nothing changes.
+    Relative,
+}
+
+impl Weighting {
+    /// The word used in JSON and on the command line.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Relative => "relative",
+        }
+    }
+
+    /// Words for people.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "no weighting",
+            Self::Relative => "relative weighting (1/Y², Y of the curve)",
+        }
+    }
+
+    /// Parses `none` or `relative` (also `1/y2`, `1/y^2`).
+    ///
+    /// # Errors
+    /// A message for any other word.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "none" | "no" | "off" | "equal" => Ok(Self::None),
+            "relative" | "1/y2" | "1/y^2" | "1/y²" => Ok(Self::Relative),
+            other => Err(format!(
+                "unknown weighting {other:?}: use relative (1/Y², Y of the curve) or none"
+            )),
+        }
+    }
+}
+
+/// The 5PL's asymmetry parameter S and what derives from it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Asymmetry {
+    /// S (1 is the symmetric 4PL).
+    pub s: f64,
+    /// Standard error of S.
+    pub se: Option<f64>,
+    /// `LogXb = LogIC50 + (1/HillSlope)·log10(2^(1/S) − 1)`, Prism's other location
+    /// parameter (not the midpoint).
+    pub log10_xb: f64,
+    /// Covariance of `[bottom, top, log10_ic50, hill_slope, S]` (zeros for fixed ones).
+    pub covariance: Option<[[f64; 5]; 5]>,
+}
+
 /// The analysis choices beyond the plain 4PL least-squares fit (issue 13): Prism's robust
 /// fit and ROUT outlier detection. The default is the plain fit, bit for bit.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -94,9 +158,11 @@ pub struct FitChoices {
     pub method: FitMethod,
     /// Automatic outlier detection (off by default).
     pub outliers: OutlierChoice,
-    /// The model: the 4PL (default), the 3PL, the normalized 4PL, or "choose
-    /// automatically" between the 4PL and the 3PL.
+    /// The model: the 4PL (default), the 3PL, the normalized 4PL, the asymmetric 5PL, or
+    /// "choose automatically" (3PL or 4PL; or 3PL, 4PL or 5PL).
     pub model: ModelChoice,
+    /// Unweighted (default) or relative (`1/Y²`) weighting.
+    pub weighting: Weighting,
 }
 
 impl FitChoices {
@@ -295,11 +361,19 @@ pub struct Fit {
     pub outliers: Option<OutlierReport>,
     /// The model fitted.
     pub model: Model,
-    /// The comparison with the other model, when the model was chosen automatically.
+    /// The comparison that decided the model, when it was chosen automatically.
     pub model_comparison: Option<ModelComparison>,
+    /// Every comparison made for the automatic choice, in order (3PL vs 4PL, then the
+    /// winner vs the 5PL when the 5PL takes part); the last is `model_comparison`.
+    pub model_comparisons: Vec<ModelComparison>,
     /// Residuals per point, the runs test and the replicates test (`None` when no curve
     /// was fitted).
     pub diagnostics: Option<diagnostics::Diagnostics>,
+    /// The 5PL's asymmetry S (`None` for the other models).
+    pub asymmetry: Option<Asymmetry>,
+    /// How the points were weighted (RSS, Sy.x, SEs, CIs and the tests are then the
+    /// weighted ones).
+    pub weighting: Weighting,
 }
 
 impl Fit {
@@ -350,6 +424,24 @@ impl Fit {
             return None;
         }
         let fraction = f_percent / 100.0;
+        if self.asymmetry.is_some() {
+            // The 5PL reaches F % of the way from Top to Bottom where its fraction of the
+            // span left is 1 − F/100.
+            let (value, ci95) = self.asymmetric_log_estimate(|p| {
+                let log_x = model::asymmetric_crossing(
+                    Params4pl::from_array([p[0], p[1], p[2], p[3]]),
+                    p[4],
+                    p[0] + (p[1] - p[0]) * (1.0 - fraction),
+                )?
+                .log10();
+                Some(log_x)
+            })?;
+            return Some(IcEstimate {
+                f_percent,
+                value,
+                ci95,
+            });
+        }
         let shift = (fraction / (1.0 - fraction)).log10();
         let hill = self.params.hill_slope;
         if hill.abs() < 1e-12 {
@@ -379,7 +471,75 @@ impl Fit {
     /// The fitted response at a concentration.
     #[must_use]
     pub fn predict(&self, concentration: f64) -> f64 {
-        self.params.response_at_concentration(concentration)
+        self.response(log10_or_neg_inf(concentration))
+    }
+
+    /// The fitted curve at `log10_x` (`−∞` for dose zero), the 5PL's asymmetry included.
+    #[must_use]
+    pub fn response(&self, log10_x: f64) -> f64 {
+        match &self.asymmetry {
+            Some(a) => model::asymmetric_response_and_gradient(self.five_params(a.s), log10_x).0,
+            None => self.params.response(log10_x),
+        }
+    }
+
+    /// The fitted curve as a function of `log10_x` that owns what it needs (for plots).
+    pub fn curve_function(&self) -> impl Fn(f64) -> f64 + Copy + Send + Sync + 'static {
+        let p = self.params;
+        let asymmetry = self.asymmetry.as_ref().map(|a| a.s);
+        move |log10_x| match asymmetry {
+            Some(s) => {
+                model::asymmetric_response_and_gradient(
+                    [p.bottom, p.top, p.log10_ic50, p.hill_slope, s],
+                    log10_x,
+                )
+                .0
+            }
+            None => p.response(log10_x),
+        }
+    }
+
+    fn five_params(&self, s: f64) -> [f64; 5] {
+        let p = self.params;
+        [p.bottom, p.top, p.log10_ic50, p.hill_slope, s]
+    }
+
+    /// For the 5PL: the concentration `10^g(p)` of a function `g` of
+    /// `[bottom, top, log10_ic50, hill_slope, S]` with its Wald CI on the log scale by the
+    /// delta method (central-difference gradient, the fit's 5 × 5 covariance).
+    #[must_use]
+    pub fn asymmetric_log_estimate(
+        &self,
+        g: impl Fn([f64; 5]) -> Option<f64>,
+    ) -> Option<(f64, Option<[f64; 2]>)> {
+        let a = self.asymmetry.as_ref()?;
+        let p = self.five_params(a.s);
+        let log_x = g(p)?;
+        let ci = a.covariance.and_then(|cov| {
+            let mut gradient = [0.0; 5];
+            for (k, slot) in gradient.iter_mut().enumerate() {
+                if cov[k][k] <= 0.0 {
+                    continue;
+                }
+                let h = 1e-6 * p[k].abs().max(1e-3);
+                let (mut up, mut down) = (p, p);
+                up[k] += h;
+                down[k] -= h;
+                *slot = (g(up)? - g(down)?) / (2.0 * h);
+            }
+            let mut variance = 0.0;
+            for i in 0..5 {
+                for j in 0..5 {
+                    variance += gradient[i] * cov[i][j] * gradient[j];
+                }
+            }
+            let t = t95(self.df as f64)?;
+            (variance.is_finite() && variance >= 0.0).then(|| {
+                let half = t * variance.sqrt();
+                [10f64.powf(log_x - half), 10f64.powf(log_x + half)]
+            })
+        });
+        Some((10f64.powf(log_x), ci))
     }
 
     /// The points this fit was made from: `dose_response` with the outliers ROUT removed
@@ -452,7 +612,8 @@ pub fn fit_4pl(dose_response: &DoseResponse, options: &FitOptions) -> Result<Fit
         dose_response,
         options,
         None,
-        None,
+        Engine::Logistic { fix_hill: None },
+        Weighting::None,
     ))
 }
 
@@ -518,48 +679,76 @@ pub fn fit_curve_keeping(
     if choices.is_plain() {
         return fit_4pl(dose_response, options);
     }
-    match choices.model {
-        ModelChoice::Fixed(model) => fit_one(dose_response, options, model, choices, kept),
-        ModelChoice::Auto => {
-            // Outliers are looked for once, with the more general model; both models are
-            // then fitted to the same points, as a comparison requires.
-            let four = fit_one(dose_response, options, Model::FourPl, choices, kept)?;
-            let cleaned = four.fitted_dose_response(dose_response);
-            let same_points = FitChoices {
-                outliers: OutlierChoice::Off,
-                ..*choices
-            };
-            let three = fit_one(&cleaned, options, Model::ThreePl, &same_points, &[])?;
-            let comparison = models::choose((Model::ThreePl, &three), (Model::FourPl, &four));
-            let mut chosen = if comparison.chosen == Some(Model::ThreePl) {
-                Fit {
-                    outliers: four.outliers.clone(),
-                    evaluations: three.evaluations + four.evaluations,
-                    ..three
-                }
-            } else {
-                four
-            };
-            chosen.model_comparison = Some(comparison);
-            Ok(chosen)
+    let auto_with_five = match choices.model {
+        ModelChoice::Fixed(model) => {
+            return fit_one(dose_response, options, model, choices, kept);
         }
+        ModelChoice::Auto => false,
+        ModelChoice::AutoWithFivePl => true,
+    };
+    // Outliers are looked for once, with the 4PL; every model is then fitted to the same
+    // points, as a comparison requires.
+    let four = fit_one(dose_response, options, Model::FourPl, choices, kept)?;
+    let cleaned = four.fitted_dose_response(dose_response);
+    let same_points = FitChoices {
+        outliers: OutlierChoice::Off,
+        ..*choices
+    };
+    let three = fit_one(&cleaned, options, Model::ThreePl, &same_points, &[])?;
+    let outliers = four.outliers.clone();
+    let comparison = models::choose((Model::ThreePl, &three), (Model::FourPl, &four));
+    let mut evaluations = three.evaluations + four.evaluations;
+    let mut chosen = if comparison.chosen == Some(Model::ThreePl) {
+        three
+    } else {
+        four
+    };
+    chosen.model_comparisons = vec![comparison.clone()];
+    chosen.model_comparison = Some(comparison);
+    if auto_with_five {
+        // The winner of 3PL vs 4PL against the 5PL (both nest in it): the lower AICc of
+        // this pair is the lowest AICc of the three models.
+        let five = fit_one(&cleaned, options, Model::FivePl, &same_points, &[])?;
+        evaluations += five.evaluations;
+        let mut second = models::choose((chosen.model, &chosen), (Model::FivePl, &five));
+        let first = chosen.model_comparisons.clone();
+        if let Some(step) = first.first() {
+            second.reason = format!("{}; before that, {}", second.reason, step.reason);
+        }
+        if second.chosen == Some(Model::FivePl) {
+            chosen = five;
+        }
+        chosen.model_comparisons = first;
+        chosen.model_comparisons.push(second.clone());
+        chosen.model_comparison = Some(second);
     }
+    chosen.outliers = outliers;
+    chosen.evaluations = evaluations;
+    Ok(chosen)
 }
 
-/// The least-squares fit of one model (exactly [`fit_4pl`] for the 4PL).
+/// The least-squares fit of one model (exactly [`fit_4pl`] for the unweighted 4PL).
 fn fit_model(
     dose_response: &DoseResponse,
     options: &FitOptions,
     model: Model,
+    weighting: Weighting,
 ) -> Result<Fit, FitError> {
     let options = model.options(options);
-    let Some(hill) = model.fixed_hill() else {
+    if model.fixed_hill().is_none() && model != Model::FivePl && weighting == Weighting::None {
         let mut fit = fit_4pl(dose_response, &options)?;
         fit.model = model;
         return Ok(fit);
-    };
+    }
     check_points(dose_response)?;
     let (data, level_of) = CurveData::from_dose_response_with_levels(dose_response, &options);
+    let engine = if model == Model::FivePl {
+        Engine::Asymmetric
+    } else {
+        Engine::Logistic {
+            fix_hill: model.fixed_hill(),
+        }
+    };
     let mut fit = fit_curve_data(
         &dose_response.label,
         &data,
@@ -567,7 +756,8 @@ fn fit_model(
         dose_response,
         &options,
         None,
-        Some(hill),
+        engine,
+        weighting,
     );
     fit.model = model;
     Ok(fit)
@@ -581,8 +771,14 @@ fn fit_one(
     choices: &FitChoices,
     kept: &[usize],
 ) -> Result<Fit, FitError> {
-    let plain = fit_model(dose_response, options, model)?;
+    let plain = fit_model(dose_response, options, model, choices.weighting)?;
     if choices.method == FitMethod::LeastSquares && choices.outliers == OutlierChoice::Off {
+        return Ok(plain);
+    }
+    // There is no robust 5PL: with the 5PL the robust fit alone is not done (the command
+    // line and the app refuse the combination; the fit says least squares), and ROUT looks
+    // for outliers with the 4PL's robust fit before the 5PL is fitted to what is left.
+    if model == Model::FivePl && choices.outliers == OutlierChoice::Off {
         return Ok(plain);
     }
     let options = &model.options(options);
@@ -631,7 +827,7 @@ fn fit_one(
         });
     };
     let Some(q) = choices.outliers.q() else {
-        // The robust fit alone.
+        // The robust fit alone (unweighted whatever the weighting, as in Prism).
         let (data, level_of) = CurveData::from_dose_response_with_levels(dose_response, options);
         let mut fit = fit_curve_data(
             &dose_response.label,
@@ -644,7 +840,10 @@ fn fit_one(
                 scale: robust.rsdr,
                 evaluations: robust.evaluations + plain.evaluations,
             }),
-            model.fixed_hill(),
+            Engine::Logistic {
+                fix_hill: model.fixed_hill(),
+            },
+            Weighting::None,
         );
         fit.method = FitMethod::Robust;
         fit.model = model;
@@ -688,12 +887,314 @@ fn fit_one(
     for outlier in report.standing() {
         cleaned.points[outlier.index].excluded = true;
     }
-    let mut fit = fit_model(&cleaned, options, model)?;
+    let mut fit = fit_model(&cleaned, options, model, choices.weighting)?;
     fit.evaluations += plain.evaluations + robust.evaluations;
     fit.outliers = Some(report);
     Ok(fit)
 }
 
+/// The least-squares model behind one fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Engine {
+    /// The 4PL; HillSlope fixed at the given value for the 3PL.
+    Logistic {
+        /// The fixed Hill slope, if any.
+        fix_hill: Option<f64>,
+    },
+    /// The asymmetric 5PL.
+    Asymmetric,
+}
+
+/// The outcome of [`relative_weighting`]: the model with the weights of the final curve,
+/// the free vector, the weights per level, the solver evaluations and the rounds.
+type Reweighted<M> = (M, Vec<f64>, Vec<f64>, usize, usize);
+
+/// Relative weighting (`1/Y²` of the curve) as Prism does it: weights computed from the
+/// current curve and held constant while the weighted sum of squares is minimized, then
+/// recomputed from the new curve, until neither the parameters nor the weighted SS
+/// change. `make` builds the model on weighted points, `curve` evaluates the curve of a
+/// free vector. Returns the model with the weights of the final curve, the free vector,
+/// the weights, the solver evaluations and the number of reweighting rounds; an error in
+/// words when a weight cannot be computed (the curve is 0 at a tested concentration) or
+/// the rounds do not settle.
+fn relative_weighting<M: LeastSquaresModel>(
+    data: &CurveData,
+    start: Vec<f64>,
+    make: impl Fn(CurveData) -> M,
+    curve: impl Fn(&[f64], f64) -> f64,
+) -> Result<Reweighted<M>, String> {
+    /// Rounds allowed; the fits here settle in 5–15.
+    const MAX_ROUNDS: usize = 200;
+    let weights_of = |free: &[f64]| -> Result<Vec<f64>, String> {
+        data.log_x
+            .iter()
+            .map(|x| {
+                let fitted = curve(free, *x);
+                let weight = 1.0 / (fitted * fitted);
+                if weight.is_finite() && weight > 0.0 {
+                    Ok(weight)
+                } else {
+                    Err(format!(
+                        "relative weighting (1/Y²) is not possible: the fitted curve is {} at {}",
+                        crate::report::format_number(fitted),
+                        if x.is_finite() {
+                            format!(
+                                "concentration {}",
+                                crate::report::format_number(10f64.powf(*x))
+                            )
+                        } else {
+                            "dose zero".to_string()
+                        }
+                    ))
+                }
+            })
+            .collect()
+    };
+    let settings = lm::SolverSettings::default();
+    let mut free = start;
+    let mut evaluations = 0;
+    let mut previous_wss = f64::INFINITY;
+    for round in 1..=MAX_ROUNDS {
+        let weights = weights_of(&free)?;
+        let weighted = data
+            .reweighted(&weights)
+            .ok_or_else(|| "relative weighting: a weight is not a positive number".to_string())?;
+        let model = make(weighted);
+        let minimum = lm::minimize(&model, &free, settings);
+        evaluations += minimum.evaluations;
+        if !minimum.rss.is_finite() {
+            return Err("the weighted fit did not converge".to_string());
+        }
+        let moved = minimum
+            .params
+            .iter()
+            .zip(&free)
+            .any(|(a, b)| (a - b).abs() > 1e-13 * (1.0 + b.abs()));
+        let settled = (minimum.rss - previous_wss).abs() <= 1e-12 * minimum.rss;
+        previous_wss = minimum.rss;
+        free = minimum.params;
+        if settled && !moved {
+            // The weights of the final curve: the weighted SS, the SEs and the tests are
+            // those of the fit with these weights held constant.
+            let weights = weights_of(&free)?;
+            let weighted = data.reweighted(&weights).ok_or_else(|| {
+                "relative weighting: a weight is not a positive number".to_string()
+            })?;
+            return Ok((make(weighted), free, weights, evaluations, round));
+        }
+    }
+    Err(format!(
+        "the relative weights did not settle in {MAX_ROUNDS} rounds of reweighting"
+    ))
+}
+
+/// One solved fit, ready to be finished into a [`Fit`].
+struct Solved {
+    /// Bottom, Top, LogIC50 (the midpoint for the 5PL too) and HillSlope.
+    params: Params4pl,
+    /// The 5PL's asymmetry S with its SE and the 5 × 5 covariance.
+    asymmetry: Option<Asymmetry>,
+    /// The (weighted) residual sum of squares.
+    rss: f64,
+    covariance: Option<[[f64; 4]; 4]>,
+    se: [Option<f64>; 4],
+    evaluations: usize,
+    robust: bool,
+    /// Per-level weights of a weighted fit.
+    weights: Option<Vec<f64>>,
+    /// The curve set and free vector for the profile-likelihood CI (unweighted 4PL and
+    /// 3PL only).
+    profile: Option<(CurveSet, Vec<f64>)>,
+}
+
+/// Solves the 4PL / 3PL least-squares problem, optionally reweighted.
+#[allow(clippy::too_many_arguments)]
+fn solve_logistic(
+    data: &CurveData,
+    options: &FitOptions,
+    given: Option<GivenSolution>,
+    fix_hill: Option<f64>,
+    weighting: Weighting,
+    n: usize,
+    n_free: usize,
+    fixed: [bool; 4],
+) -> Result<Solved, (FitStatus, Option<String>)> {
+    let mut set = CurveSet::single(data.clone(), options.fix_bottom, options.fix_top);
+    // A fixed Hill slope (the 3PL): the last free parameter becomes a constant.
+    if let Some(hill) = fix_hill {
+        set.curves[0].1[index::HILL] = ParamRef::Fixed(hill);
+        set.n_free -= 1;
+    }
+    let (best_params, best_rss, mut evaluations, robust_scale) = match given {
+        Some(solution) => (
+            set.free_from_full(&solution.params),
+            f64::NAN,
+            solution.evaluations,
+            Some(solution.scale),
+        ),
+        None => {
+            let Some(best) = initial::fit_with_restarts(&set, data, options) else {
+                return Err((FitStatus::NotConverged, None));
+            };
+            (best.params, best.rss, best.evaluations, None)
+        }
+    };
+    let mut full = set.full_params(&best_params);
+    let mut canonical = Params4pl::from_array(full).canonical();
+    // A rising fit stored with bottom > top is the same curve; keep labels canonical unless
+    // a plateau is fixed (then the labels are the user's).
+    if options.fix_bottom.is_some() || options.fix_top.is_some() || fix_hill.is_some() {
+        canonical = Params4pl::from_array(full);
+    }
+    full = canonical.to_array();
+    let mut free_params = set.free_from_full(&full);
+    let df = n - n_free;
+    let mut weights = None;
+    // Robust fits are not weighted (Prism: "it doesn't make sense to perform robust
+    // regression using unequal weights").
+    if weighting == Weighting::Relative && robust_scale.is_none() {
+        let template = set.clone();
+        let (weighted, free, level_weights, spent, _) = relative_weighting(
+            data,
+            free_params,
+            |d| {
+                let mut s = template.clone();
+                s.curves[0].0 = d;
+                s
+            },
+            |free, x| Params4pl::from_array(template.full_params(free)).response(x),
+        )
+        .map_err(|reason| (FitStatus::NotConverged, Some(reason)))?;
+        evaluations += spent;
+        set = weighted;
+        free_params = free;
+        canonical = Params4pl::from_array(set.full_params(&free_params));
+        weights = Some(level_weights);
+    }
+    let rss = lm::rss(&set, &free_params).unwrap_or(best_rss);
+    // The robust fit's covariance is scaled by its robust SD of the residuals (RSDR²
+    // instead of RSS/df, which an outlier would inflate): an approximation, as for any
+    // M-estimate, and said so where it is reported.
+    let s2 = robust_scale.map_or(rss / df as f64, |scale| scale * scale);
+    let unscaled = lm::unscaled_covariance(&set, &free_params);
+    let covariance = unscaled.as_ref().map(|c| set.expand_covariance(c, s2));
+    let se = covariance.map_or([None; 4], |cov| {
+        std::array::from_fn(|k| {
+            (!fixed[k])
+                .then(|| cov[k][k].sqrt())
+                .filter(|v| v.is_finite())
+        })
+    });
+    let profile = (weights.is_none() && robust_scale.is_none()).then_some((set, free_params));
+    Ok(Solved {
+        params: canonical,
+        asymmetry: None,
+        rss,
+        covariance,
+        se,
+        evaluations,
+        robust: robust_scale.is_some(),
+        weights,
+        profile,
+    })
+}
+
+/// Solves the asymmetric 5PL: the 4PL first (its best solution and the best points of
+/// the start grid), then the 5PL from each with several asymmetries; optionally
+/// reweighted.
+fn solve_asymmetric(
+    data: &CurveData,
+    options: &FitOptions,
+    weighting: Weighting,
+    n: usize,
+    n_free: usize,
+    fixed: [bool; 4],
+) -> Result<Solved, (FitStatus, Option<String>)> {
+    let four = CurveSet::single(data.clone(), options.fix_bottom, options.fix_top);
+    let (lo, hi) = data
+        .log_x
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(*x), hi.max(*x))
+        });
+    let mut starts = Vec::new();
+    let mut evaluations = 0;
+    if let Some(best) = initial::fit_with_restarts(&four, data, options) {
+        evaluations += best.evaluations;
+        let full = Params4pl::from_array(four.full_params(&best.params));
+        starts.push(
+            if fixed[0] || fixed[1] {
+                full
+            } else {
+                full.canonical()
+            }
+            .to_array(),
+        );
+    }
+    starts.extend(initial::grid_starts(data, options, lo, hi, 2));
+    let mut set = asymmetric::FivePlSet::new(data.clone(), options.fix_bottom, options.fix_top);
+    let (best, spent) = asymmetric::fit_from_4pl(&set, &starts);
+    evaluations += spent;
+    let Some(best) = best else {
+        return Err((FitStatus::NotConverged, None));
+    };
+    let mut free_params = best.params;
+    let mut weights = None;
+    if weighting == Weighting::Relative {
+        let template = set.clone();
+        let (weighted, free, level_weights, spent, _) = relative_weighting(
+            data,
+            free_params,
+            |d| asymmetric::FivePlSet {
+                data: d,
+                ..template.clone()
+            },
+            |free, x| model::asymmetric_response_and_gradient(template.full_params(free), x).0,
+        )
+        .map_err(|reason| (FitStatus::NotConverged, Some(reason)))?;
+        evaluations += spent;
+        set = weighted;
+        free_params = free;
+        weights = Some(level_weights);
+    }
+    let rss = lm::rss(&set, &free_params).unwrap_or(best.rss);
+    let df = n - n_free;
+    let full = set.full_params(&free_params);
+    let covariance5 = set.covariance(&free_params, rss / df as f64);
+    let covariance = covariance5.map(|c| std::array::from_fn(|i| std::array::from_fn(|j| c[i][j])));
+    let se: [Option<f64>; 4] = covariance.map_or([None; 4], |cov: [[f64; 4]; 4]| {
+        std::array::from_fn(|k| {
+            (!fixed[k])
+                .then(|| cov[k][k].sqrt())
+                .filter(|v| v.is_finite())
+        })
+    });
+    let s = full[asymmetric::ASYMMETRY];
+    let params = Params4pl::from_array([full[0], full[1], full[2], full[3]]);
+    Ok(Solved {
+        params,
+        asymmetry: Some(Asymmetry {
+            s,
+            se: covariance5
+                .map(|c| c[asymmetric::ASYMMETRY][asymmetric::ASYMMETRY].sqrt())
+                .filter(|v| v.is_finite()),
+            log10_xb: model::asymmetry_shift(s).map_or(f64::NAN, |shift| {
+                params.log10_ic50 + shift / params.hill_slope
+            }),
+            covariance: covariance5,
+        }),
+        rss,
+        covariance,
+        se,
+        evaluations,
+        robust: false,
+        weights,
+        profile: None,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
 fn fit_curve_data(
     label: &str,
     data: &CurveData,
@@ -701,16 +1202,21 @@ fn fit_curve_data(
     dose_response: &DoseResponse,
     options: &FitOptions,
     given: Option<GivenSolution>,
-    fix_hill: Option<f64>,
+    engine: Engine,
+    weighting: Weighting,
 ) -> Fit {
     let n = data.n_points();
+    let fix_hill = match engine {
+        Engine::Logistic { fix_hill } => fix_hill,
+        Engine::Asymmetric => None,
+    };
     let fixed = [
         options.fix_bottom.is_some(),
         options.fix_top.is_some(),
         false,
         fix_hill.is_some(),
     ];
-    let n_free = fixed.iter().filter(|f| !**f).count();
+    let n_free = fixed.iter().filter(|f| !**f).count() + usize::from(engine == Engine::Asymmetric);
     let tested_range = dose_response.tested_range();
     // Concentrations equal to 1e-12 (relative) count as one level.
     let mut n_levels = 0;
@@ -722,7 +1228,7 @@ fn fit_curve_data(
             positive_levels += usize::from(x.is_finite());
         }
     }
-    let empty_fit = |status: FitStatus| Fit {
+    let empty_fit = |status: FitStatus, reason: Option<String>| Fit {
         label: label.to_string(),
         status,
         flags: vec![status],
@@ -753,62 +1259,68 @@ fn fit_curve_data(
             flags: vec![status],
             relative: Estimate::Undetermined,
             absolute: Estimate::Undetermined,
-            reasons: vec![status.explain().to_string()],
+            reasons: vec![reason.unwrap_or_else(|| status.explain().to_string())],
             remedy: None,
         },
         method: FitMethod::LeastSquares,
         outliers: None,
         model: Model::FourPl,
         model_comparison: None,
+        model_comparisons: Vec::new(),
         diagnostics: None,
+        asymmetry: None,
+        weighting,
     };
     if n_levels < 4 || positive_levels < 3 || n <= n_free {
-        return empty_fit(FitStatus::InsufficientData);
+        return empty_fit(FitStatus::InsufficientData, None);
     }
-    let mut set = CurveSet::single(data.clone(), options.fix_bottom, options.fix_top);
-    // A fixed Hill slope (the 3PL): the last free parameter becomes a constant.
-    if let Some(hill) = fix_hill {
-        set.curves[0].1[index::HILL] = ParamRef::Fixed(hill);
-        set.n_free -= 1;
+    if engine == Engine::Asymmetric && positive_levels < asymmetric::MIN_CONCENTRATIONS {
+        return empty_fit(
+            FitStatus::InsufficientData,
+            Some(format!(
+                "A 5PL fit needs at least {} distinct concentrations; this curve has {positive_levels}. Fit the 4PL instead.",
+                asymmetric::MIN_CONCENTRATIONS
+            )),
+        );
     }
-    let (best_params, best_rss, evaluations, robust_scale) = match given {
-        Some(solution) => (
-            set.free_from_full(&solution.params),
-            f64::NAN,
-            solution.evaluations,
-            Some(solution.scale),
-        ),
-        None => {
-            let Some(best) = initial::fit_with_restarts(&set, data, options) else {
-                return empty_fit(FitStatus::NotConverged);
-            };
-            (best.params, best.rss, best.evaluations, None)
+    let solved = match engine {
+        Engine::Logistic { fix_hill } => {
+            solve_logistic(data, options, given, fix_hill, weighting, n, n_free, fixed)
         }
+        Engine::Asymmetric => solve_asymmetric(data, options, weighting, n, n_free, fixed),
     };
-    let mut full = set.full_params(&best_params);
-    let mut canonical = Params4pl::from_array(full).canonical();
-    // A rising fit stored with bottom > top is the same curve; keep labels canonical unless
-    // a plateau is fixed (then the labels are the user's).
-    if options.fix_bottom.is_some() || options.fix_top.is_some() || fix_hill.is_some() {
-        canonical = Params4pl::from_array(full);
-    }
-    full = canonical.to_array();
-    let free_params = set.free_from_full(&full);
+    let solved = match solved {
+        Ok(solved) => solved,
+        Err((status, reason)) => return empty_fit(status, reason),
+    };
+    let Solved {
+        params: canonical,
+        asymmetry,
+        rss,
+        covariance,
+        se,
+        evaluations,
+        robust,
+        weights,
+        profile: profile_input,
+    } = solved;
     let df = n - n_free;
-    let rss = lm::rss(&set, &free_params).unwrap_or(best_rss);
-    // The robust fit's covariance is scaled by its robust SD of the residuals (RSDR²
-    // instead of RSS/df, which an outlier would inflate): an approximation, as for any
-    // M-estimate, and said so where it is reported.
-    let s2 = robust_scale.map_or(rss / df as f64, |scale| scale * scale);
-    let unscaled = lm::unscaled_covariance(&set, &free_params);
-    let covariance = unscaled.as_ref().map(|c| set.expand_covariance(c, s2));
-    let se = covariance.map_or([None; 4], |cov| {
-        std::array::from_fn(|k| {
-            (!fixed[k])
-                .then(|| cov[k][k].sqrt())
-                .filter(|v| v.is_finite())
-        })
-    });
+    let curve_at = |x: f64| match &asymmetry {
+        Some(a) => {
+            model::asymmetric_response_and_gradient(
+                [
+                    canonical.bottom,
+                    canonical.top,
+                    canonical.log10_ic50,
+                    canonical.hill_slope,
+                    a.s,
+                ],
+                x,
+            )
+            .0
+        }
+        None => canonical.response(x),
+    };
     let mean_y = dose_response
         .fitted_points()
         .map(|p| p.response)
@@ -818,8 +1330,16 @@ fn fit_curve_data(
         .fitted_points()
         .map(|p| (p.response - mean_y) * (p.response - mean_y))
         .sum();
-    let r_squared = (tss > 0.0).then(|| 1.0 - rss / tss);
-    let level_fitted: Vec<f64> = data.log_x.iter().map(|x| canonical.response(*x)).collect();
+    // With relative weighting a horizontal line fitted the same way (weights 1/c², held
+    // constant) settles at the mean, with weighted SS Σ(y − ȳ)²/ȳ²: R² and the no-effect
+    // test compare the weighted SS of the curve with that.
+    let weighted = weights.is_some();
+    let r_squared = if weighted {
+        (tss > 0.0 && mean_y.abs() > 0.0).then(|| 1.0 - rss / (tss / (mean_y * mean_y)))
+    } else {
+        (tss > 0.0).then(|| 1.0 - rss / tss)
+    };
+    let level_fitted: Vec<f64> = data.log_x.iter().map(|x| curve_at(*x)).collect();
     let residuals: Vec<f64> = dose_response
         .fitted_points()
         .zip(level_of)
@@ -843,12 +1363,21 @@ fn fit_curve_data(
         .fold(null_level.abs(), f64::max)
         .max(f64::MIN_POSITIVE);
     let null_exact = rss_null <= 1e-24 * scale_of_data * scale_of_data * n as f64;
+    let (rss_plain, rss_null_tested) = if weighted {
+        (
+            residuals.iter().map(|r| r * r).sum::<f64>(),
+            rss_null / (null_level * null_level),
+        )
+    } else {
+        (rss, rss_null)
+    };
     let p_no_effect = if null_exact {
         Some(1.0)
-    } else if rss <= 1e-24 * scale_of_data * scale_of_data * n as f64 {
+    } else if rss_plain <= 1e-24 * scale_of_data * scale_of_data * n as f64 {
         Some(0.0)
-    } else if n_free > null_params && df > 0 {
-        let f = ((rss_null - rss).max(0.0) / (n_free - null_params) as f64) / (rss / df as f64);
+    } else if n_free > null_params && df > 0 && rss_null_tested.is_finite() {
+        let f =
+            ((rss_null_tested - rss).max(0.0) / (n_free - null_params) as f64) / (rss / df as f64);
         f_upper_tail(f, (n_free - null_params) as f64, df as f64)
     } else {
         None
@@ -904,6 +1433,7 @@ fn fit_curve_data(
             treated_mean: treated_sum / treated_count.max(1) as f64,
             scale: options.scale,
             params: canonical,
+            asymmetry: asymmetry.as_ref().map(|a| a.s),
             bottom_fixed: fixed[0],
             top_fixed: fixed[1],
             lowest: level(treated.first().copied().unwrap_or((f64::NAN, f64::NAN))),
@@ -923,17 +1453,17 @@ fn fit_curve_data(
     let flags = verdict.flags.clone();
     // The profile-likelihood CI belongs to a relative IC50 that is reported as a number;
     // for a censored or undetermined IC50 it is not shown, so it is not searched for (that
-    // search would chase the IC50 along a valley that has no end).
-    let ic50_ci95_profile =
-        if options.profile_ci && robust_scale.is_none() && verdict.relative.value().is_some() {
-            t.and_then(|t| {
+    // search would chase the IC50 along a valley that has no end). It is computed for the
+    // unweighted 4PL and 3PL (not for the 5PL, a weighted or a robust fit).
+    let ic50_ci95_profile = match &profile_input {
+        Some((set, free_params)) if options.profile_ci && verdict.relative.value().is_some() => t
+            .and_then(|t| {
                 let wald = se_log.map(|se| t * se);
-                profile::log_ic50_interval(&set, &free_params, rss, df, t, tested_range, wald)
+                profile::log_ic50_interval(set, free_params, rss, df, t, tested_range, wald)
             })
-            .map(|[lo, hi]| [lo.map(|v| 10f64.powf(v)), hi.map(|v| 10f64.powf(v))])
-        } else {
-            None
-        };
+            .map(|[lo, hi]| [lo.map(|v| 10f64.powf(v)), hi.map(|v| 10f64.powf(v))]),
+        _ => None,
+    };
     let mut fit = Fit {
         label: label.to_string(),
         status,
@@ -956,15 +1486,26 @@ fn fit_curve_data(
         evaluations,
         scale: options.scale,
         verdict,
-        method: if robust_scale.is_some() {
+        method: if robust {
             FitMethod::Robust
         } else {
             FitMethod::LeastSquares
         },
         outliers: None,
-        model: Model::FourPl,
+        model: if asymmetry.is_some() {
+            Model::FivePl
+        } else {
+            Model::FourPl
+        },
         model_comparison: None,
+        model_comparisons: Vec::new(),
         diagnostics: None,
+        asymmetry,
+        weighting: if weighted {
+            Weighting::Relative
+        } else {
+            Weighting::None
+        },
     };
     fit.diagnostics = Some(diagnostics::diagnose(&fit, dose_response));
     fit

@@ -131,6 +131,103 @@ pub fn response_and_gradient(params: [f64; 4], log10_x: f64) -> (f64, [f64; 4]) 
     (value, [1.0 - s, s, g * hill, g * (log10_ic50 - log10_x)])
 }
 
+/// `log10(2^(1/S) − 1)`, the shift of the 5PL's `LogXb` from the midpoint times the Hill
+/// slope; `None` unless `S > 0` gives a finite value.
+#[must_use]
+pub fn asymmetry_shift(asymmetry: f64) -> Option<f64> {
+    let shift = (std::f64::consts::LN_2 / asymmetry).exp_m1().log10();
+    (asymmetry > 0.0 && shift.is_finite()).then_some(shift)
+}
+
+/// `ln(1 + e^v)` without overflow.
+fn softplus(v: f64) -> f64 {
+    if v > 0.0 {
+        v + (-v).exp().ln_1p()
+    } else {
+        v.exp().ln_1p()
+    }
+}
+
+/// `e^v/(1 + e^v)` without overflow.
+fn logistic(v: f64) -> f64 {
+    if v > 0.0 {
+        1.0 / (1.0 + (-v).exp())
+    } else {
+        let e = v.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// The asymmetric five-parameter logistic (5PL, Richards; Prism's "asymmetric sigmoidal,
+/// 5PL, X is log(concentration)") and its gradient with respect to
+/// `[bottom, top, log10_ic50, hill_slope, asymmetry]`:
+///
+/// `Y = Bottom + (Top − Bottom)/(1 + 10^((LogXb − X)·HillSlope))^S` with
+/// `LogXb = LogIC50 + (1/HillSlope)·log10(2^(1/S) − 1)`,
+///
+/// so that `LogIC50` is the midpoint between the plateaus for every S, and S = 1 is the 4PL.
+/// The value is NaN when `S ≤ 0` (the solver then rejects the step).
+#[must_use]
+pub fn asymmetric_response_and_gradient(params: [f64; 5], log10_x: f64) -> (f64, [f64; 5]) {
+    let [bottom, top, log10_ic50, hill, asymmetry] = params;
+    let Some(shift) = asymmetry_shift(asymmetry) else {
+        return (f64::NAN, [f64::NAN; 5]);
+    };
+    if log10_x == f64::NEG_INFINITY {
+        // Dose zero: the plateau the curve starts from (half-way for a flat slope, where
+        // 10^q = 2^(1/S) − 1 and the fraction is exactly 1/2).
+        let fraction = if hill > 0.0 {
+            0.0
+        } else if hill < 0.0 {
+            1.0
+        } else {
+            0.5
+        };
+        return (
+            bottom + (top - bottom) * fraction,
+            [1.0 - fraction, fraction, 0.0, 0.0, 0.0],
+        );
+    }
+    let ln10 = std::f64::consts::LN_10;
+    // q = (LogXb − X)·HillSlope = (LogIC50 − X)·HillSlope + log10(2^(1/S) − 1).
+    let q_ln = ((log10_ic50 - log10_x) * hill + shift) * ln10;
+    let log_denominator = softplus(q_ln);
+    let fraction = (-asymmetry * log_denominator).exp();
+    let span = top - bottom;
+    let d_fraction_dq = -asymmetry * ln10 * fraction * logistic(q_ln);
+    // d log10(2^(1/S) − 1)/dS = −(ln 2/S²)·2^(1/S)/((2^(1/S) − 1)·ln 10).
+    let a = std::f64::consts::LN_2 / asymmetry;
+    let d_shift = -(a / asymmetry) / (ln10 * -(-a).exp_m1());
+    let d_fraction_ds = -log_denominator * fraction + d_fraction_dq * d_shift;
+    (
+        bottom + span * fraction,
+        [
+            1.0 - fraction,
+            fraction,
+            span * d_fraction_dq * hill,
+            span * d_fraction_dq * (log10_ic50 - log10_x),
+            span * d_fraction_ds,
+        ],
+    )
+}
+
+/// Where the 5PL crosses `level`: `X = LogIC50 − (log10(φ^(−1/S) − 1) − log10(2^(1/S) − 1))/HillSlope`
+/// with `φ = (level − Bottom)/(Top − Bottom)`; the 4PL's [`super::crossing`] for S = 1.
+#[must_use]
+pub fn asymmetric_crossing(params: Params4pl, asymmetry: f64, level: f64) -> Option<f64> {
+    let shift = asymmetry_shift(asymmetry)?;
+    let fraction = (level - params.bottom) / (params.top - params.bottom);
+    let inner = fraction.powf(-1.0 / asymmetry) - 1.0;
+    if !(fraction > 0.0 && fraction < 1.0 && inner > 0.0 && inner.is_finite())
+        || params.hill_slope.abs() < 1e-12
+    {
+        return None;
+    }
+    let log_x = params.log10_ic50 - (inner.log10() - shift) / params.hill_slope;
+    let x = 10f64.powf(log_x);
+    (x.is_finite() && x > 0.0).then_some(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +253,62 @@ mod tests {
         .canonical();
         for (a, b) in c.to_array().iter().zip(p.to_array()) {
             assert!((a - b).abs() < 1e-15);
+        }
+    }
+
+    /// S = 1 is the 4PL; LogIC50 is the midpoint for any S; the crossing inverts the model.
+    #[test]
+    fn asymmetric_model_reduces_to_the_4pl_and_keeps_the_midpoint() {
+        let p = Params4pl {
+            bottom: 4.0,
+            top: 98.0,
+            log10_ic50: -0.3,
+            hill_slope: -1.4,
+        };
+        for x in [f64::NEG_INFINITY, -3.0, -0.3, 0.0, 1.2] {
+            let (five, _) = asymmetric_response_and_gradient([4.0, 98.0, -0.3, -1.4, 1.0], x);
+            assert!((five - p.response(x)).abs() < 1e-12, "{x}: {five}");
+        }
+        for s in [0.2, 0.7, 3.0, 12.0] {
+            let (mid, _) = asymmetric_response_and_gradient([4.0, 98.0, -0.3, -1.4, s], -0.3);
+            assert!((mid - 51.0).abs() < 1e-9, "S {s}: {mid}");
+            let x = asymmetric_crossing(p, s, 30.0).unwrap();
+            let (y, _) = asymmetric_response_and_gradient([4.0, 98.0, -0.3, -1.4, s], x.log10());
+            assert!((y - 30.0).abs() < 1e-9, "S {s}: {y}");
+        }
+        let four = super::super::crossing(p, 30.0).unwrap();
+        assert!((asymmetric_crossing(p, 1.0, 30.0).unwrap() / four - 1.0).abs() < 1e-12);
+        assert!(
+            asymmetric_response_and_gradient([4.0, 98.0, -0.3, -1.4, 0.0], 0.0)
+                .0
+                .is_nan()
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(7),
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+        #[test]
+        fn asymmetric_gradient_matches_finite_differences(
+            bottom in -20.0f64..40.0, span in 10.0f64..150.0, log_ic50 in -3.0f64..2.0,
+            hill in -4.0f64..-0.3, s in 0.15f64..8.0, x in -4.0f64..3.0,
+        ) {
+            let params = [bottom, bottom + span, log_ic50, hill, s];
+            let (_, gradient) = asymmetric_response_and_gradient(params, x);
+            for k in 0..5 {
+                let h = 1e-6 * params[k].abs().max(0.1);
+                let mut up = params;
+                let mut down = params;
+                up[k] += h;
+                down[k] -= h;
+                let numeric = (asymmetric_response_and_gradient(up, x).0
+                    - asymmetric_response_and_gradient(down, x).0) / (2.0 * h);
+                proptest::prop_assert!((numeric - gradient[k]).abs() <= 1e-5 * (1.0 + gradient[k].abs()),
+                    "param {}: numeric {} analytic {}", k, numeric, gradient[k]);
+            }
         }
     }
 

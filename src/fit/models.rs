@@ -6,6 +6,10 @@
 //!   slope.
 //! - **Normalized 4PL**: Top fixed at 100 and Bottom at 0 (1 and 0 on a fraction scale),
 //!   Prism's "log(inhibitor) vs. normalized response — variable slope".
+//! - **5PL** (asymmetric, Richards): Prism's "asymmetric sigmoidal, 5PL, X is
+//!   log(concentration)", `Y = Bottom + (Top − Bottom)/(1 + 10^((LogXb − X)·HillSlope))^S`
+//!   with `LogXb = LogIC50 + (1/HillSlope)·log10(2^(1/S) − 1)`: LogIC50 stays the midpoint
+//!   between the plateaus, S = 1 is the 4PL (so the 4PL and the 3PL are nested in it).
 //!
 //! **Comparison** of a simpler model (fewer parameters, here always nested in the other)
 //! with a more complex one, fitted to the same N points:
@@ -20,6 +24,9 @@
 //! "Choose automatically" fits the 4PL and the 3PL and keeps the one AICc prefers, after
 //! Prism's reality check: when one fit is not usable (not converged, ambiguous, too few
 //! points) the other is chosen without a test. The choice and its reason are reported.
+//! "Choose automatically, 5PL included" then compares the winner with the 5PL the same way
+//! (both nest in the 5PL), so the model kept has the lowest AICc of the three; both
+//! comparisons are reported.
 
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +47,9 @@ pub enum Model {
     /// 4PL on normalized response: Top fixed at 100 (1 on a fraction scale), Bottom at 0.
     #[serde(rename = "4pl_normalized")]
     FourPlNormalized,
+    /// Asymmetric five-parameter logistic (Richards): the 4PL and an asymmetry S.
+    #[serde(rename = "5pl")]
+    FivePl,
 }
 
 impl Model {
@@ -50,6 +60,7 @@ impl Model {
             Self::FourPl => "4pl",
             Self::ThreePl => "3pl",
             Self::FourPlNormalized => "4pl_normalized",
+            Self::FivePl => "5pl",
         }
     }
 
@@ -60,6 +71,7 @@ impl Model {
             Self::FourPl => "4PL",
             Self::ThreePl => "3PL (Hill slope −1)",
             Self::FourPlNormalized => "normalized 4PL (Top 100, Bottom 0)",
+            Self::FivePl => "5PL (asymmetric)",
         }
     }
 
@@ -74,7 +86,7 @@ impl Model {
                 fix_bottom: Some(0.0),
                 ..*options
             },
-            Self::FourPl | Self::ThreePl => *options,
+            Self::FourPl | Self::ThreePl | Self::FivePl => *options,
         }
     }
 
@@ -83,7 +95,7 @@ impl Model {
     pub fn fixed_hill(self) -> Option<f64> {
         match self {
             Self::ThreePl => Some(-1.0),
-            Self::FourPl | Self::FourPlNormalized => None,
+            Self::FourPl | Self::FourPlNormalized | Self::FivePl => None,
         }
     }
 }
@@ -97,6 +109,10 @@ pub enum ModelChoice {
     /// "Choose automatically": fit the 4PL and the 3PL, keep the one AICc prefers, and
     /// say which and why.
     Auto,
+    /// "Choose automatically, 5PL included": as `Auto`, then the winner against the 5PL;
+    /// the model with the lowest AICc of the three is kept.
+    #[serde(rename = "auto_5pl")]
+    AutoWithFivePl,
 }
 
 impl Default for ModelChoice {
@@ -106,7 +122,7 @@ impl Default for ModelChoice {
 }
 
 impl ModelChoice {
-    /// Parses `4pl`, `3pl`, `4pl-normalized` (or `normalized`), `auto`.
+    /// Parses `4pl`, `3pl`, `4pl-normalized` (or `normalized`), `5pl`, `auto`, `auto-5pl`.
     ///
     /// # Errors
     /// A message for any other word.
@@ -117,9 +133,11 @@ impl ModelChoice {
             "4pl-normalized" | "normalized" | "4pl-norm" => {
                 Ok(Self::Fixed(Model::FourPlNormalized))
             }
+            "5pl" | "5" | "asymmetric" => Ok(Self::Fixed(Model::FivePl)),
             "auto" | "automatic" => Ok(Self::Auto),
+            "auto-5pl" | "auto5" | "auto-5" => Ok(Self::AutoWithFivePl),
             other => Err(format!(
-                "unknown model {other:?}: use 4pl, 3pl, 4pl-normalized or auto"
+                "unknown model {other:?}: use 4pl, 3pl, 4pl-normalized, 5pl, auto (3PL or 4PL) or auto-5pl (3PL, 4PL or 5PL)"
             )),
         }
     }
@@ -129,7 +147,7 @@ impl ModelChoice {
     pub fn primary(self) -> Model {
         match self {
             Self::Fixed(model) => model,
-            Self::Auto => Model::FourPl,
+            Self::Auto | Self::AutoWithFivePl => Model::FourPl,
         }
     }
 }
@@ -335,6 +353,22 @@ mod tests {
             Ok(ModelChoice::Fixed(Model::FourPlNormalized))
         );
         assert_eq!(ModelChoice::parse("auto"), Ok(ModelChoice::Auto));
-        assert!(ModelChoice::parse("5pl").is_err());
+        assert_eq!(
+            ModelChoice::parse("5PL"),
+            Ok(ModelChoice::Fixed(Model::FivePl))
+        );
+        assert_eq!(
+            ModelChoice::parse("auto-5pl"),
+            Ok(ModelChoice::AutoWithFivePl)
+        );
+        assert!(ModelChoice::parse("6pl").is_err());
+        assert_eq!(
+            serde_json::to_string(&ModelChoice::AutoWithFivePl).unwrap(),
+            "\"auto_5pl\""
+        );
+        assert_eq!(
+            serde_json::to_string(&ModelChoice::Fixed(Model::FivePl)).unwrap(),
+            "{\"fixed\":\"5pl\"}"
+        );
     }
 }

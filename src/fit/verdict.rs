@@ -216,16 +216,38 @@ pub struct VerdictInputs {
     pub null_level: f64,
     /// Relative standard error of the IC50 (`ln 10 · SE(LogIC50)`), `None` if not computable.
     pub relative_se: Option<f64>,
+    /// The 5PL's asymmetry S (`None`: the 4PL).
+    pub asymmetry: Option<f64>,
+}
+
+/// The fitted curve at `log10_x`: the 4PL, or the 5PL with asymmetry `s`.
+fn curve_at(params: Params4pl, asymmetry: Option<f64>, log10_x: f64) -> f64 {
+    match asymmetry {
+        Some(s) => {
+            super::model::asymmetric_response_and_gradient(
+                [
+                    params.bottom,
+                    params.top,
+                    params.log10_ic50,
+                    params.hill_slope,
+                    s,
+                ],
+                log10_x,
+            )
+            .0
+        }
+        None => params.response(log10_x),
+    }
 }
 
 /// Fraction of the fitted span left above Bottom at `log10_x` (1 at the top, 0 at the
 /// bottom) for a falling curve.
-fn fraction_left(params: Params4pl, log10_x: f64) -> f64 {
+fn fraction_left(params: Params4pl, asymmetry: Option<f64>, log10_x: f64) -> f64 {
     let span = params.top - params.bottom;
     if span.abs() < f64::MIN_POSITIVE {
         return 1.0;
     }
-    (params.response(log10_x) - params.bottom) / span
+    (curve_at(params, asymmetry, log10_x) - params.bottom) / span
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -361,8 +383,8 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     };
     let log_lo = lo.log10();
     let log_hi = hi.log10();
-    let fitted_lo = p.response(log_lo);
-    let fitted_hi = p.response(log_hi);
+    let fitted_lo = curve_at(p, inputs.asymmetry, log_lo);
+    let fitted_hi = curve_at(p, inputs.asymmetry, log_hi);
     let relative_side = if p.log10_ic50 < log_lo {
         Side::Below
     } else if p.log10_ic50 > log_hi {
@@ -383,8 +405,14 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         Side::Above => Estimate::Above(hi),
     };
     // Plateaus supported by the data?
-    let left_at_hi = fraction_left(canonical(p), log_hi);
-    let left_at_lo = fraction_left(canonical(p), log_lo);
+    // The 5PL is not symmetric under swapping the plateaus: its labels are as fitted.
+    let oriented = if inputs.asymmetry.is_some() {
+        p
+    } else {
+        canonical(p)
+    };
+    let left_at_hi = fraction_left(oriented, inputs.asymmetry, log_hi);
+    let left_at_lo = fraction_left(oriented, inputs.asymmetry, log_lo);
     let control = scale.control();
     let lower_extrapolated = !inputs.bottom_fixed
         && (left_at_hi > 0.25 || control.is_some_and(|c| bottom < -0.1 * c && left_at_hi > 0.05));
@@ -474,7 +502,10 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 }
             }
             Side::Within => {
-                let crossing = super::crossing(p, h);
+                let crossing = match inputs.asymmetry {
+                    Some(s) => super::model::asymmetric_crossing(p, s, h),
+                    None => super::crossing(p, h),
+                };
                 // The data cross half inside the range; a fitted crossing outside it would
                 // contradict them, so it is not reported (neither as a number nor a bound).
                 verdict.absolute = match crossing {

@@ -475,7 +475,7 @@ pub fn curve_plot_ui(
             occupied.extend((0..=steps).map(|i| {
                 let lx =
                     axis.lo - 0.3 + (axis.hi - axis.lo + 0.6) * f64::from(i) / f64::from(steps);
-                [lx, curve.fit.params.response(lx)]
+                [lx, curve.fit.response(lx)]
             }));
         }
     }
@@ -599,20 +599,16 @@ pub fn curve_plot_ui(
             let color = style.color;
             let fit = &curve.fit;
             if drawable(fit) {
-                let params = fit.params;
+                let curve_at = fit.curve_function();
                 // Only over the concentrations tested: the curve is not extrapolated.
                 let (from, to) = fit
                     .tested_range
                     .filter(|(lo, hi)| *lo > 0.0 && hi > lo)
                     .map_or((axis.lo, axis.hi), |(lo, hi)| (lo.log10(), hi.log10()));
-                let line = PlotPoints::from_explicit_callback(
-                    move |lx| params.response(lx),
-                    from..=to,
-                    200,
-                );
+                let line = PlotPoints::from_explicit_callback(curve_at, from..=to, 200);
                 plot_ui.line(Line::new(name.clone(), line).color(color).width(2.0));
                 // The fitted Top at the vehicle position, as a short dashed reference.
-                let top = params.response_at_concentration(0.0);
+                let top = curve_at(f64::NEG_INFINITY);
                 if top.is_finite() {
                     plot_ui.line(
                         Line::new(

@@ -281,7 +281,7 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis], colors: &[egui::Co
             if drawable(&curve.fit) {
                 occupied.extend((0..=40).map(|i| {
                     let lx = axis.lo - 0.3 + (axis.hi - axis.lo + 0.6) * f64::from(i) / 40.0;
-                    [lx, curve.fit.params.response(lx)]
+                    [lx, curve.fit.response(lx)]
                 }));
             }
         }
@@ -358,7 +358,7 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis], colors: &[egui::Co
                     };
                     let name = format!("{} — {}", a.experiment, curve.dose_response.label);
                     if drawable(&curve.fit) {
-                        let params = curve.fit.params;
+                        let curve_at = curve.fit.curve_function();
                         // Only over the concentrations tested, as in the Analysis view.
                         let (from, to) = curve
                             .fit
@@ -368,11 +368,7 @@ fn overlay_plot_ui(ui: &mut egui::Ui, analyses: &[&Analysis], colors: &[egui::Co
                         plot_ui.line(
                             Line::new(
                                 name.clone(),
-                                PlotPoints::from_explicit_callback(
-                                    move |lx| params.response(lx),
-                                    from..=to,
-                                    160,
-                                ),
+                                PlotPoints::from_explicit_callback(curve_at, from..=to, 160),
                             )
                             .color(color)
                             .style(style)

@@ -287,8 +287,21 @@ fn choices_ui(ui: &mut egui::Ui, analysis: &Analysis, commands: &mut Vec<Command
                 ),
                 None => format!("{}: model {}", curve.dose_response.label, fit.model.name()),
             };
+            let text = match fit.asymmetry.as_ref().filter(|a| a.s.is_finite()) {
+                Some(asymmetry) => format!(
+                    "{text} (asymmetry S = {})",
+                    crate::report::format_number(asymmetry.s)
+                ),
+                None => text,
+            };
             ui.label(RichText::new(text).small());
         }
+    }
+    if choices.weighting == crate::fit::Weighting::Relative {
+        ui.label(
+            RichText::new("Weighted by 1/Y² (Y of the fitted curve, as Prism): RSS, R², SEs, CIs and model comparisons are weighted; no profile-likelihood CI.")
+                .small(),
+        );
     }
     if choices.method == crate::fit::FitMethod::Robust && choices.outliers.q().is_none() {
         ui.label(

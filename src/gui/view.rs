@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use egui::{Color32, Key, KeyboardShortcut, Modifiers, RichText};
 
-use crate::fit::{CiMethod, FitChoices, FitMethod, Model, ModelChoice, OutlierChoice};
+use crate::fit::{CiMethod, FitChoices, FitMethod, Model, ModelChoice, OutlierChoice, Weighting};
 use crate::normalize::Normalization;
 use crate::reads::{ReadChoice, ReferenceChoice};
 
@@ -811,7 +811,17 @@ impl App {
                 ui.end_row();
                 analysis_choices_ui(ui, &mut s.choices);
             });
-        if s.choices.outliers.q().is_none() {
+        // The robust fit is unweighted and there is no robust 5PL: the box is offered only
+        // where it can be honoured (and a choice that rules it out clears it).
+        let robust_possible = s.choices.weighting == Weighting::None
+            && !matches!(
+                s.choices.model,
+                ModelChoice::Fixed(Model::FivePl) | ModelChoice::AutoWithFivePl
+            );
+        if !robust_possible && s.choices.outliers.q().is_none() {
+            s.choices.method = FitMethod::LeastSquares;
+        }
+        if s.choices.outliers.q().is_none() && robust_possible {
             let mut robust = s.choices.method == FitMethod::Robust;
             if ui
                 .checkbox(&mut robust, "Robust fit (no outlier removed)")
@@ -1329,6 +1339,16 @@ fn model_choice_text(choice: ModelChoice) -> &'static str {
         ModelChoice::Fixed(Model::ThreePl) => "3PL (slope −1)",
         ModelChoice::Fixed(Model::FourPlNormalized) => "4PL normalized (0–100)",
         ModelChoice::Auto => "auto (4PL or 3PL by AICc)",
+        ModelChoice::Fixed(Model::FivePl) => "5PL (asymmetric)",
+        ModelChoice::AutoWithFivePl => "auto (3PL, 4PL or 5PL by AICc)",
+    }
+}
+
+/// The words for a weighting in the settings.
+fn weighting_text(weighting: Weighting) -> &'static str {
+    match weighting {
+        Weighting::None => "none",
+        Weighting::Relative => "relative (1/Y²)",
     }
 }
 
@@ -1343,14 +1363,29 @@ fn analysis_choices_ui(ui: &mut egui::Ui, choices: &mut FitChoices) {
                 ModelChoice::Fixed(Model::FourPl),
                 ModelChoice::Fixed(Model::ThreePl),
                 ModelChoice::Fixed(Model::FourPlNormalized),
+                ModelChoice::Fixed(Model::FivePl),
                 ModelChoice::Auto,
+                ModelChoice::AutoWithFivePl,
             ] {
                 ui.selectable_value(&mut choices.model, choice, model_choice_text(choice));
             }
         })
         .response
         .labelled_by(l.id)
-        .on_hover_text("Auto fits the 4PL and the 3PL to the same points and keeps the one AICc prefers; the results say which and why.");
+        .on_hover_text("Auto fits the 4PL and the 3PL to the same points and keeps the one AICc prefers; auto with the 5PL then compares the winner with the asymmetric 5PL (Prism's). The 5PL needs at least 6 concentrations. The results say which model and why.");
+    ui.end_row();
+    let l = ui.label("Weighting");
+    egui::ComboBox::from_id_salt("weighting")
+        .selected_text(weighting_text(choices.weighting))
+        .width(150.0)
+        .show_ui(ui, |ui| {
+            for weighting in [Weighting::None, Weighting::Relative] {
+                ui.selectable_value(&mut choices.weighting, weighting, weighting_text(weighting));
+            }
+        })
+        .response
+        .labelled_by(l.id)
+        .on_hover_text("Relative weighting minimises Σ((Y − Y_curve)/Y_curve)², Y_curve the fitted curve (Prism 5 and later), for scatter that grows in proportion to the response. Not with the robust fit, which is unweighted.");
     ui.end_row();
     let l = ui.label("Outliers");
     let before = choices.outliers;

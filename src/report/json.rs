@@ -101,8 +101,38 @@ pub fn curve_json(fit: &Fit, unit: &str, experiment: Option<&str>) -> Value {
         "residuals": residuals_json(fit),
         "diagnostics": diagnostics_json(fit),
     });
-    if let (Some(name), Some(object)) = (experiment, value.as_object_mut()) {
-        object.insert("experiment".into(), json!(name));
+    if let Some(object) = value.as_object_mut() {
+        // The 5PL's asymmetry S (null for the other models) and its other location
+        // parameter LogXb; how the points were weighted; every model comparison made.
+        object.insert(
+            "asymmetry".into(),
+            fit.asymmetry.as_ref().map_or(Value::Null, |a| p(a.s)),
+        );
+        object.insert(
+            "log_xb".into(),
+            fit.asymmetry
+                .as_ref()
+                .map_or(Value::Null, |a| p(a.log10_xb)),
+        );
+        if let Some(se) = object.get_mut("se").and_then(Value::as_object_mut) {
+            se.insert(
+                "asymmetry".into(),
+                fit.asymmetry.as_ref().map_or(Value::Null, |a| opt(a.se)),
+            );
+        }
+        object.insert("weighting".into(), json!(fit.weighting.as_str()));
+        object.insert(
+            "model_comparisons".into(),
+            Value::Array(
+                fit.model_comparisons
+                    .iter()
+                    .map(model_comparison_json)
+                    .collect(),
+            ),
+        );
+        if let Some(name) = experiment {
+            object.insert("experiment".into(), json!(name));
+        }
     }
     value
 }

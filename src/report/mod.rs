@@ -145,6 +145,19 @@ pub fn absolute_ic50_ci(fit: &crate::fit::Fit) -> Option<[f64; 2]> {
     use crate::fit::index::{BOTTOM, HILL, LOG_IC50, TOP};
     fit.absolute_ic50()?;
     let level = fit.half_level()?;
+    if fit.asymmetry.is_some() {
+        // The 5PL: the delta method on the crossing of the asymmetric curve.
+        return fit
+            .asymmetric_log_estimate(|p| {
+                crate::fit::model::asymmetric_crossing(
+                    crate::fit::Params4pl::from_array([p[0], p[1], p[2], p[3]]),
+                    p[4],
+                    level,
+                )
+                .map(f64::log10)
+            })
+            .and_then(|(_, ci)| ci);
+    }
     let covariance = fit.covariance?;
     let p = fit.params;
     let (b, t, h) = (p.bottom, p.top, p.hill_slope);

@@ -200,11 +200,27 @@ pub fn document(
         let settings = &analysis.settings;
         if !settings.choices.is_plain() {
             note.push_str(&format!(
-                " {}: model {}; {}.",
+                " {}: model {}; {}; weighting {}.",
                 analysis.experiment,
                 crate::report::text::model_setting_text(settings.choices.model),
-                crate::report::text::fit_method_setting_text(settings)
+                crate::report::text::fit_method_setting_text(settings),
+                crate::report::text::weighting_setting_text(settings.choices.weighting)
             ));
+        }
+        for curve in &analysis.curves {
+            if let Some(asymmetry) = &curve.fit.asymmetry {
+                note.push_str(&format!(
+                    " {}: {}: 5PL asymmetry S = {}{}, LogXb = {}.",
+                    analysis.experiment,
+                    curve.dose_response.label,
+                    crate::report::format_number(asymmetry.s),
+                    asymmetry.se.map_or(String::new(), |se| format!(
+                        " (SE {})",
+                        crate::report::format_number(se)
+                    )),
+                    crate::report::format_number(asymmetry.log10_xb)
+                ));
+            }
         }
         for curve in &analysis.curves {
             if let Some(comparison) = &curve.fit.model_comparison {

@@ -149,6 +149,12 @@ pub fn results_table(analyses: &[Analysis]) -> String {
                 }
             }
         }
+        if analysis.settings.choices.weighting == crate::fit::Weighting::Relative {
+            let _ = writeln!(
+                out,
+                "  weighting: relative, 1/Y² with Y the fitted curve (Prism); RSS, R², SEs, CIs and model comparisons are weighted"
+            );
+        }
         for note in crate::report::text::model_notes(analysis)
             .into_iter()
             .chain(crate::report::text::outlier_notes(analysis))

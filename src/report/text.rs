@@ -116,12 +116,27 @@ pub fn model_notes(analysis: &Analysis) -> Vec<String> {
     analysis
         .curves
         .iter()
-        .filter_map(|c| {
-            let comparison = c.fit.model_comparison.as_ref()?;
-            Some(format!(
-                "{}: model: {}.",
-                c.dose_response.label, comparison.reason
-            ))
+        .flat_map(|c| {
+            let comparison = c.fit.model_comparison.as_ref().map(|comparison| {
+                format!("{}: model: {}.", c.dose_response.label, comparison.reason)
+            });
+            let asymmetry = c
+                .fit
+                .asymmetry
+                .as_ref()
+                .filter(|a| a.s.is_finite())
+                .map(|a| {
+                    format!(
+                        "{}: 5PL asymmetry S = {}{} (S = 1 is the symmetric 4PL).",
+                        c.dose_response.label,
+                        crate::report::format_number(a.s),
+                        a.se.map_or(String::new(), |se| format!(
+                            " ± {} (SE)",
+                            crate::report::format_number(se)
+                        ))
+                    )
+                });
+            comparison.into_iter().chain(asymmetry)
         })
         .collect()
 }
@@ -146,8 +161,34 @@ pub fn model_setting_text(choice: crate::fit::ModelChoice) -> String {
     let name = match choice {
         crate::fit::ModelChoice::Fixed(model) => model.name().to_string(),
         crate::fit::ModelChoice::Auto => "chosen per curve by AICc (4PL or 3PL)".to_string(),
+        crate::fit::ModelChoice::AutoWithFivePl => {
+            "chosen per curve by AICc (3PL, 4PL or 5PL)".to_string()
+        }
     };
     format!("{name}: {}", model_text(choice))
+}
+
+/// The weighting setting in one line for the workbook's settings.
+#[must_use]
+pub fn weighting_setting_text(weighting: crate::fit::Weighting) -> String {
+    match weighting {
+        crate::fit::Weighting::None => "none (unweighted least squares)".to_string(),
+        crate::fit::Weighting::Relative => "relative, 1/Y² with Y the fitted curve (GraphPad Prism 5 and later): the weights are recomputed from the curve until the weighted sum of squares no longer changes".to_string(),
+    }
+}
+
+/// The weighting sentence of the methods paragraph (empty when unweighted).
+fn weighting_text(analysis: &Analysis) -> String {
+    let choices = analysis.settings.choices;
+    if choices.weighting == crate::fit::Weighting::None {
+        return String::new();
+    }
+    let robust_only =
+        choices.method == crate::fit::FitMethod::Robust && choices.outliers.q().is_none();
+    if robust_only {
+        return "Relative weighting was chosen but not applied: the robust fit is unweighted (as in GraphPad Prism). ".to_string();
+    }
+    "The fits were weighted by 1/Y², Y the fitted curve (relative weighting, as GraphPad Prism 5 and later: the weighted sum of squares Σ((Y_data − Y_curve)/Y_curve)² was minimised with the weights held constant and recomputed from the new curve until it no longer changed); residual SD, standard errors, confidence intervals, R² and the model comparisons use the weighted sum of squares, and the profile-likelihood interval is not computed. ".to_string()
 }
 
 /// The fitting-method setting in one line: least squares, the robust fit, or ROUT with Q
@@ -194,6 +235,12 @@ fn model_text(choice: crate::fit::ModelChoice) -> &'static str {
         }
         ModelChoice::Auto => {
             "the four-parameter logistic model Y = Bottom + (Top − Bottom) / (1 + 10^((LogIC50 − X) · HillSlope)) and the three-parameter model with HillSlope fixed at −1, keeping for each curve the model preferred by Akaike's information criterion corrected for small samples (AICc = N·ln(RSS/N) + 2K + 2K(K + 1)/(N − K − 1), K = fitted parameters + 1; the probability of each model and the extra-sum-of-squares F test are reported)"
+        }
+        ModelChoice::Fixed(Model::FivePl) => {
+            "the asymmetric five-parameter logistic model (Richards; GraphPad Prism's \"asymmetric sigmoidal, 5PL, X is log(concentration)\") Y = Bottom + (Top − Bottom) / (1 + 10^((LogXb − X) · HillSlope))^S with LogXb = LogIC50 + (1/HillSlope) · log10(2^(1/S) − 1), so that LogIC50 is the midpoint between the plateaus and S = 1 is the 4PL (fitted only to curves with at least 6 concentrations; the IC50 CI is the Wald interval on the log scale, the profile-likelihood interval is not computed)"
+        }
+        ModelChoice::AutoWithFivePl => {
+            "the three-parameter (HillSlope −1), four-parameter and asymmetric five-parameter logistic models (GraphPad Prism's 5PL, Y = Bottom + (Top − Bottom) / (1 + 10^((LogXb − X) · HillSlope))^S with LogXb = LogIC50 + (1/HillSlope) · log10(2^(1/S) − 1)), keeping for each curve the model with the lowest AICc (AICc = N·ln(RSS/N) + 2K + 2K(K + 1)/(N − K − 1), K = fitted parameters + 1): the 3PL against the 4PL, then the preferred one against the 5PL, each pair with its probability and the extra-sum-of-squares F test reported"
         }
     }
 }
@@ -518,6 +565,8 @@ pub fn methods_paragraph(analysis: &Analysis) -> String {
         model_text(settings.choices.model),
         if settings.choices.method == crate::fit::FitMethod::Robust && settings.choices.outliers.q().is_none() {
             "by the robust method described below"
+        } else if settings.choices.weighting == crate::fit::Weighting::Relative {
+            "by least squares weighted by 1/Y² (described below)"
         } else {
             "by unweighted least squares"
         },
@@ -533,6 +582,7 @@ pub fn methods_paragraph(analysis: &Analysis) -> String {
         },
     ));
     text.push_str(&fitting_text(analysis));
+    text.push_str(&weighting_text(analysis));
     for note in model_notes(analysis) {
         text.push_str(&format!("{} ", note.replace(": model: the", ": the")));
     }

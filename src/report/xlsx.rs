@@ -27,7 +27,7 @@ pub const SHEETS: [&str; 10] = [
 ];
 
 /// The column headers of the "Fit results" sheet.
-pub const FIT_COLUMNS: [&str; 41] = [
+pub const FIT_COLUMNS: [&str; 44] = [
     "experiment",
     "curve",
     "line",
@@ -69,6 +69,9 @@ pub const FIT_COLUMNS: [&str; 41] = [
     "model_delta_aicc",
     "model_choice_reason",
     "rout_outliers_removed",
+    "asymmetry_s",
+    "asymmetry_s_se",
+    "weighting",
 ];
 
 /// The column headers of the "Outliers" sheet: every point ROUT flagged.
@@ -359,6 +362,9 @@ fn fits_sheet(
                         .as_ref()
                         .map_or(0, |r| r.points.iter().filter(|p| r.is_removed(p)).count()),
                 ),
+                number(fit.asymmetry.as_ref().map(|a| a.s).filter(|_| known)),
+                number(fit.asymmetry.as_ref().and_then(|a| a.se)),
+                text(fit.weighting.as_str()),
             ];
             write_row(sheet, row, &cells)?;
             row += 1;
@@ -612,6 +618,11 @@ fn settings_sheet(
                 name.clone(),
                 "fit method".into(),
                 crate::report::text::fit_method_setting_text(s),
+            ],
+            [
+                name.clone(),
+                "weighting".into(),
+                crate::report::text::weighting_setting_text(s.choices.weighting),
             ],
         ]);
         for (reference, test) in &s.comparisons {
