@@ -167,7 +167,12 @@ fn sentence(comparison: &Comparison, reference: &Fit, test: &Fit) -> String {
                         format!("no evidence that the IC50s differ ({stat})")
                     }
                 }
-                _ => "the F test of equal IC50s could not be computed".into(),
+                _ => match reference.why_no_profile().or_else(|| test.why_no_profile()) {
+                    Some(kind) => format!(
+                        "the F test of equal IC50s (a refit sharing LogIC50) is done for unweighted 4PL and 3PL fits only, not for {kind}: judge the difference by the RI's CI"
+                    ),
+                    None => "the F test of equal IC50s could not be computed".into(),
+                },
             };
             // A ratio of IC50s that are numbers but flagged keeps the flag in the sentence.
             let caution: Vec<String> = [reference, test]
@@ -276,12 +281,9 @@ fn compare_fits(
     }
     // The shared-LogIC50 refit exists for the unweighted 4PL and 3PL only: for a 5PL or a
     // relatively weighted curve the ratio and its CI above (each curve's own covariance,
-    // pooled residual variance) stand, and the F test is not computed (said in the
-    // sentence: "could not be computed").
-    let special = |fit: &Fit| {
-        fit.model == crate::fit::Model::FivePl || fit.weighting != crate::fit::Weighting::None
-    };
-    if special(reference_fit) || special(test_fit) {
+    // pooled residual variance) stand, and the F test is not computed (the sentence says
+    // why).
+    if !reference_fit.has_profile() || !test_fit.has_profile() {
         return comparison;
     }
     // Reduced model: one LogIC50 for both curves.

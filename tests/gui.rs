@@ -3001,6 +3001,21 @@ fn five_pl_and_relative_weighting_chosen_in_the_app() {
     );
     assert_shows(&h, &expected);
     h.get_by_label_contains("Weighted by 1/Y²");
+    // The RI sentence says why there is no F test of equal IC50s.
+    h.get_by_label_contains("is done for unweighted 4PL and 3PL fits only, not for a 5PL fit and a relatively weighted fit");
+    // The profile CI chosen: these fits have none, their Wald CI is shown and marked.
+    choose(&mut h, "IC50 CI", "profile likelihood");
+    let fit = &expected.curve(K562).expect("K562 curve").fit;
+    let [lo, hi] = fit.ic50_ci95_wald_log.expect("Wald CI");
+    let ic50 = fit.reported_ic50().expect("IC50");
+    h.get_by_label(&format!(
+        "{} [{}, {}] (Wald)",
+        format_number(ic50),
+        format_number(lo),
+        format_number(hi)
+    ));
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    h.run();
 
     let saved = save_and_load(&mut h, &picker, &dir.path().join("fivepl.platefit"));
     let settings = &saved.experiments[0].settings;

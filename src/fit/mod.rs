@@ -377,6 +377,27 @@ pub struct Fit {
 }
 
 impl Fit {
+    /// Whether this kind of fit has a profile-likelihood CI and a shared-LogIC50 F test:
+    /// the unweighted 4PL and 3PL. A 5PL or a relatively weighted fit has the Wald (log) and
+    /// delta CIs only; where the profile CI is chosen they show the Wald CI, marked.
+    #[must_use]
+    pub fn has_profile(&self) -> bool {
+        self.model != Model::FivePl && self.weighting == Weighting::None
+    }
+
+    /// What [`Fit::has_profile`] excludes, in words: `5PL`, `relatively weighted` or both.
+    #[must_use]
+    pub fn why_no_profile(&self) -> Option<String> {
+        let mut why = Vec::new();
+        if self.model == Model::FivePl {
+            why.push("a 5PL fit");
+        }
+        if self.weighting != Weighting::None {
+            why.push("a relatively weighted fit");
+        }
+        (!why.is_empty()).then(|| why.join(" and "))
+    }
+
     /// The relative IC50 (midpoint between the plateaus), `10^log10_ic50`.
     #[must_use]
     pub fn relative_ic50(&self) -> f64 {

@@ -223,26 +223,28 @@ pub fn ic50_with_ci(fit: &Fit, method: CiMethod) -> String {
         return crate::report::json::ic50_bound(fit)
             .map_or_else(|| "not determined".into(), |b| round_bound(&b));
     };
-    let ci = match method {
-        CiMethod::WaldLog => fit.ic50_ci95_wald_log.map(|[a, b]| [Some(a), Some(b)]),
-        CiMethod::Delta => fit.ic50_ci95_delta.map(|[a, b]| [Some(a), Some(b)]),
-        CiMethod::Profile => fit.ic50_ci95_profile,
-    };
-    match ci {
+    // A 5PL or weighted fit has no profile CI: its Wald CI is shown, marked.
+    let wald_instead = method == CiMethod::Profile && !fit.has_profile();
+    match ic50_ci(fit, method) {
         Some([lo, hi]) => format!(
-            "{} [{}, {}]",
+            "{} [{}, {}]{}",
             format_number(ic50),
             lo.map_or_else(|| "open".into(), format_number),
-            hi.map_or_else(|| "open".into(), format_number)
+            hi.map_or_else(|| "open".into(), format_number),
+            if wald_instead { " (Wald)" } else { "" }
         ),
         None => format!("{} [CI not computable]", format_number(ic50)),
     }
 }
 
-/// The CI of the chosen method as numbers (open ends as `None`).
+/// The CI of the chosen method as numbers (open ends as `None`); the Wald CI where the
+/// profile CI is chosen for a fit that has none (5PL, weighted).
 #[must_use]
 pub fn ic50_ci(fit: &Fit, method: CiMethod) -> Option<[Option<f64>; 2]> {
     match method {
+        CiMethod::Profile if !fit.has_profile() => {
+            fit.ic50_ci95_wald_log.map(|[a, b]| [Some(a), Some(b)])
+        }
         CiMethod::WaldLog => fit.ic50_ci95_wald_log.map(|[a, b]| [Some(a), Some(b)]),
         CiMethod::Delta => fit.ic50_ci95_delta.map(|[a, b]| [Some(a), Some(b)]),
         CiMethod::Profile => fit.ic50_ci95_profile,

@@ -20,6 +20,9 @@ pub fn percent_scale(analysis: &Analysis) -> bool {
 pub fn ic50_ci(fit: &Fit, method: CiMethod) -> Option<[f64; 2]> {
     fit.reported_ic50()?;
     match method {
+        // A 5PL or weighted fit has no profile CI: the Wald CI stands in (the methods text
+        // says so).
+        CiMethod::Profile if !fit.has_profile() => fit.ic50_ci95_wald_log,
         CiMethod::WaldLog => fit.ic50_ci95_wald_log,
         CiMethod::Delta => fit.ic50_ci95_delta,
         CiMethod::Profile => match fit.ic50_ci95_profile {
@@ -514,7 +517,7 @@ fn ci_method_text(method: CiMethod) -> &'static str {
             "by the delta method on the concentration scale, IC50 ± t(0.975, df)·SE(IC50) (as R drc reports it)"
         }
         CiMethod::Profile => {
-            "by profile likelihood: the LogIC50 values where the residual sum of squares reaches RSS_min·(1 + t²(0.975, df)/df)"
+            "by profile likelihood: the LogIC50 values where the residual sum of squares reaches RSS_min·(1 + t²(0.975, df)/df) (for a 5PL or a weighted fit, which have no profile CI here, the Wald CI on LogIC50 is given instead)"
         }
     }
 }
