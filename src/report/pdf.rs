@@ -785,8 +785,8 @@ fn growth_section(pages: &mut Pages, growth: &crate::growth::GrowthAnalysis, uni
     use crate::report::gr::{estimate_text, number_text, ratio_text};
     pages.subheading("Growth-rate inhibition (GR metrics)");
     let columns = [
-        col("Curve", 72.0, Align::Left),
-        col("Doublings", 40.0, Align::Right),
+        col("Curve", 64.0, Align::Left),
+        col("Doublings", 50.0, Align::Right),
         col(format!("GR50 ({unit})"), 44.0, Align::Right),
         col(format!("GEC50 ({unit})"), 46.0, Align::Right),
         col("GRinf", 32.0, Align::Right),
