@@ -131,6 +131,11 @@ fn case5_constant_data() {
     let fit = fit_file("case5_constant_100.csv", &percent());
     assert_eq!(fit.status, FitStatus::NoEffect, "{:?}", fit.verdict);
     assert_eq!(fit.ic50_bound().as_deref(), Some("> 50.00"));
+    assert!(
+        fit.verdict.reasons[0].contains("stays at 100 % up to the highest dose"),
+        "{:?}",
+        fit.verdict.reasons
+    );
     let json = cli_fit(
         "case5_constant_fraction.csv",
         &["--fix-top", "1", "--fix-bottom", "0"],

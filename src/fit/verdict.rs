@@ -318,10 +318,15 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 if half.is_some() {
                     verdict.absolute = Estimate::Above(hi);
                 }
+                // "at 100 % to 100 %" reads as a slip: one value when both print the same.
+                let (low, high) = (show(treated_min), show(treated_max));
+                let level = if low == high {
+                    low
+                } else {
+                    format!("{low} to {high}")
+                };
                 verdict.reasons.push(format!(
-                    "No dose-dependent effect: {why}. The response stays at {} to {} up to the highest dose, so the IC50 is above the tested range (> {}).",
-                    show(treated_min),
-                    show(treated_max),
+                    "No dose-dependent effect: {why}. The response stays at {level} up to the highest dose, so the IC50 is above the tested range (> {}).",
                     num(hi)
                 ));
             } else {
