@@ -7,9 +7,6 @@
 //! - The defaults leave the 4PL fit exactly as it was; too many outliers flag the curve;
 //!   the CLI takes `--outliers rout[=Q]` and `--robust` and reports the outliers in JSON.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use platefit::DoseResponse;
 use platefit::fit::{
     FitChoices, FitMethod, FitOptions, Model, ModelChoice, OutlierChoice, Params4pl, fit_4pl,
@@ -17,9 +14,7 @@ use platefit::fit::{
 };
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::cli::{json_of, platefit, root};
 
 fn rout(q: f64) -> FitChoices {
     FitChoices {
@@ -306,24 +301,6 @@ fn too_many_outliers_flag_the_curve_and_remove_nothing() {
     let plain = fit_4pl(&points, &options).expect("fit");
     assert_eq!(fit.params, plain.params);
     assert!(report.sentence("messy").contains("more than a quarter"));
-}
-
-fn platefit(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_platefit"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the platefit binary runs")
-}
-
-fn json_of(output: &std::process::Output) -> Value {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
 }
 
 #[test]

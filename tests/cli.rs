@@ -9,11 +9,13 @@ use serde_json::Value;
 
 use crate::reference_drc::{options_for, points_for, reference_dir, reference_json};
 
-fn root() -> PathBuf {
+/// The repository (the tests' working folder for the binary).
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn platefit(args: &[&str]) -> Output {
+/// Runs the platefit binary in the repository with `args`.
+pub(crate) fn platefit(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_platefit"))
         .args(args)
         .current_dir(root())
@@ -21,7 +23,8 @@ fn platefit(args: &[&str]) -> Output {
         .expect("the platefit binary runs")
 }
 
-fn json_of(output: &Output) -> Value {
+/// The JSON a successful run printed on stdout (the run's stderr in the failure message).
+pub(crate) fn json_of(output: &Output) -> Value {
     assert!(
         output.status.success(),
         "exit {:?}: {}",

@@ -8,18 +8,13 @@
 //!   simulated with S = 0.3 is given the 5PL by "auto-5pl", a symmetric one is not.
 //! - The command line takes `--model 5pl` and `--weighting relative` and says so in JSON.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use platefit::DoseResponse;
 use platefit::fit::{
     Fit, FitChoices, FitMethod, FitOptions, FitStatus, Model, ModelChoice, Weighting, fit_curve,
 };
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::cli::{json_of, platefit, root};
 
 fn reference() -> Value {
     let path = root().join("tests/data/models/fivepl_weighted.json");
@@ -374,24 +369,6 @@ fn five_pl_needs_six_concentrations_and_rout_works_with_weights() {
     let report = fit.outliers.as_ref().expect("ROUT ran");
     assert!(report.removed && report.points.iter().any(|p| p.index == 20));
     assert_eq!(fit.n, 35);
-}
-
-fn platefit(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_platefit"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the platefit binary runs")
-}
-
-fn json_of(output: &std::process::Output) -> Value {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("stdout is JSON")
 }
 
 #[test]

@@ -760,6 +760,20 @@ impl App {
         })
     }
 
+    /// Computes the study of `ids` on the worker, with the baseline typed in the
+    /// control-chart pane (refused in place when it is not a period).
+    fn submit_study(&mut self, ids: Vec<i64>) {
+        let Some(options) = self.library_study_options() else {
+            return;
+        };
+        if let Some(path) = self.library_path_or_complain() {
+            self.library.studying = true;
+            self.library_jobs
+                .submit(&path, Request::Study { ids, options });
+            self.drain_library();
+        }
+    }
+
     fn library_path_or_complain(&mut self) -> Option<PathBuf> {
         let path = self.library.path.clone();
         if path.is_none() {
@@ -861,30 +875,14 @@ impl App {
                     self.complain("no experiment to summarise: the filter shows none");
                     return;
                 }
-                let Some(options) = self.library_study_options() else {
-                    return;
-                };
-                if let Some(path) = self.library_path_or_complain() {
-                    self.library.studying = true;
-                    self.library_jobs
-                        .submit(&path, Request::Study { ids, options });
-                    self.drain_library();
-                }
+                self.submit_study(ids);
             }
             LibraryCommand::ApplyBaseline => {
                 let Some(ids) = self.library.study.as_ref().map(|s| s.ids.clone()) else {
                     self.complain("no study to chart: compute a study summary first");
                     return;
                 };
-                let Some(options) = self.library_study_options() else {
-                    return;
-                };
-                if let Some(path) = self.library_path_or_complain() {
-                    self.library.studying = true;
-                    self.library_jobs
-                        .submit(&path, Request::Study { ids, options });
-                    self.drain_library();
-                }
+                self.submit_study(ids);
             }
             LibraryCommand::ReportDialog => {
                 if self.library.chosen_ids().is_empty() {

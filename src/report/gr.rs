@@ -130,27 +130,22 @@ pub fn growth_text(growth: &GrowthAnalysis, unit: &str) -> String {
         "LC50"
     );
     for curve in &growth.curves {
-        let m = curve.metrics.as_ref();
-        let est = |pick: fn(&crate::growth::GrMetrics) -> Estimate| {
-            estimate_text(m.map_or(Estimate::Undetermined, pick))
-        };
+        let [
+            label,
+            doublings,
+            gr50,
+            gec50,
+            grinf,
+            grmax,
+            hill,
+            aoc,
+            gi50,
+            tgi,
+            lc50,
+        ] = curve_cells(curve);
         let _ = writeln!(
             out,
-            "{:<24} {:>9} {:>9} {:>9} {:>8} {:>8} {:>6} {:>9} {:>9} {:>9} {:>9}",
-            curve.label,
-            curve
-                .vehicle_doublings
-                .map_or_else(|| "—".into(), |d| format!("{d:.2}")),
-            est(|m| m.gr50),
-            number_text(m.and_then(|m| m.gec50)),
-            number_text(m.and_then(|m| m.grinf)),
-            number_text(m.and_then(|m| m.grmax)),
-            m.and_then(|m| m.hill)
-                .map_or_else(|| "—".into(), |h| format!("{h:.2}")),
-            number_text(m.and_then(|m| m.gr_aoc)),
-            est(|m| m.gi50),
-            est(|m| m.tgi),
-            est(|m| m.lc50),
+            "{label:<24} {doublings:>9} {gr50:>9} {gec50:>9} {grinf:>8} {grmax:>8} {hill:>6} {aoc:>9} {gi50:>9} {tgi:>9} {lc50:>9}",
         );
         if let Some(problem) = &curve.problem {
             let _ = writeln!(out, "  {}: {problem}", curve.label);
@@ -199,4 +194,28 @@ pub fn methods_sentence(growth: &GrowthAnalysis) -> String {
         ));
     }
     text
+}
+
+/// One curve's GR table row as text, in the column order of the terminal and PDF tables:
+/// curve, vehicle doublings, GR50, GEC50, GRinf, GRmax, h, GR_AOC, GI50, TGI, LC50.
+#[must_use]
+pub fn curve_cells(curve: &CurveGrowth) -> [String; 11] {
+    let m = curve.metrics.as_ref();
+    let est = |pick: fn(&crate::growth::GrMetrics) -> Estimate| {
+        estimate_text(m.map_or(Estimate::Undetermined, pick))
+    };
+    let two_decimals = |v: Option<f64>| v.map_or_else(|| "—".into(), |v| format!("{v:.2}"));
+    [
+        curve.label.clone(),
+        two_decimals(curve.vehicle_doublings),
+        est(|m| m.gr50),
+        number_text(m.and_then(|m| m.gec50)),
+        number_text(m.and_then(|m| m.grinf)),
+        number_text(m.and_then(|m| m.grmax)),
+        two_decimals(m.and_then(|m| m.hill)),
+        number_text(m.and_then(|m| m.gr_aoc)),
+        est(|m| m.gi50),
+        est(|m| m.tgi),
+        est(|m| m.lc50),
+    ]
 }

@@ -782,7 +782,7 @@ fn results_section(pages: &mut Pages, analysis: &Analysis) {
 /// doublings and the GR metrics, then the GR-based RI beside the IC50-based one and the
 /// division-rate warnings.
 fn growth_section(pages: &mut Pages, growth: &crate::growth::GrowthAnalysis, unit: &str) {
-    use crate::report::gr::{estimate_text, number_text, ratio_text};
+    use crate::report::gr::{number_text, ratio_text};
     pages.subheading("Growth-rate inhibition (GR metrics)");
     let columns = [
         col("Curve", 64.0, Align::Left),
@@ -800,27 +800,7 @@ fn growth_section(pages: &mut Pages, growth: &crate::growth::GrowthAnalysis, uni
     let rows: Vec<Vec<String>> = growth
         .curves
         .iter()
-        .map(|c| {
-            let m = c.metrics.as_ref();
-            let est = |pick: fn(&crate::growth::GrMetrics) -> crate::fit::Estimate| {
-                estimate_text(m.map_or(crate::fit::Estimate::Undetermined, pick))
-            };
-            vec![
-                c.label.clone(),
-                c.vehicle_doublings
-                    .map_or_else(|| "—".into(), |d| format!("{d:.2}")),
-                est(|m| m.gr50),
-                number_text(m.and_then(|m| m.gec50)),
-                number_text(m.and_then(|m| m.grinf)),
-                number_text(m.and_then(|m| m.grmax)),
-                m.and_then(|m| m.hill)
-                    .map_or_else(|| "—".into(), |h| format!("{h:.2}")),
-                number_text(m.and_then(|m| m.gr_aoc)),
-                est(|m| m.gi50),
-                est(|m| m.tgi),
-                est(|m| m.lc50),
-            ]
-        })
+        .map(|c| crate::report::gr::curve_cells(c).to_vec())
         .collect();
     pages.table(&columns, &rows, 7.0);
     for c in growth.curves.iter().filter(|c| c.problem.is_some()) {
