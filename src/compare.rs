@@ -86,13 +86,7 @@ fn free_refs(
     shared_log: Option<usize>,
     fixed_hill: Option<f64>,
 ) -> [ParamRef; 4] {
-    let mut take = |fixed: Option<f64>| match fixed {
-        Some(v) => ParamRef::Fixed(v),
-        None => {
-            *next += 1;
-            ParamRef::Free(*next - 1)
-        }
-    };
+    let mut take = |fixed: Option<f64>| ParamRef::fixed_or_next(fixed, next);
     let bottom = take(options.fix_bottom);
     let top = take(options.fix_top);
     let log = match shared_log {

@@ -36,13 +36,7 @@ impl FivePlSet {
     #[must_use]
     pub fn new(data: CurveData, fix_bottom: Option<f64>, fix_top: Option<f64>) -> Self {
         let mut next = 0;
-        let mut free = |fixed: Option<f64>| match fixed {
-            Some(v) => ParamRef::Fixed(v),
-            None => {
-                next += 1;
-                ParamRef::Free(next - 1)
-            }
-        };
+        let mut free = |fixed: Option<f64>| ParamRef::fixed_or_next(fixed, &mut next);
         let refs = [
             free(fix_bottom),
             free(fix_top),

@@ -19,6 +19,21 @@ pub enum ParamRef {
     Fixed(f64),
 }
 
+impl ParamRef {
+    /// `Fixed(value)` when `fixed` holds one, else the next free slot (`*next`, then
+    /// advanced): how every model numbers its free parameters.
+    #[must_use]
+    pub fn fixed_or_next(fixed: Option<f64>, next: &mut usize) -> Self {
+        match fixed {
+            Some(v) => Self::Fixed(v),
+            None => {
+                *next += 1;
+                Self::Free(*next - 1)
+            }
+        }
+    }
+}
+
 /// The points of one curve on the log scale, grouped by concentration.
 ///
 /// Replicates at one concentration share the model's value and gradient, so the residual
@@ -185,13 +200,7 @@ impl CurveSet {
     #[must_use]
     pub fn single(data: CurveData, fix_bottom: Option<f64>, fix_top: Option<f64>) -> Self {
         let mut next = 0;
-        let mut free = |fixed: Option<f64>| match fixed {
-            Some(v) => ParamRef::Fixed(v),
-            None => {
-                next += 1;
-                ParamRef::Free(next - 1)
-            }
-        };
+        let mut free = |fixed: Option<f64>| ParamRef::fixed_or_next(fixed, &mut next);
         let refs = [free(fix_bottom), free(fix_top), free(None), free(None)];
         Self {
             curves: vec![(data, refs)],
