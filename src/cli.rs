@@ -23,7 +23,7 @@ use crate::layout::{CurveKey, Layout, read_layout, resistance_pairs};
 use crate::normalize::Normalization;
 use crate::project::atomic_write;
 use crate::reads::{ReadChoice, ReferenceChoice};
-use crate::report::{csv::write_results_csv, json::results_json, table::results_table};
+use crate::report::{csv::write_results_csv, json::results_json_pretty, table::results_table};
 use crate::summary::Summary;
 
 /// platefit: cell-viability dose-response analysis (CCK-8, MTT, resazurin).
@@ -628,8 +628,7 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<()> {
     }
     let summary = (analyses.len() > 1).then(|| Summary::of(&analyses));
     if let Some(path) = &args.json {
-        let json = results_json(&analyses, summary.as_ref());
-        let mut text = serde_json::to_string_pretty(&json)?;
+        let mut text = results_json_pretty(&analyses, summary.as_ref(), false)?;
         text.push('\n');
         write_output(path, text.as_bytes())?;
     }
@@ -1020,16 +1019,8 @@ fn run_fit(args: &FitArgs) -> Result<()> {
     };
     let analyses = [analysis];
     if let Some(path) = &args.json {
-        let mut json = results_json(&analyses, None);
         // Points files carry no unit: IC50s are in the unit of the `conc` column.
-        if let Some(curves) = json.get_mut("curves").and_then(|c| c.as_array_mut()) {
-            for curve in curves {
-                if let Some(object) = curve.as_object_mut() {
-                    object.insert("unit".into(), serde_json::Value::Null);
-                }
-            }
-        }
-        let mut text = serde_json::to_string_pretty(&json)?;
+        let mut text = results_json_pretty(&analyses, None, true)?;
         text.push('\n');
         write_output(path, text.as_bytes())?;
     }

@@ -347,6 +347,36 @@ fn division_rates_confound_the_ic50_ratio_but_not_the_gr_ratio() {
     assert!(!same.warnings.iter().any(|w| w.contains("division rates")));
 }
 
+/// The results JSON that `platefit analyze` and `platefit fit` write straight from the
+/// analyses (without a `Value` tree) is, byte for byte, the pretty-printed `results_json`
+/// tree: with GR metrics, comparisons, several experiments and their summary.
+#[test]
+fn results_json_text_equals_the_value_tree() {
+    use platefit::report::json::{results_json, results_json_pretty};
+    let analysis = Synthetic {
+        doublings: [3.0, 1.5],
+        gec50: [0.1, 0.4],
+        t0: [None, None],
+        no_t0_for_r: false,
+    }
+    .analysis();
+    let one = std::slice::from_ref(&analysis);
+    assert_eq!(
+        results_json_pretty(one, None, false).unwrap(),
+        serde_json::to_string_pretty(&results_json(one, None)).unwrap()
+    );
+    let mut other = analysis.clone();
+    other.experiment = format!("{} again", other.experiment);
+    let several = [analysis, other];
+    let summary = platefit::summary::Summary::of(&several);
+    let text = results_json_pretty(&several, Some(&summary), false).unwrap();
+    assert_eq!(
+        text,
+        serde_json::to_string_pretty(&results_json(&several, Some(&summary))).unwrap()
+    );
+    assert!(text.contains("\"residuals\": [") && text.contains("\"summary\": {"));
+}
+
 /// Without t0 wells there are no GR answers and the JSON has no `gr` keys.
 #[test]
 fn no_time_zero_no_gr() {

@@ -73,6 +73,9 @@ where
     params: OVector<f64, N>,
     rows: R,
     n: N,
+    /// The model's own residual count: the rows below it (zero padding up to a fixed
+    /// size) stay zero, which leaves the least-squares problem unchanged.
+    used: usize,
 }
 
 impl<M: LeastSquaresModel, R: Dim, N: Dim> LeastSquaresProblem<f64, R, N> for Adapter<'_, M, R, N>
@@ -93,9 +96,10 @@ where
 
     fn residuals(&self) -> Option<OVector<f64, R>> {
         let mut out = OVector::<f64, R>::zeros_generic(self.rows, nalgebra::U1);
-        let computed = self
-            .model
-            .residuals(self.params.as_slice(), out.as_mut_slice());
+        let computed = match out.as_mut_slice().get_mut(..self.used) {
+            Some(rows) => self.model.residuals(self.params.as_slice(), rows),
+            None => false,
+        };
         // A trial step into a region where the model overflows is a bad step, not the end
         // of the fit: report huge (finite) residuals so the solver rejects the step and
         // shrinks its trust region, as MINPACK users do.
@@ -107,8 +111,23 @@ where
 
     fn jacobian(&self) -> Option<OMatrix<f64, R, N>> {
         let mut out = OMatrix::<f64, R, N>::zeros_generic(self.rows, self.n);
-        self.model
-            .jacobian(self.params.as_slice(), out.as_mut_slice())
+        let (used, padded, n) = (self.used, out.nrows(), out.ncols());
+        let slice = out.as_mut_slice();
+        let computed = self
+            .model
+            .jacobian(self.params.as_slice(), slice.get_mut(..used * n)?);
+        if used < padded {
+            // The model wrote its columns with `used` rows each: move them (last first, so
+            // none is overwritten before it moves) to the padded stride, then zero the
+            // padding.
+            for col in (1..n).rev() {
+                slice.copy_within(col * used..(col + 1) * used, col * padded);
+            }
+            for col in 0..n {
+                slice[col * padded + used..(col + 1) * padded].fill(0.0);
+            }
+        }
+        computed
             .then_some(out)
             .filter(|j| j.iter().all(|v| v.is_finite()))
     }
@@ -131,6 +150,7 @@ where
         params: OVector::<f64, N>::from_iterator_generic(n, nalgebra::U1, start.iter().copied()),
         rows,
         n,
+        used: model.n_residuals(),
     };
     let (adapter, report) = LevenbergMarquardt::new()
         .with_tol(settings.tolerance)
@@ -174,7 +194,12 @@ fn termination_name(reason: &TerminationReason) -> &'static str {
 /// A single curve (one to four free parameters: the plain 4PL, a fit with a plateau fixed,
 /// the slope-only refits of the profile-likelihood CI; 4–16 concentration levels) runs with
 /// fixed-size storage for both dimensions: nalgebra then keeps the solver's small matrices
-/// on the stack and unrolls their loops. Everything else uses dynamic storage.
+/// on the stack and unrolls their loops. The shared-LogIC50 joint fits of the F test (one to
+/// three free parameters, 17–32 rows) run with fixed-size storage too, their rows padded
+/// with zero residuals (and zero Jacobian rows) up to 24 or 32: zero rows add nothing to
+/// any sum of squares, norm or product the solver takes, so the minimum is the same (up to
+/// the order of floating-point sums) without a heap allocation per iteration. Everything
+/// else uses dynamic storage.
 #[must_use]
 pub fn minimize<M: LeastSquaresModel>(
     model: &M,
@@ -192,12 +217,20 @@ pub fn minimize<M: LeastSquaresModel>(
                 _ => run(model, start, settings, Dyn(rows), <$n>::name()),
             }
         };
+        ($n:ty; $($m:literal)*; padded) => {
+            match rows {
+                $($m => run(model, start, settings, Const::<$m>, <$n>::name()),)*
+                17..=24 => run(model, start, settings, Const::<24>, <$n>::name()),
+                25..=32 => run(model, start, settings, Const::<32>, <$n>::name()),
+                _ => run(model, start, settings, Dyn(rows), <$n>::name()),
+            }
+        };
     }
     match start.len() {
         4 => fixed_rows!(U4; 4 5 6 7 8 9 10 11 12 13 14 15 16),
-        3 => fixed_rows!(U3; 3 4 5 6 7 8 9 10 11 12 13 14 15 16),
-        2 => fixed_rows!(U2; 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16),
-        1 => fixed_rows!(U1; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16),
+        3 => fixed_rows!(U3; 3 4 5 6 7 8 9 10 11 12 13 14 15 16; padded),
+        2 => fixed_rows!(U2; 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; padded),
+        1 => fixed_rows!(U1; 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; padded),
         n => run(model, start, settings, Dyn(rows), Dyn(n)),
     }
 }

@@ -28,7 +28,7 @@ struct Curve<'a> {
 }
 
 /// The linear part of one curve solved at given nonlinear values.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Projection {
     log_ic50: f64,
     hill: f64,
@@ -47,8 +47,16 @@ pub struct ProjectedCurves<'a> {
     curves: Vec<Curve<'a>>,
     n_params: usize,
     /// The projections at the parameters last asked for: the solver asks for the Jacobian
-    /// at the point whose residuals it has just computed.
-    last: RefCell<Option<(Vec<f64>, Vec<Projection>)>>,
+    /// at the point whose residuals it has just computed. Recomputed in place (the buffers
+    /// are reused), so an evaluation allocates nothing once the first one is done.
+    last: RefCell<Cache>,
+}
+
+/// The projections of every curve at `at` (`None` before the first evaluation).
+#[derive(Debug, Default)]
+struct Cache {
+    at: Option<Vec<f64>>,
+    projections: Vec<Projection>,
 }
 
 impl<'a> ProjectedCurves<'a> {
@@ -100,7 +108,7 @@ impl<'a> ProjectedCurves<'a> {
         let projected = Self {
             curves,
             n_params: nonlinear.len(),
-            last: RefCell::new(None),
+            last: RefCell::new(Cache::default()),
         };
         Some((projected, nonlinear))
     }
@@ -112,31 +120,33 @@ impl<'a> ProjectedCurves<'a> {
         }
     }
 
-    /// The projections of every curve at `params` (from the cache when they were the last
-    /// ones asked for).
-    fn project(&self, params: &[f64]) -> Vec<Projection> {
-        if let Some((at, projections)) = self.last.borrow().as_ref()
-            && at.len() == params.len()
-            && at
-                .iter()
-                .zip(params)
-                .all(|(a, b)| a.to_bits() == b.to_bits())
-        {
-            return projections.clone();
-        }
-        let projections: Vec<Projection> = self
-            .curves
-            .iter()
-            .map(|curve| {
-                project_curve(
+    /// Calls `f` with the projections of every curve at `params` (from the cache when they
+    /// were the last ones asked for, else recomputed into the cache's buffers).
+    fn with_projections<T>(&self, params: &[f64], f: impl FnOnce(&[Projection]) -> T) -> T {
+        let mut cache = self.last.borrow_mut();
+        let cached = cache.at.as_ref().is_some_and(|at| {
+            at.len() == params.len()
+                && at
+                    .iter()
+                    .zip(params)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+        });
+        if !cached {
+            let Cache { at, projections } = &mut *cache;
+            let at = at.get_or_insert_with(Vec::new);
+            at.clear();
+            at.extend_from_slice(params);
+            projections.resize_with(self.curves.len(), Projection::default);
+            for (curve, projection) in self.curves.iter().zip(projections.iter_mut()) {
+                project_curve_into(
                     curve,
                     Self::value(curve.log_ic50, params),
                     Self::value(curve.hill, params),
-                )
-            })
-            .collect();
-        *self.last.borrow_mut() = Some((params.to_vec(), projections.clone()));
-        projections
+                    projection,
+                );
+            }
+        }
+        f(&cache.projections)
     }
 
     /// The full `[bottom, top, log10_ic50, hill]` of curve `curve` at `params`.
@@ -151,14 +161,23 @@ impl<'a> ProjectedCurves<'a> {
 
 /// Solves one curve's plateaus at a LogIC50 and Hill slope.
 fn project_curve(curve: &Curve<'_>, log_ic50: f64, hill: f64) -> Projection {
+    let mut projection = Projection::default();
+    project_curve_into(curve, log_ic50, hill, &mut projection);
+    projection
+}
+
+/// [`project_curve`] into `projection`, reusing its buffer.
+fn project_curve_into(curve: &Curve<'_>, log_ic50: f64, hill: f64, projection: &mut Projection) {
     let free = curve.fixed.map(|f| f.is_none());
     let fixed = curve.fixed.map(|f| f.unwrap_or(0.0));
     let data = curve.data;
-    let s: Vec<f64> = data
-        .log_x
-        .iter()
-        .map(|x| fraction_of_top(log_ic50, hill, *x))
-        .collect();
+    let mut s = std::mem::take(&mut projection.s);
+    s.clear();
+    s.extend(
+        data.log_x
+            .iter()
+            .map(|x| fraction_of_top(log_ic50, hill, *x)),
+    );
     // Normal equations Σ nₗ aᵢ aⱼ · p = Σ nₗ aᵢ (ȳₗ − fixed part), a = (1 − s, s).
     let mut m = [[0.0; 2]; 2];
     let mut rhs = [0.0; 2];
@@ -212,13 +231,13 @@ fn project_curve(curve: &Curve<'_>, log_ic50: f64, hill: f64) -> Projection {
             curve.fixed.map(|f| f.unwrap_or(flat))
         }
     };
-    Projection {
+    *projection = Projection {
         log_ic50,
         hill,
         s,
         plateaus,
         inverse,
-    }
+    };
 }
 
 impl LeastSquaresModel for ProjectedCurves<'_> {
@@ -235,8 +254,18 @@ impl LeastSquaresModel for ProjectedCurves<'_> {
     }
 
     fn residuals(&self, params: &[f64], out: &mut [f64]) -> bool {
+        self.with_projections(params, |projections| self.residuals_at(projections, out))
+    }
+
+    fn jacobian(&self, params: &[f64], out: &mut [f64]) -> bool {
+        self.with_projections(params, |projections| self.jacobian_at(projections, out))
+    }
+}
+
+impl ProjectedCurves<'_> {
+    fn residuals_at(&self, projections: &[Projection], out: &mut [f64]) -> bool {
         let mut row = 0;
-        for (curve, projection) in self.curves.iter().zip(self.project(params)) {
+        for (curve, projection) in self.curves.iter().zip(projections) {
             let [bottom, top] = projection.plateaus;
             for ((s, y), n) in projection
                 .s
@@ -254,11 +283,11 @@ impl LeastSquaresModel for ProjectedCurves<'_> {
         out.iter().all(|v| v.is_finite())
     }
 
-    fn jacobian(&self, params: &[f64], out: &mut [f64]) -> bool {
+    fn jacobian_at(&self, projections: &[Projection], out: &mut [f64]) -> bool {
         out.fill(0.0);
         let rows = self.n_residuals();
         let mut first_row = 0;
-        for (curve, projection) in self.curves.iter().zip(self.project(params)) {
+        for (curve, projection) in self.curves.iter().zip(projections) {
             let levels = curve.data.y.len();
             let [bottom, top] = projection.plateaus;
             for (which, r) in [(0, curve.log_ic50), (1, curve.hill)] {

@@ -2,7 +2,8 @@
 //! across-experiment `summary` when several experiments are analysed together.
 //! Unknown numbers are `null`, never NaN.
 
-use serde_json::{Value, json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Value, json};
 
 use crate::analysis::Analysis;
 use crate::compare::Comparison;
@@ -40,6 +41,14 @@ pub fn ic50_bound(fit: &Fit) -> Option<String> {
 /// One curve's JSON object.
 #[must_use]
 pub fn curve_json(fit: &Fit, unit: &str, experiment: Option<&str>) -> Value {
+    let mut object = curve_map(fit, json!(unit), experiment);
+    object.insert("residuals".into(), residuals_json(fit));
+    Value::Object(object)
+}
+
+/// One curve's JSON object without its `residuals` (the longest part, which
+/// [`CurveOut`] writes straight from the fit).
+fn curve_map(fit: &Fit, unit: Value, experiment: Option<&str>) -> Map<String, Value> {
     let params_known = fit.params.log10_ic50.is_finite();
     let p = |v: f64| if params_known { num(v) } else { Value::Null };
     let ic90 = fit.ic_f(90.0);
@@ -98,7 +107,6 @@ pub fn curve_json(fit: &Fit, unit: &str, experiment: Option<&str>) -> Value {
         "model_comparison": fit.model_comparison.as_ref().map_or(Value::Null, model_comparison_json),
         "outliers": outliers_json(fit),
         "outlier_detection": outlier_detection_json(fit),
-        "residuals": residuals_json(fit),
         "diagnostics": diagnostics_json(fit),
     });
     if let Some(object) = value.as_object_mut() {
@@ -134,7 +142,90 @@ pub fn curve_json(fit: &Fit, unit: &str, experiment: Option<&str>) -> Value {
             object.insert("experiment".into(), json!(name));
         }
     }
-    value
+    match value {
+        Value::Object(object) => object,
+        _ => Map::new(),
+    }
+}
+
+/// A finite number, or null, written without building a [`Value`] (the same output as
+/// [`num`]).
+struct Num(f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.is_finite() {
+            serializer.serialize_f64(self.0)
+        } else {
+            serializer.serialize_none()
+        }
+    }
+}
+
+/// A value written as the string of its `Display`.
+struct DisplayStr<'a, T: std::fmt::Display>(&'a T);
+
+impl<T: std::fmt::Display> Serialize for DisplayStr<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
+    }
+}
+
+/// One entry of [`residuals_json`], written straight from the fit: the keys in the
+/// order a [`Value`] object keeps them (sorted), so the text is the same.
+struct ResidualOut<'a>(&'a crate::fit::diagnostics::Residual);
+
+impl Serialize for ResidualOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut map = serializer.serialize_map(Some(5))?;
+        map.serialize_entry("conc", &Num(r.concentration))?;
+        map.serialize_entry("fitted", &Num(r.fitted))?;
+        map.serialize_entry("residual", &Num(r.residual))?;
+        map.serialize_entry("response", &Num(r.response))?;
+        match &r.well {
+            Some(well) => map.serialize_entry("well", &DisplayStr(well))?,
+            None => map.serialize_entry("row", &(r.index + 1))?,
+        }
+        map.end()
+    }
+}
+
+/// The residuals of a fit as [`residuals_json`] has them.
+struct ResidualsOut<'a>(&'a [crate::fit::diagnostics::Residual]);
+
+impl Serialize for ResidualsOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(ResidualOut))
+    }
+}
+
+/// One curve's object: [`curve_map`] with the residuals written straight from the fit,
+/// inserted where the sorted keys of a [`Value`] object put them.
+struct CurveOut<'a> {
+    rest: Map<String, Value>,
+    residuals: &'a [crate::fit::diagnostics::Residual],
+}
+
+impl Serialize for CurveOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        const KEY: &str = "residuals";
+        let mut map = serializer.serialize_map(Some(self.rest.len() + 1))?;
+        let mut pending = true;
+        for (key, value) in &self.rest {
+            if pending && key.as_str() > KEY {
+                map.serialize_entry(KEY, &ResidualsOut(self.residuals))?;
+                pending = false;
+            }
+            if key != KEY {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        if pending {
+            map.serialize_entry(KEY, &ResidualsOut(self.residuals))?;
+        }
+        map.end()
+    }
 }
 
 /// The outliers ROUT found: `well` (plate data) or `row` (the point's 1-based position
@@ -302,6 +393,56 @@ pub fn comparison_json(comparison: &Comparison, experiment: Option<&str>) -> Val
 /// The results JSON for one or more analysed experiments.
 #[must_use]
 pub fn results_json(analyses: &[Analysis], summary: Option<&Summary>) -> Value {
+    serde_json::to_value(results(analyses, summary, false)).unwrap_or(Value::Null)
+}
+
+/// The results JSON as pretty-printed text (the same as [`results_json`] through
+/// `serde_json::to_string_pretty`), written without building the whole [`Value`] tree
+/// first. With `points_file` every curve's `unit` is null (a points file carries no unit:
+/// IC50s are in the unit of its `conc` column).
+///
+/// # Errors
+/// When serialization fails.
+pub fn results_json_pretty(
+    analyses: &[Analysis],
+    summary: Option<&Summary>,
+    points_file: bool,
+) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(&results(analyses, summary, points_file))
+}
+
+/// The results, ready to be written by serde: the top-level keys in sorted order (as a
+/// [`Value`] object keeps them).
+pub struct Results<'a> {
+    curves: Vec<CurveOut<'a>>,
+    comparisons: Vec<Value>,
+    plates: Vec<Value>,
+    warnings: Vec<String>,
+    summary: Option<Value>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(5 + usize::from(self.summary.is_some())))?;
+        map.serialize_entry("comparisons", &self.comparisons)?;
+        map.serialize_entry("curves", &self.curves)?;
+        map.serialize_entry("platefit_version", env!("CARGO_PKG_VERSION"))?;
+        map.serialize_entry("plates", &self.plates)?;
+        if let Some(summary) = &self.summary {
+            map.serialize_entry("summary", summary)?;
+        }
+        map.serialize_entry("warnings", &self.warnings)?;
+        map.end()
+    }
+}
+
+/// The results of `analyses` (see [`results_json`]).
+#[must_use]
+pub fn results<'a>(
+    analyses: &'a [Analysis],
+    summary: Option<&Summary>,
+    points_file: bool,
+) -> Results<'a> {
     let several = analyses.len() > 1;
     let mut curves = Vec::new();
     let mut comparisons = Vec::new();
@@ -310,8 +451,13 @@ pub fn results_json(analyses: &[Analysis], summary: Option<&Summary>) -> Value {
     for analysis in analyses {
         let experiment = several.then_some(analysis.experiment.as_str());
         for curve in &analysis.curves {
-            let mut value = curve_json(&curve.fit, analysis.unit.suffix(), experiment);
-            if let (Some(problem), Some(object)) = (&curve.problem, value.as_object_mut()) {
+            let unit = if points_file {
+                Value::Null
+            } else {
+                json!(analysis.unit.suffix())
+            };
+            let mut object = curve_map(&curve.fit, unit, experiment);
+            if let Some(problem) = &curve.problem {
                 object.insert("problem".into(), json!(problem));
                 if curve.not_analysed().is_some() {
                     object.insert("status_explained".into(), json!(problem));
@@ -322,14 +468,21 @@ pub fn results_json(analyses: &[Analysis], summary: Option<&Summary>) -> Value {
                 .growth
                 .as_ref()
                 .and_then(|g| g.curve(&curve.dose_response.label));
-            if let (Some(growth), Some(object)) = (growth, value.as_object_mut()) {
+            if let Some(growth) = growth {
                 let gr = crate::report::gr::curve_gr_json(growth);
                 for key in ["gi50", "tgi", "lc50"] {
                     object.insert(key.into(), gr[key].clone());
                 }
                 object.insert("gr".into(), gr);
             }
-            curves.push(value);
+            curves.push(CurveOut {
+                rest: object,
+                residuals: curve
+                    .fit
+                    .diagnostics
+                    .as_ref()
+                    .map_or(&[], |d| d.residuals.as_slice()),
+            });
         }
         comparisons.extend(analysis.comparisons.iter().map(|c| {
             let mut value = comparison_json(c, experiment);
@@ -387,15 +540,11 @@ pub fn results_json(analyses: &[Analysis], summary: Option<&Summary>) -> Value {
         }
         warnings.extend(analysis.warnings.iter().cloned());
     }
-    let mut value = json!({
-        "platefit_version": env!("CARGO_PKG_VERSION"),
-        "curves": curves,
-        "comparisons": comparisons,
-        "plates": plates,
-        "warnings": warnings,
-    });
-    if let (Some(summary), Some(object)) = (summary, value.as_object_mut()) {
-        object.insert("summary".into(), summary.to_json());
+    Results {
+        curves,
+        comparisons,
+        plates,
+        warnings,
+        summary: summary.map(Summary::to_json),
     }
-    value
 }
