@@ -288,3 +288,24 @@ pub fn unscaled_covariance<M: LeastSquaresModel>(
         .all(|v| v.is_finite())
         .then_some(covariance)
 }
+
+/// Test support: the model's analytic Jacobian and the levenberg-marquardt crate's numerical
+/// one at `params` (both `n_residuals × n_params`), and the residuals there.
+#[cfg(test)]
+pub(crate) fn numerical_check<M: LeastSquaresModel>(
+    model: &M,
+    params: &[f64],
+) -> (DMatrix<f64>, DMatrix<f64>, nalgebra::DVector<f64>) {
+    use levenberg_marquardt::differentiate_numerically;
+    let mut adapter = Adapter {
+        model,
+        params: nalgebra::DVector::from_column_slice(params),
+        rows: Dyn(model.n_residuals()),
+        n: Dyn(params.len()),
+        used: model.n_residuals(),
+    };
+    let numeric = differentiate_numerically(&mut adapter).expect("numerical Jacobian");
+    let analytic = adapter.jacobian().expect("analytic Jacobian");
+    let residuals = adapter.residuals().expect("residuals");
+    (analytic, numeric, residuals)
+}

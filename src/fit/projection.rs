@@ -345,8 +345,6 @@ mod tests {
     use super::*;
     use crate::fit::lm::{SolverSettings, minimize};
     use crate::fit::model::response_and_gradient;
-    use levenberg_marquardt::{LeastSquaresProblem, differentiate_numerically};
-    use nalgebra::{DMatrix, DVector, Dyn, Owned};
 
     fn curve(truth: [f64; 4], wobble: f64) -> CurveData {
         let points = (0..9).flat_map(|k| {
@@ -485,35 +483,6 @@ mod tests {
 
     /// The levenberg-marquardt crate's numerical differentiation checks the gradient `Jᵀr`
     /// of the projected problem (Kaufman's Jacobian gives it exactly).
-    struct Check<'a> {
-        model: ProjectedCurves<'a>,
-        params: DVector<f64>,
-    }
-
-    impl LeastSquaresProblem<f64, Dyn, Dyn> for Check<'_> {
-        type ResidualStorage = Owned<f64, Dyn>;
-        type JacobianStorage = Owned<f64, Dyn, Dyn>;
-        type ParameterStorage = Owned<f64, Dyn>;
-        fn set_params(&mut self, x: &DVector<f64>) {
-            self.params.copy_from(x);
-        }
-        fn params(&self) -> DVector<f64> {
-            self.params.clone()
-        }
-        fn residuals(&self) -> Option<DVector<f64>> {
-            let mut out = DVector::zeros(self.model.n_residuals());
-            self.model
-                .residuals(self.params.as_slice(), out.as_mut_slice())
-                .then_some(out)
-        }
-        fn jacobian(&self) -> Option<DMatrix<f64>> {
-            let mut out = DMatrix::zeros(self.model.n_residuals(), self.model.n_params());
-            self.model
-                .jacobian(self.params.as_slice(), out.as_mut_slice())
-                .then_some(out)
-        }
-    }
-
     #[test]
     fn gradient_matches_numerical_differentiation() {
         let a = curve([4.0, 97.0, -0.3, -1.3], 0.1);
@@ -542,13 +511,7 @@ mod tests {
             n_free: 6,
         };
         let (model, _) = ProjectedCurves::from_set(&set).expect("separable");
-        let mut check = Check {
-            model,
-            params: DVector::from_vec(vec![0.1, -1.1, -0.8]),
-        };
-        let numeric = differentiate_numerically(&mut check).expect("numeric");
-        let analytic = check.jacobian().expect("analytic");
-        let r = check.residuals().expect("residuals");
+        let (analytic, numeric, r) = crate::fit::lm::numerical_check(&model, &[0.1, -1.1, -0.8]);
         let diff = (numeric.transpose() * &r - analytic.transpose() * &r)
             .abs()
             .max();
