@@ -29,13 +29,29 @@ fn reference() -> Value {
     serde_json::from_str(&text).expect("reference JSON")
 }
 
-fn numbers(value: &Value) -> Vec<f64> {
+/// A JSON array of numbers.
+pub(crate) fn numbers(value: &Value) -> Vec<f64> {
     value
         .as_array()
         .expect("array")
         .iter()
         .map(|v| v.as_f64().expect("number"))
         .collect()
+}
+
+/// Writes a reference case's `conc` and `response` arrays as a `platefit fit` points file
+/// `name` in `dir`; returns its path.
+pub(crate) fn write_case_points(dir: &std::path::Path, name: &str, case: &Value) -> String {
+    let path = dir.join(name);
+    let mut text = String::from("conc,response\n");
+    for (c, r) in numbers(&case["conc"])
+        .iter()
+        .zip(numbers(&case["response"]))
+    {
+        text.push_str(&format!("{c},{r}\n"));
+    }
+    std::fs::write(&path, text).expect("write points");
+    path.to_string_lossy().into_owned()
 }
 
 fn close(a: f64, b: f64, tolerance: f64) -> bool {
@@ -308,16 +324,7 @@ fn cli_fit_lists_rout_outliers_in_json() {
     let reference = reference();
     let case = &reference["cases"][1];
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("points.csv");
-    let mut text = String::from("conc,response\n");
-    for (c, r) in numbers(&case["conc"])
-        .iter()
-        .zip(numbers(&case["response"]))
-    {
-        text.push_str(&format!("{c},{r}\n"));
-    }
-    std::fs::write(&path, text).expect("write points");
-    let path = path.to_string_lossy().into_owned();
+    let path = write_case_points(dir.path(), "points.csv", case);
     let json = json_of(&platefit(&[
         "fit",
         &path,
@@ -582,16 +589,7 @@ fn cli_model_choice_is_explicit_in_json_and_text() {
     let reference = models_reference();
     let case = &reference["cases"][1];
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("steep.csv");
-    let mut text = String::from("conc,response\n");
-    for (c, r) in numbers(&case["conc"])
-        .iter()
-        .zip(numbers(&case["response"]))
-    {
-        text.push_str(&format!("{c},{r}\n"));
-    }
-    std::fs::write(&path, text).expect("write points");
-    let path = path.to_string_lossy().into_owned();
+    let path = write_case_points(dir.path(), "steep.csv", case);
     let json = json_of(&platefit(&["fit", &path, "--model", "auto", "--json", "-"]));
     let curve = &json["curves"][0];
     assert_eq!(curve["model"], "4pl");
@@ -699,16 +697,7 @@ fn cli_json_has_residuals_and_diagnostics() {
     let reference = models_reference();
     let case = &reference["cases"][1];
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("steep.csv");
-    let mut text = String::from("conc,response\n");
-    for (c, r) in numbers(&case["conc"])
-        .iter()
-        .zip(numbers(&case["response"]))
-    {
-        text.push_str(&format!("{c},{r}\n"));
-    }
-    std::fs::write(&path, text).expect("write points");
-    let path = path.to_string_lossy().into_owned();
+    let path = write_case_points(dir.path(), "steep.csv", case);
     let json = json_of(&platefit(&["fit", &path, "--model", "3pl", "--json", "-"]));
     let curve = &json["curves"][0];
     let residuals = curve["residuals"].as_array().expect("residuals");

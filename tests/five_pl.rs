@@ -14,21 +14,13 @@ use platefit::fit::{
 };
 use serde_json::Value;
 
+use crate::analysis_choices::{numbers, write_case_points};
 use crate::cli::{json_of, platefit, root};
 
 fn reference() -> Value {
     let path = root().join("tests/data/models/fivepl_weighted.json");
     let text = std::fs::read_to_string(&path).expect("tests/data/models/fivepl_weighted.json");
     serde_json::from_str(&text).expect("reference JSON")
-}
-
-fn numbers(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|v| v.as_f64().expect("number"))
-        .collect()
 }
 
 fn points(case: &Value) -> DoseResponse {
@@ -375,16 +367,7 @@ fn five_pl_needs_six_concentrations_and_rout_works_with_weights() {
 fn cli_5pl_and_relative_weighting_in_json_and_text() {
     let asymmetric = case("asymmetric_s0.3");
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("asymmetric.csv");
-    let mut text = String::from("conc,response\n");
-    for (c, r) in numbers(&asymmetric["conc"])
-        .iter()
-        .zip(numbers(&asymmetric["response"]))
-    {
-        text.push_str(&format!("{c},{r}\n"));
-    }
-    std::fs::write(&path, text).expect("write points");
-    let path = path.to_string_lossy().into_owned();
+    let path = write_case_points(dir.path(), "asymmetric.csv", &asymmetric);
 
     let json = json_of(&platefit(&["fit", &path, "--model", "5pl", "--json", "-"]));
     let curve = &json["curves"][0];

@@ -169,14 +169,7 @@ fn plausible(minimum: &Minimum, set: &FivePlSet, lo: f64, hi: f64) -> bool {
 /// first found, so the result is deterministic) and the evaluations spent.
 #[must_use]
 pub fn fit_from_4pl(set: &FivePlSet, starts_4pl: &[[f64; 4]]) -> (Option<Minimum>, usize) {
-    let (lo, hi) = set
-        .data
-        .log_x
-        .iter()
-        .filter(|x| x.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-            (lo.min(*x), hi.max(*x))
-        });
+    let (lo, hi) = set.data.tested_log_range();
     let settings = SolverSettings::default();
     let mut evaluations = 0;
     let mut best: Option<Minimum> = None;

@@ -66,6 +66,18 @@ pub struct CurveData {
 }
 
 impl CurveData {
+    /// The lowest and highest finite log10 concentration (the vehicle's −∞ left out);
+    /// `(∞, −∞)` when there is none.
+    #[must_use]
+    pub fn tested_log_range(&self) -> (f64, f64) {
+        self.log_x
+            .iter()
+            .filter(|x| x.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                (lo.min(*x), hi.max(*x))
+            })
+    }
+
     /// Groups `(log10 concentration, response)` points by concentration.
     #[must_use]
     pub fn from_points(points: impl IntoIterator<Item = (f64, f64)>) -> Self {

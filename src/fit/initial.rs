@@ -238,13 +238,7 @@ pub fn fit_with_restarts(
 ) -> Option<Minimum> {
     let settings = SolverSettings::default();
     let start = start_values(data, options);
-    let (lo, hi) = data
-        .log_x
-        .iter()
-        .filter(|x| x.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-            (lo.min(*x), hi.max(*x))
-        });
+    let (lo, hi) = data.tested_log_range();
     let falling_only = fixed_plateau(options);
     // A 4PL from a data-derived start converges in well under 20 evaluations; a run that
     // needs more than 50 is walking a valley without a proper optimum, and the grid below

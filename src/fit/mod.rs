@@ -1132,13 +1132,7 @@ fn solve_asymmetric(
     fixed: [bool; 4],
 ) -> Result<Solved, (FitStatus, Option<String>)> {
     let four = CurveSet::single(data.clone(), options.fix_bottom, options.fix_top);
-    let (lo, hi) = data
-        .log_x
-        .iter()
-        .filter(|x| x.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-            (lo.min(*x), hi.max(*x))
-        });
+    let (lo, hi) = data.tested_log_range();
     let mut starts = Vec::new();
     let mut evaluations = 0;
     if let Some(best) = initial::fit_with_restarts(&four, data, options) {
