@@ -832,7 +832,6 @@ pub fn read_points(path: &Path) -> Result<Vec<DoseResponse>> {
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(u8::try_from(delimiter).unwrap_or(b','))
         .flexible(true)
-        .trim(::csv::Trim::All)
         .from_reader(text.as_bytes());
     let name = path.display();
     let headers = reader
@@ -842,7 +841,7 @@ pub fn read_points(path: &Path) -> Result<Vec<DoseResponse>> {
     let find = |names: &[&str]| {
         headers
             .iter()
-            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
     };
     let conc = find(&["conc", "concentration", "dose", "x"]).ok_or_else(|| {
         anyhow!(
@@ -859,14 +858,44 @@ pub fn read_points(path: &Path) -> Result<Vec<DoseResponse>> {
         })?;
     let curve = find(&["curve", "line", "group"]);
     let mut curves: Vec<DoseResponse> = Vec::new();
-    for (idx, record) in reader.records().enumerate() {
-        let line = idx + 2;
-        let record = record.with_context(|| format!("{name}: line {line}"))?;
-        if record.iter().all(str::is_empty) {
+    // One record read into again and again; only the columns used are trimmed. Lines are
+    // numbered as in the file: the reader skips empty lines and places a record where it
+    // began skipping, so the line is counted here from the record's first byte.
+    let bytes = text.as_bytes();
+    let mut counted = (0usize, 1usize);
+    let mut line_at = |byte: usize| {
+        let start = (byte..bytes.len())
+            .find(|&i| !matches!(bytes[i], b'\r' | b'\n'))
+            .unwrap_or(bytes.len());
+        let (from, line) = counted;
+        let line = line
+            + bytes[from.min(start)..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+        counted = (start, line);
+        line
+    };
+    let mut record = ::csv::StringRecord::new();
+    loop {
+        let start = reader.position().byte();
+        let more = reader
+            .read_record(&mut record)
+            .with_context(|| format!("{name}: line {}", line_at(to_index(start))))?;
+        if !more {
+            break;
+        }
+        let line = line_at(
+            record
+                .position()
+                .map_or(to_index(start), |p| to_index(p.byte())),
+        );
+        if record.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
+        let field = |col: usize| record.get(col).map_or("", str::trim);
         let number = |col: usize, what: &str| -> Result<f64> {
-            let text = record.get(col).unwrap_or("");
+            let text = field(col);
             crate::import::parse_number(text, delimiter != ',')
                 .ok_or_else(|| anyhow!("{name}: line {line}: {what} {text:?} is not a number"))
         };
@@ -875,11 +904,9 @@ pub fn read_points(path: &Path) -> Result<Vec<DoseResponse>> {
             bail!("{name}: line {line}: conc {c} is negative");
         }
         let r = number(response, "response")?;
-        let label = curve.and_then(|k| record.get(k)).unwrap_or("").to_string();
-        let label = if label.is_empty() {
-            "curve".to_string()
-        } else {
-            label
+        let label = match curve.map(field) {
+            Some(label) if !label.is_empty() => label,
+            _ => "curve",
         };
         let point = crate::dose_response::DosePoint {
             concentration: c,
@@ -890,7 +917,7 @@ pub fn read_points(path: &Path) -> Result<Vec<DoseResponse>> {
         match curves.iter_mut().find(|d| d.label == label) {
             Some(dose_response) => dose_response.points.push(point),
             None => curves.push(DoseResponse {
-                label,
+                label: label.to_string(),
                 points: vec![point],
             }),
         }
@@ -899,6 +926,11 @@ pub fn read_points(path: &Path) -> Result<Vec<DoseResponse>> {
         bail!("{name}: no points");
     }
     Ok(curves)
+}
+
+/// A byte offset reported by the CSV reader as an index into the text.
+fn to_index(byte: u64) -> usize {
+    usize::try_from(byte).unwrap_or(usize::MAX)
 }
 
 /// The response scale of points given without one: from a fixed Top, else the mean of all

@@ -409,3 +409,45 @@ fn analyze_runs_on_a_real_export() {
         assert!(curve["status"].is_string());
     }
 }
+
+#[test]
+fn points_files_with_padded_fields_and_blank_lines_read_as_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("padded.csv");
+    std::fs::write(
+        &path,
+        " curve , conc , response \n A , 0 , 100 \n\n , , \nA,1, 90\n B ,  1 ,  50 \nB,2,40\n",
+    )
+    .expect("write");
+    let curves = platefit::cli::read_points(&path).expect("reads");
+    let labels: Vec<&str> = curves.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels, ["A", "B"]);
+    let points = |k: usize| -> Vec<(f64, f64)> {
+        curves[k]
+            .points
+            .iter()
+            .map(|p| (p.concentration, p.response))
+            .collect()
+    };
+    assert_eq!(points(0), [(0.0, 100.0), (1.0, 90.0)]);
+    assert_eq!(points(1), [(1.0, 50.0), (2.0, 40.0)]);
+    // A bad number is named with its line (the blank lines counted).
+    std::fs::write(&path, "conc,response\n1,50\n\n2, x5 \n").expect("write");
+    let error = format!(
+        "{:#}",
+        platefit::cli::read_points(&path).expect_err("refused")
+    );
+    assert!(
+        error.contains("line 4") && error.contains("\"x5\""),
+        "{error}"
+    );
+    std::fs::write(&path, "conc,response\r\n1,50\r\n\r\n\r\n2,40\r\n3,-\r\n").expect("write");
+    let error = format!(
+        "{:#}",
+        platefit::cli::read_points(&path).expect_err("refused")
+    );
+    assert!(
+        error.contains("line 6") && error.contains("\"-\""),
+        "{error}"
+    );
+}
