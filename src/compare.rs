@@ -161,7 +161,10 @@ fn sentence(comparison: &Comparison, reference: &Fit, test: &Fit) -> String {
                         format!("no evidence that the IC50s differ ({stat})")
                     }
                 }
-                _ => match reference.why_no_profile().or_else(|| test.why_no_profile()) {
+                _ => match reference
+                    .why_no_shared_ic50_test()
+                    .or_else(|| test.why_no_shared_ic50_test())
+                {
                     Some(kind) => format!(
                         "the F test of equal IC50s (a refit sharing LogIC50) is done for unweighted 4PL and 3PL fits only, not for {kind}: judge the difference by the RI's CI"
                     ),
@@ -277,7 +280,7 @@ fn compare_fits(
     // relatively weighted curve the ratio and its CI above (each curve's own covariance,
     // pooled residual variance) stand, and the F test is not computed (the sentence says
     // why).
-    if !reference_fit.has_profile() || !test_fit.has_profile() {
+    if !reference_fit.has_shared_ic50_test() || !test_fit.has_shared_ic50_test() {
         return comparison;
     }
     // Reduced model: one LogIC50 for both curves.

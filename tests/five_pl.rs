@@ -262,6 +262,70 @@ fn five_pl_and_relative_weighting_match_scipy() {
     assert_eq!(checked, (4, 5, 1), "{checked:?}");
 }
 
+/// The 5PL's profile-likelihood CI of LogIC50 against scipy's profile
+/// (`tests/data/models/make_fivepl_profile.py`), for every case whose 5PL IC50 is reported
+/// as a number: each limit within 1e-4 decades, an open side open in both.
+#[test]
+fn five_pl_profile_ci_matches_scipy() {
+    let path = root().join("tests/data/models/fivepl_profile.json");
+    let text = std::fs::read_to_string(&path).expect("tests/data/models/fivepl_profile.json");
+    let profiles: Value = serde_json::from_str(&text).expect("reference JSON");
+    let reference = reference();
+    let mut checked = 0;
+    for expected in profiles["cases"].as_array().expect("cases") {
+        let name = expected["name"].as_str().expect("name");
+        let case = reference["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .find(|c| c["name"] == name)
+            .expect("the case is in fivepl_weighted.json");
+        let fit = fit_curve(
+            &points(case),
+            &FitOptions::default(),
+            &choices(Model::FivePl, Weighting::None),
+        )
+        .expect("fit");
+        let Some(ci) = fit.ic50_ci95_profile else {
+            // Only an IC50 reported as a number gets a profile CI.
+            assert!(fit.reported_ic50().is_none(), "{name}: no profile CI");
+            continue;
+        };
+        for (side, (got, want)) in ci
+            .iter()
+            .zip(
+                expected["log_ic50_profile_ci95"]
+                    .as_array()
+                    .expect("limits"),
+            )
+            .enumerate()
+        {
+            let tolerance = if expected["at_shape_edge"][side] == true {
+                1e-2
+            } else {
+                1e-4
+            };
+            match (got, want.as_f64()) {
+                (Some(got), Some(want)) => assert!(
+                    (got.log10() - want).abs() < tolerance,
+                    "{name}: limit {side}: {} vs scipy {want}",
+                    got.log10()
+                ),
+                (None, None) => {}
+                other => panic!("{name}: limit {side}: {other:?}"),
+            }
+        }
+        // The profile interval contains the estimate.
+        let log_ic50 = fit.params.log10_ic50;
+        let [Some(lo), Some(hi)] = ci else {
+            continue;
+        };
+        assert!(lo.log10() < log_ic50 && log_ic50 < hi.log10(), "{name}");
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked} closed 5PL profile CIs checked");
+}
+
 fn case(name: &str) -> Value {
     reference()["cases"]
         .as_array()
@@ -385,7 +449,10 @@ fn cli_5pl_and_relative_weighting_in_json_and_text() {
     let shift = (2f64.powf(1.0 / s) - 1.0).log10() / hill;
     assert!((log_xb - (log_ic50 + shift)).abs() < 1e-9);
     assert!(curve["ic50_ci95"][0].as_f64().is_some());
-    assert_eq!(curve["ic50_ci95_profile"], Value::Null);
+    // The 5PL's profile-likelihood CI reaches the JSON (its values are checked against
+    // scipy in `five_pl_profile_ci_matches_scipy`).
+    assert!(curve["ic50_ci95_profile"][0].as_f64().is_some(), "{curve}");
+    assert!(curve["ic50_ci95_profile"][1].as_f64().is_some(), "{curve}");
     assert!(curve["absolute_ic50"].as_f64().is_some());
     let table =
         String::from_utf8_lossy(&platefit(&["fit", &path, "--model", "5pl"]).stdout).into_owned();

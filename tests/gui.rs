@@ -2988,6 +2988,19 @@ fn five_pl_and_relative_weighting_chosen_in_the_app() {
         "{K562}: model 5PL (asymmetric) (asymmetry S = {})",
         format_number(s)
     ));
+    // The unweighted 5PL has its own profile-likelihood CI (not the Wald one, unmarked).
+    choose(&mut h, "IC50 CI", "profile likelihood");
+    let [Some(lo), Some(hi)] = fit.ic50_ci95_profile.expect("5PL profile CI") else {
+        panic!("a closed profile CI for K562");
+    };
+    assert_ne!(Some([lo, hi]), fit.ic50_ci95_wald_log);
+    h.get_by_label(&format!(
+        "{} [{}, {}]",
+        format_number(fit.reported_ic50().expect("IC50")),
+        format_number(lo),
+        format_number(hi)
+    ));
+    choose(&mut h, "IC50 CI", "Wald on log scale (Prism default)");
 
     choose(&mut h, "Weighting", "relative (1/Y²)");
     let weighted = experiment(&h);

@@ -144,7 +144,7 @@ impl LeastSquaresModel for FivePlSet {
 
 /// The asymmetries tried from the 4PL solution: the 4PL itself and curves skewed either
 /// way.
-const STARTS: [f64; 7] = [1.0, 0.5, 2.0, 0.2, 5.0, 0.08, 12.0];
+pub const STARTS: [f64; 7] = [1.0, 0.5, 2.0, 0.2, 5.0, 0.08, 12.0];
 
 /// Whether a 5PL minimum is a curve worth reporting: solved, finite, a Hill slope below
 /// 50 in size, the midpoint within three decades of the data, S between 1/1000 and 1000
@@ -157,11 +157,16 @@ fn plausible(minimum: &Minimum, set: &FivePlSet, lo: f64, hi: f64) -> bool {
     let full = set.full_params(&minimum.params);
     (minimum.success || minimum.termination == "LostPatience")
         && minimum.rss.is_finite()
-        && full[3].abs() < 50.0
         && full[2] > lo - 3.0
         && full[2] < hi + 3.0
-        && (1e-3..=1e3).contains(&full[ASYMMETRY])
-        && full[0] <= full[1]
+        && plausible_shape(&full)
+}
+
+/// The shape part of [`plausible`], which also holds for the profile's refits (LogIC50
+/// given): a Hill slope below 50 in size, S between 1/1000 and 1000, Bottom below Top.
+#[must_use]
+pub fn plausible_shape(full: &[f64; 5]) -> bool {
+    full[3].abs() < 50.0 && (1e-3..=1e3).contains(&full[ASYMMETRY]) && full[0] <= full[1]
 }
 
 /// Fits the 5PL from `starts_4pl` (full 4PL parameters, the best first), each with every

@@ -377,17 +377,25 @@ pub struct Fit {
 }
 
 impl Fit {
-    /// Whether this kind of fit has a profile-likelihood CI and a shared-LogIC50 F test:
-    /// the unweighted 4PL and 3PL. A 5PL or a relatively weighted fit has the Wald (log) and
-    /// delta CIs only; where the profile CI is chosen they show the Wald CI, marked.
+    /// Whether this kind of fit has a profile-likelihood CI: the unweighted fits (4PL, 3PL
+    /// and 5PL). A relatively weighted fit has the Wald (log) and delta CIs only; where the
+    /// profile CI is chosen it shows the Wald CI, marked.
     #[must_use]
     pub fn has_profile(&self) -> bool {
+        self.weighting == Weighting::None
+    }
+
+    /// Whether the F test of equal IC50s (a refit of two curves sharing LogIC50) exists
+    /// for this kind of fit: the unweighted 4PL and 3PL.
+    #[must_use]
+    pub fn has_shared_ic50_test(&self) -> bool {
         self.model != Model::FivePl && self.weighting == Weighting::None
     }
 
-    /// What [`Fit::has_profile`] excludes, in words: `5PL`, `relatively weighted` or both.
+    /// What [`Fit::has_shared_ic50_test`] excludes, in words: `a 5PL fit`, `a relatively
+    /// weighted fit` or both.
     #[must_use]
-    pub fn why_no_profile(&self) -> Option<String> {
+    pub fn why_no_shared_ic50_test(&self) -> Option<String> {
         let mut why = Vec::new();
         if self.model == Model::FivePl {
             why.push("a 5PL fit");
@@ -1023,9 +1031,16 @@ struct Solved {
     robust: bool,
     /// Per-level weights of a weighted fit.
     weights: Option<Vec<f64>>,
-    /// The curve set and free vector for the profile-likelihood CI (unweighted 4PL and
-    /// 3PL only).
-    profile: Option<(CurveSet, Vec<f64>)>,
+    /// The problem and free vector for the profile-likelihood CI (unweighted least-squares
+    /// fits only).
+    profile: Option<ProfileInput>,
+}
+
+/// What the profile-likelihood CI refits: the 4PL / 3PL curve set or the 5PL, with the
+/// free parameters at the optimum.
+enum ProfileInput {
+    Logistic(CurveSet, Vec<f64>),
+    FivePl(Box<asymmetric::FivePlSet>, Vec<f64>),
 }
 
 /// Solves the 4PL / 3PL least-squares problem, optionally reweighted.
@@ -1106,7 +1121,8 @@ fn solve_logistic(
                 .filter(|v| v.is_finite())
         })
     });
-    let profile = (weights.is_none() && robust_scale.is_none()).then_some((set, free_params));
+    let profile = (weights.is_none() && robust_scale.is_none())
+        .then_some(ProfileInput::Logistic(set, free_params));
     Ok(Solved {
         params: canonical,
         asymmetry: None,
@@ -1204,8 +1220,10 @@ fn solve_asymmetric(
         se,
         evaluations,
         robust: false,
+        profile: weights
+            .is_none()
+            .then_some(ProfileInput::FivePl(Box::new(set), free_params)),
         weights,
-        profile: None,
     })
 }
 
@@ -1469,14 +1487,20 @@ fn fit_curve_data(
     // The profile-likelihood CI belongs to a relative IC50 that is reported as a number;
     // for a censored or undetermined IC50 it is not shown, so it is not searched for (that
     // search would chase the IC50 along a valley that has no end). It is computed for the
-    // unweighted 4PL and 3PL (not for the 5PL, a weighted or a robust fit).
-    let ic50_ci95_profile = match &profile_input {
-        Some((set, free_params)) if options.profile_ci && verdict.relative.value().is_some() => t
-            .and_then(|t| {
-                let wald = se_log.map(|se| t * se);
-                profile::log_ic50_interval(set, free_params, rss, df, t, tested_range, wald)
-            })
-            .map(|[lo, hi]| [lo.map(|v| 10f64.powf(v)), hi.map(|v| 10f64.powf(v))]),
+    // unweighted 4PL, 3PL and 5PL (not for a weighted or a robust fit).
+    let ic50_ci95_profile = match (&profile_input, t) {
+        (Some(input), Some(t)) if options.profile_ci && verdict.relative.value().is_some() => {
+            let wald = se_log.map(|se| t * se);
+            match input {
+                ProfileInput::Logistic(set, free) => {
+                    profile::log_ic50_interval(set, free, rss, df, t, tested_range, wald)
+                }
+                ProfileInput::FivePl(set, free) => {
+                    profile::five_pl_log_ic50_interval(set, free, rss, df, t, tested_range, wald)
+                }
+            }
+            .map(|[lo, hi]| [lo.map(|v| 10f64.powf(v)), hi.map(|v| 10f64.powf(v))])
+        }
         _ => None,
     };
     let mut fit = Fit {

@@ -223,7 +223,7 @@ pub fn ic50_with_ci(fit: &Fit, method: CiMethod) -> String {
         return crate::report::json::ic50_bound(fit)
             .map_or_else(|| "not determined".into(), |b| round_bound(&b));
     };
-    // A 5PL or weighted fit has no profile CI: its Wald CI is shown, marked.
+    // A weighted fit has no profile CI: its Wald CI is shown, marked.
     let wald_instead = method == CiMethod::Profile && !fit.has_profile();
     match ic50_ci(fit, method) {
         Some([lo, hi]) => format!(
@@ -238,7 +238,7 @@ pub fn ic50_with_ci(fit: &Fit, method: CiMethod) -> String {
 }
 
 /// The CI of the chosen method as numbers (open ends as `None`); the Wald CI where the
-/// profile CI is chosen for a fit that has none (5PL, weighted).
+/// profile CI is chosen for a fit that has none (a weighted fit).
 #[must_use]
 pub fn ic50_ci(fit: &Fit, method: CiMethod) -> Option<[Option<f64>; 2]> {
     match method {

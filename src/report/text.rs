@@ -20,8 +20,8 @@ pub fn percent_scale(analysis: &Analysis) -> bool {
 pub fn ic50_ci(fit: &Fit, method: CiMethod) -> Option<[f64; 2]> {
     fit.reported_ic50()?;
     match method {
-        // A 5PL or weighted fit has no profile CI: the Wald CI stands in (the methods text
-        // says so).
+        // A weighted fit has no profile CI: the Wald CI stands in (the methods text says
+        // so).
         CiMethod::Profile if !fit.has_profile() => fit.ic50_ci95_wald_log,
         CiMethod::WaldLog => fit.ic50_ci95_wald_log,
         CiMethod::Delta => fit.ic50_ci95_delta,
@@ -240,7 +240,7 @@ fn model_text(choice: crate::fit::ModelChoice) -> &'static str {
             "the four-parameter logistic model Y = Bottom + (Top − Bottom) / (1 + 10^((LogIC50 − X) · HillSlope)) and the three-parameter model with HillSlope fixed at −1, keeping for each curve the model preferred by Akaike's information criterion corrected for small samples (AICc = N·ln(RSS/N) + 2K + 2K(K + 1)/(N − K − 1), K = fitted parameters + 1; the probability of each model and the extra-sum-of-squares F test are reported)"
         }
         ModelChoice::Fixed(Model::FivePl) => {
-            "the asymmetric five-parameter logistic model (Richards; GraphPad Prism's \"asymmetric sigmoidal, 5PL, X is log(concentration)\") Y = Bottom + (Top − Bottom) / (1 + 10^((LogXb − X) · HillSlope))^S with LogXb = LogIC50 + (1/HillSlope) · log10(2^(1/S) − 1), so that LogIC50 is the midpoint between the plateaus and S = 1 is the 4PL (fitted only to curves with at least 6 concentrations; the IC50 CI is the Wald interval on the log scale, the profile-likelihood interval is not computed)"
+            "the asymmetric five-parameter logistic model (Richards; GraphPad Prism's \"asymmetric sigmoidal, 5PL, X is log(concentration)\") Y = Bottom + (Top − Bottom) / (1 + 10^((LogXb − X) · HillSlope))^S with LogXb = LogIC50 + (1/HillSlope) · log10(2^(1/S) − 1), so that LogIC50 is the midpoint between the plateaus and S = 1 is the 4PL (fitted only to curves with at least 6 concentrations)"
         }
         ModelChoice::AutoWithFivePl => {
             "the three-parameter (HillSlope −1), four-parameter and asymmetric five-parameter logistic models (GraphPad Prism's 5PL, Y = Bottom + (Top − Bottom) / (1 + 10^((LogXb − X) · HillSlope))^S with LogXb = LogIC50 + (1/HillSlope) · log10(2^(1/S) − 1)), keeping for each curve the model with the lowest AICc (AICc = N·ln(RSS/N) + 2K + 2K(K + 1)/(N − K − 1), K = fitted parameters + 1): the 3PL against the 4PL, then the preferred one against the 5PL, each pair with its probability and the extra-sum-of-squares F test reported"
@@ -517,7 +517,7 @@ fn ci_method_text(method: CiMethod) -> &'static str {
             "by the delta method on the concentration scale, IC50 ± t(0.975, df)·SE(IC50) (as R drc reports it)"
         }
         CiMethod::Profile => {
-            "by profile likelihood: the LogIC50 values where the residual sum of squares reaches RSS_min·(1 + t²(0.975, df)/df) (for a 5PL or a weighted fit, which have no profile CI here, the Wald CI on LogIC50 is given instead)"
+            "by profile likelihood: the LogIC50 values where the residual sum of squares reaches RSS_min·(1 + t²(0.975, df)/df) (for a weighted fit, which has no profile CI here, the Wald CI on LogIC50 is given instead)"
         }
     }
 }
