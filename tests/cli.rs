@@ -431,23 +431,20 @@ fn points_files_with_padded_fields_and_blank_lines_read_as_written() {
     };
     assert_eq!(points(0), [(0.0, 100.0), (1.0, 90.0)]);
     assert_eq!(points(1), [(1.0, 50.0), (2.0, 40.0)]);
-    // A bad number is named with its line (the blank lines counted).
-    std::fs::write(&path, "conc,response\n1,50\n\n2, x5 \n").expect("write");
-    let error = format!(
-        "{:#}",
-        platefit::cli::read_points(&path).expect_err("refused")
-    );
-    assert!(
-        error.contains("line 4") && error.contains("\"x5\""),
-        "{error}"
-    );
-    std::fs::write(&path, "conc,response\r\n1,50\r\n\r\n\r\n2,40\r\n3,-\r\n").expect("write");
-    let error = format!(
-        "{:#}",
-        platefit::cli::read_points(&path).expect_err("refused")
-    );
-    assert!(
-        error.contains("line 6") && error.contains("\"-\""),
-        "{error}"
-    );
+    // A bad number is named with its line (the blank lines counted, LF or CRLF).
+    for (text, line, value) in [
+        ("conc,response\n1,50\n\n2, x5 \n", "line 4", "\"x5\""),
+        (
+            "conc,response\r\n1,50\r\n\r\n\r\n2,40\r\n3,-\r\n",
+            "line 6",
+            "\"-\"",
+        ),
+    ] {
+        std::fs::write(&path, text).expect("write");
+        let error = format!(
+            "{:#}",
+            platefit::cli::read_points(&path).expect_err("refused")
+        );
+        assert!(error.contains(line) && error.contains(value), "{error}");
+    }
 }

@@ -37,10 +37,15 @@ pub fn log_ic50_interval(
     let ParamRef::Free(log_idx) = refs[2] else {
         return None;
     };
-    if df == 0 || !(rss_min.is_finite() && rss_min > 0.0) {
-        return None;
-    }
-    let log_hat = *free_at_optimum.get(log_idx)?;
+    let (problem, others_full) = Profile::at(
+        log_idx,
+        free_at_optimum,
+        [rss_min, t],
+        df,
+        tested_range,
+        wald_half_width,
+    )?;
+    let log_hat = problem.log_hat;
     // The reduced set: LogIC50 fixed, the other free parameters renumbered. The refits
     // move only the slopes, the plateaus projected out (for one curve: the slope alone).
     let mut reduced = set.clone();
@@ -52,18 +57,11 @@ pub fn log_ic50_interval(
                     fixed_slots.push((curve, slot));
                     ParamRef::Fixed(log_hat)
                 }
-                ParamRef::Free(i) if i > log_idx => ParamRef::Free(i - 1),
-                other => other,
+                other => renumbered(other, log_idx),
             };
         }
     }
     reduced.n_free -= 1;
-    let others_full: Vec<f64> = free_at_optimum
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != log_idx)
-        .map(|(_, v)| *v)
-        .collect();
     let nonlinear = ProjectedCurves::from_set(&reduced).map(|(_, map)| map);
     let others: Vec<f64> = match &nonlinear {
         Some(map) => map.iter().map(|i| others_full[*i]).collect(),
@@ -80,14 +78,6 @@ pub fn log_ic50_interval(
             _ => minimize(&reduced, warm, SETTINGS),
         };
         Some((minimum.rss, minimum.params))
-    };
-    let problem = Profile {
-        log_hat,
-        rss_min,
-        df,
-        t,
-        tested_range,
-        wald_half_width,
     };
     Some(problem.interval(others, profile))
 }
@@ -108,24 +98,19 @@ pub fn five_pl_log_ic50_interval(
     let ParamRef::Free(log_idx) = set.refs[2] else {
         return None;
     };
-    if df == 0 || !(rss_min.is_finite() && rss_min > 0.0) {
-        return None;
-    }
-    let log_hat = *free_at_optimum.get(log_idx)?;
+    let (problem, others) = Profile::at(
+        log_idx,
+        free_at_optimum,
+        [rss_min, t],
+        df,
+        tested_range,
+        wald_half_width,
+    )?;
     let mut reduced = set.clone();
     for r in &mut reduced.refs {
-        *r = match *r {
-            ParamRef::Free(i) if i > log_idx => ParamRef::Free(i - 1),
-            other => other,
-        };
+        *r = renumbered(*r, log_idx);
     }
     reduced.n_free -= 1;
-    let others: Vec<f64> = free_at_optimum
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != log_idx)
-        .map(|(_, v)| *v)
-        .collect();
     // Each refit keeps to the curves the fit itself accepts (a Hill slope below 50 in
     // size, S within [1/1000, 1000], Bottom below Top): from the previous point, then from
     // the optimum's values, then, if neither stays a sigmoid, from the optimum with each of
@@ -160,15 +145,15 @@ pub fn five_pl_log_ic50_interval(
         }
         Some(best.unwrap_or((f64::MAX, warm.to_vec())))
     };
-    let problem = Profile {
-        log_hat,
-        rss_min,
-        df,
-        t,
-        tested_range,
-        wald_half_width,
-    };
     Some(problem.interval(others, profile))
+}
+
+/// A free parameter's slot once LogIC50's (`log_idx`) is taken out.
+fn renumbered(r: ParamRef, log_idx: usize) -> ParamRef {
+    match r {
+        ParamRef::Free(i) if i > log_idx => ParamRef::Free(i - 1),
+        other => other,
+    }
 }
 
 /// The refits of a profile point: tight, and bounded.
@@ -188,6 +173,38 @@ struct Profile {
 }
 
 impl Profile {
+    /// The search around the optimum `free_at_optimum` (LogIC50 in slot `log_idx`), with
+    /// `[rss_min, t]`, and the other free parameters at the optimum; `None` where there is
+    /// no profile (no degrees of freedom, or no positive finite RSS).
+    fn at(
+        log_idx: usize,
+        free_at_optimum: &[f64],
+        [rss_min, t]: [f64; 2],
+        df: usize,
+        tested_range: Option<(f64, f64)>,
+        wald_half_width: Option<f64>,
+    ) -> Option<(Self, Vec<f64>)> {
+        if df == 0 || !(rss_min.is_finite() && rss_min > 0.0) {
+            return None;
+        }
+        let log_hat = *free_at_optimum.get(log_idx)?;
+        let others = free_at_optimum
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != log_idx)
+            .map(|(_, v)| *v)
+            .collect();
+        let problem = Self {
+            log_hat,
+            rss_min,
+            df,
+            t,
+            tested_range,
+            wald_half_width,
+        };
+        Some((problem, others))
+    }
+
     /// Both limits, from `refit(v, warm)`: the RSS minimized with LogIC50 = v (and the
     /// refitted free parameters, the next warm start), `None` where the refit failed.
     /// `others` are the free parameters at the optimum, LogIC50 left out.
