@@ -826,14 +826,21 @@ fn summary_text(summary: &Summary) -> String {
 pub fn read_points(path: &Path) -> Result<Vec<DoseResponse>> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read points file {}", path.display()))?;
-    let text = crate::import::decode_text(&bytes);
+    parse_points(&bytes, &path.display().to_string())
+}
+
+/// [`read_points`] on a file's bytes; `name` names the file in the errors.
+///
+/// # Errors
+/// As [`read_points`].
+pub fn parse_points(bytes: &[u8], name: &str) -> Result<Vec<DoseResponse>> {
+    let text = crate::import::decode_text(bytes);
     let source = crate::import::TextSource::new(&text);
     let delimiter = source.guess_delimiter();
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(u8::try_from(delimiter).unwrap_or(b','))
         .flexible(true)
         .from_reader(text.as_bytes());
-    let name = path.display();
     let headers = reader
         .headers()
         .with_context(|| format!("{name}: cannot read the header line"))?

@@ -76,6 +76,33 @@ proptest! {
         let _ = parse_layout(&text);
     }
 
+    /// Points files of CSV-like text (headers, separators, blank lines, CR, quotes, numbers
+    /// and junk): read or refused with the file's name and a line, never a panic.
+    #[test]
+    fn points_text_never_panics(
+        body in "(curve|conc|response|K562|[0-9.eE+-]{1,6}|[,;\t \"\r\n]|\n\n|x){0,80}",
+        header in prop::sample::select(vec!["curve,conc,response\n", "conc;response\r\n", "", "\u{feff}conc,response\n"]),
+    ) {
+        let text = format!("{header}{body}");
+        match platefit::cli::parse_points(text.as_bytes(), "points.csv") {
+            Ok(curves) => {
+                let sound = curves.iter().all(|c| {
+                    !c.points.is_empty()
+                        && c.points.iter().all(|p| {
+                            p.concentration.is_finite()
+                                && p.concentration >= 0.0
+                                && p.response.is_finite()
+                        })
+                });
+                prop_assert!(sound, "{:?}", curves);
+            }
+            Err(error) => {
+                let message = format!("{error:#}");
+                prop_assert!(message.starts_with("points.csv: "), "{}", message);
+            }
+        }
+    }
+
     #[test]
     fn fits_never_panic_and_are_finite_or_flagged(
         points in prop::collection::vec((0.0f64..1e3, -1e3f64..1e3), 0..40),
