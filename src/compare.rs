@@ -13,8 +13,10 @@
 use serde::Serialize;
 
 use crate::dose_response::DoseResponse;
+use crate::fit::asymmetric::{self, FivePlSet, SharedFivePl};
 use crate::fit::curves::{CurveData, CurveSet, ParamRef};
 use crate::fit::lm::{SolverSettings, minimize};
+use crate::fit::models::Model;
 use crate::fit::projection::ProjectedCurves;
 use crate::fit::{Fit, FitOptions, FitStatus, index};
 use crate::stats::{f_upper_tail, t95};
@@ -166,8 +168,14 @@ fn sentence(comparison: &Comparison, reference: &Fit, test: &Fit) -> String {
                     .or_else(|| test.why_no_shared_ic50_test())
                 {
                     Some(kind) => format!(
-                        "the F test of equal IC50s (a refit sharing LogIC50) is done for unweighted 4PL and 3PL fits only, not for {kind}: judge the difference by the RI's CI"
+                        "the F test of equal IC50s (a refit sharing LogIC50) is done for unweighted fits only, not for {kind}: judge the difference by the RI's CI"
                     ),
+                    None if [reference, test]
+                        .iter()
+                        .any(|fit| fit.model == Model::FivePl) =>
+                    {
+                        "the F test of equal IC50s could not be computed (no refit of the two curves with one shared LogIC50 converged to sigmoid curves: the IC50s are too far apart for one midpoint): judge the difference by the RI's CI".into()
+                    }
                     None => "the F test of equal IC50s could not be computed".into(),
                 },
             };
@@ -276,11 +284,17 @@ fn compare_fits(
         // No F test of equal IC50s when an IC50 is censored (see `compare`).
         return comparison;
     }
-    // The shared-LogIC50 refit exists for the unweighted 4PL and 3PL only: for a 5PL or a
-    // relatively weighted curve the ratio and its CI above (each curve's own covariance,
-    // pooled residual variance) stand, and the F test is not computed (the sentence says
-    // why).
+    // The shared-LogIC50 refit exists for unweighted fits only: for a relatively weighted
+    // curve the ratio and its CI above (each curve's own covariance, pooled residual
+    // variance) stand, and the F test is not computed (the sentence says why).
     if !reference_fit.has_shared_ic50_test() || !test_fit.has_shared_ic50_test() {
+        return comparison;
+    }
+    // A 5PL among the two: the reduced model is the 5PL family with one LogIC50.
+    if reference_fit.model == Model::FivePl || test_fit.model == Model::FivePl {
+        if let Some((rss_reduced, df_reduced)) = shared_five_pl(reference, test, options) {
+            extra_sum_of_squares(&mut comparison, rss_reduced, df_reduced);
+        }
         return comparison;
     }
     // Reduced model: one LogIC50 for both curves.
@@ -406,6 +420,16 @@ fn compare_fits(
         return comparison;
     };
     let df_reduced = set.n_points().saturating_sub(next);
+    extra_sum_of_squares(&mut comparison, rss_reduced, df_reduced);
+    comparison
+}
+
+/// The F test of equal IC50s from the reduced model's RSS and residual df (the full
+/// model's are in `comparison`).
+fn extra_sum_of_squares(comparison: &mut Comparison, rss_reduced: f64, df_reduced: usize) {
+    let (Some(rss_full), Some(df_full)) = (comparison.rss_full, comparison.df_joint) else {
+        return;
+    };
     comparison.rss_reduced = Some(rss_reduced);
     if df_full > 0 && df_reduced > df_full && rss_full > 0.0 {
         let df_num = df_reduced - df_full;
@@ -414,7 +438,107 @@ fn compare_fits(
         comparison.df = Some([df_num, df_full]);
         comparison.p_value = f_upper_tail(f, df_num as f64, df_full as f64);
     }
-    comparison
+}
+
+/// The reduced model of the F test when a 5PL is among the two curves: both curves of the
+/// 5PL family (a 4PL or 3PL one with S fixed at 1, as fitted), each with its own plateaus,
+/// slope and asymmetry, and one LogIC50 (the midpoint between the plateaus). Solved from
+/// each curve's own parameters with the shared LogIC50 at the midpoint of the two and at
+/// each curve's own; the lowest RSS of a converged refit whose 5PL curves are ones the fit
+/// accepts (|HillSlope| < 50, S within [1/1000, 1000], Bottom below Top). Returns the RSS
+/// and the residual df; `None` (no F test) when no refit is such a curve, as for two curves
+/// whose midpoints lie so far apart that a shared one turns either into a step.
+fn shared_five_pl(
+    reference: (&DoseResponse, &Fit),
+    test: (&DoseResponse, &Fit),
+    options: &FitOptions,
+) -> Option<(f64, usize)> {
+    let mut next = 0;
+    let mut shared = None;
+    let mut curves = Vec::new();
+    let mut own = Vec::new();
+    let mut n_points = 0;
+    for (points, fit) in [reference, test] {
+        let data = CurveData::from_dose_response(points, options);
+        n_points += data.count.iter().sum::<usize>();
+        let mut take = |fixed: Option<f64>| ParamRef::fixed_or_next(fixed, &mut next);
+        let bottom = take(options.fix_bottom);
+        let top = take(options.fix_top);
+        let log = *shared.get_or_insert_with(|| take(None));
+        let hill = take(fit.model.fixed_hill());
+        let five = fit.model == Model::FivePl;
+        let s = if five {
+            take(None)
+        } else {
+            ParamRef::Fixed(1.0)
+        };
+        curves.push(FivePlSet {
+            data,
+            refs: [bottom, top, log, hill, s],
+            n_free: 0,
+        });
+        let p = fit.params;
+        let asymmetry = fit.asymmetry.as_ref().map_or(1.0, |a| a.s);
+        own.push((
+            [p.bottom, p.top, p.log10_ic50, p.hill_slope, asymmetry],
+            five,
+        ));
+    }
+    for curve in &mut curves {
+        curve.n_free = next;
+    }
+    let model = SharedFivePl {
+        curves,
+        n_free: next,
+    };
+    // A start: the shared LogIC50, and for each curve its own S or the 4PL's S = 1 (bit k
+    // of `symmetric` for curve k).
+    let start_for = |log_ic50: f64, symmetric: usize| -> Vec<f64> {
+        let mut start = vec![0.0; next];
+        for (k_curve, (curve, (values, _))) in model.curves.iter().zip(&own).enumerate() {
+            for (k, r) in curve.refs.iter().enumerate() {
+                if let ParamRef::Free(i) = r {
+                    start[*i] = match k {
+                        index::LOG_IC50 => log_ic50,
+                        asymmetric::ASYMMETRY if symmetric >> k_curve & 1 == 1 => 0.0,
+                        asymmetric::ASYMMETRY => values[k].ln(),
+                        _ => values[k],
+                    };
+                }
+            }
+        }
+        start
+    };
+    let settings = SolverSettings {
+        tolerance: 1e-12,
+        patience: 20,
+    };
+    let (log_ref, log_test) = (own[0].0[index::LOG_IC50], own[1].0[index::LOG_IC50]);
+    // Each curve from its own S first; from S = 1 as well where a refit from its own S
+    // leaves the accepted curves (the shared midpoint can pull an asymmetric curve far).
+    let mut best: Option<f64> = None;
+    let starts = (0..4).flat_map(|symmetric| {
+        [0.5 * (log_ref + log_test), log_ref, log_test]
+            .into_iter()
+            .map(move |log_start| (log_start, symmetric))
+    });
+    for (log_start, symmetric) in starts {
+        if symmetric > 0 && best.is_some() {
+            break;
+        }
+        let minimum = minimize(&model, &start_for(log_start, symmetric), settings);
+        // Only a converged refit: one that walked a valley until its budget ran out is, for
+        // the 5PL, a curve running off to a step or to plateaus far outside the data.
+        let accepted = minimum.success
+            && minimum.rss.is_finite()
+            && model.curves.iter().zip(&own).all(|(curve, (_, five))| {
+                !five || asymmetric::plausible_shape(&curve.full_params(&minimum.params))
+            });
+        if accepted && best.is_none_or(|rss| minimum.rss < rss) {
+            best = Some(minimum.rss);
+        }
+    }
+    Some((best?, n_points.saturating_sub(next)))
 }
 
 fn ratio_bound(reference: &Fit, test: &Fit) -> Option<String> {

@@ -501,3 +501,102 @@ fn cli_5pl_and_relative_weighting_in_json_and_text() {
         assert!(!output.stderr.is_empty());
     }
 }
+
+/// The F test of equal IC50s for two 5PL curves (one LogIC50, the midpoint between the
+/// plateaus, shared; each curve its own plateaus, slope and S) against scipy
+/// (`tests/data/models/make_fivepl_shared.py`): the reduced RSS to 1e-6, F and p to 1e-4.
+#[test]
+fn five_pl_shared_ic50_f_test_matches_scipy() {
+    let path = root().join("tests/data/models/fivepl_shared.json");
+    let text = std::fs::read_to_string(&path).expect("tests/data/models/fivepl_shared.json");
+    let pairs: Value = serde_json::from_str(&text).expect("reference JSON");
+    let reference = reference();
+    let case = |name: &str| {
+        reference["cases"]
+            .as_array()
+            .expect("cases")
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .expect("the case is in fivepl_weighted.json")
+    };
+    let options = FitOptions::default();
+    let mut checked = 0;
+    for expected in pairs["pairs"].as_array().expect("pairs") {
+        let fitted = |key: &str| {
+            let points = points(&case(expected[key].as_str().expect("name")));
+            let fit = fit_curve(&points, &options, &choices(Model::FivePl, Weighting::None))
+                .expect("fit");
+            (points, fit)
+        };
+        let (reference_points, reference_fit) = fitted("reference");
+        let (test_points, test_fit) = fitted("test");
+        let comparison = platefit::compare::compare(
+            (&reference_points, &reference_fit),
+            (&test_points, &test_fit),
+            &options,
+        );
+        let number = |key: &str| expected[key].as_f64().expect("number");
+        let what = format!("{} vs {}", expected["reference"], expected["test"]);
+        assert!(
+            relative_difference(comparison.rss_full.expect("RSS full"), number("rss_full")) < 1e-6,
+            "{what}"
+        );
+        assert!(
+            relative_difference(
+                comparison.rss_reduced.expect("RSS reduced"),
+                number("rss_reduced")
+            ) < 1e-6,
+            "{what}: {:?} vs scipy {}",
+            comparison.rss_reduced,
+            number("rss_reduced")
+        );
+        let df_full = expected["df_full"].as_u64().expect("df") as usize;
+        let df_reduced = expected["df_reduced"].as_u64().expect("df") as usize;
+        assert_eq!(
+            comparison.df,
+            Some([df_reduced - df_full, df_full]),
+            "{what}"
+        );
+        assert!(
+            relative_difference(comparison.f.expect("F"), number("f")) < 1e-4,
+            "{what}"
+        );
+        assert!(
+            relative_difference(comparison.p_value.expect("p"), number("p_value")) < 1e-4,
+            "{what}: p {:?} vs scipy {}",
+            comparison.p_value,
+            number("p_value")
+        );
+        // The sentence reports the test, not why it is missing.
+        assert!(
+            comparison.verdict.contains("F(1, "),
+            "{}",
+            comparison.verdict
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+
+    // Two curves 1.3 decades apart (exp01's K562, asymmetric_s0.3): every refit with one
+    // midpoint turns a curve into a step or sends its plateaus far outside the data. No F
+    // test then, and the sentence says so; the RI and its CI stand.
+    let fitted = |name: &str| {
+        let points = points(&case(name));
+        let fit =
+            fit_curve(&points, &options, &choices(Model::FivePl, Weighting::None)).expect("fit");
+        (points, fit)
+    };
+    let (a_points, a_fit) = fitted("exp01_typical K562");
+    let (b_points, b_fit) = fitted("asymmetric_s0.3");
+    let comparison = platefit::compare::compare((&a_points, &a_fit), (&b_points, &b_fit), &options);
+    assert!(comparison.ratio_ci95.is_some());
+    assert_eq!(comparison.p_value, None);
+    assert!(
+        comparison
+            .verdict
+            .contains("could not be computed (no refit of the two curves with one shared LogIC50"),
+        "{}",
+        comparison.verdict
+    );
+}

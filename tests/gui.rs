@@ -3015,7 +3015,7 @@ fn five_pl_and_relative_weighting_chosen_in_the_app() {
     assert_shows(&h, &expected);
     h.get_by_label_contains("Weighted by 1/Y²");
     // The RI sentence says why there is no F test of equal IC50s.
-    h.get_by_label_contains("is done for unweighted 4PL and 3PL fits only, not for a 5PL fit and a relatively weighted fit");
+    h.get_by_label_contains("is done for unweighted fits only, not for a relatively weighted fit");
     // The profile CI chosen: these fits have none, their Wald CI is shown and marked.
     choose(&mut h, "IC50 CI", "profile likelihood");
     let fit = &expected.curve(K562).expect("K562 curve").fit;

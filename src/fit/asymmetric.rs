@@ -197,3 +197,68 @@ pub fn fit_from_4pl(set: &FivePlSet, starts_4pl: &[[f64; 4]]) -> (Option<Minimum
     }
     (best, evaluations)
 }
+
+/// Several curves of the 5PL family (a 4PL or 3PL curve is one with S fixed at 1) whose
+/// `refs` index one shared free vector: the reduced model of the F test of equal IC50s,
+/// one LogIC50 for both curves. The residuals are the curves' in turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedFivePl {
+    /// The curves, each with its references into the shared free vector.
+    pub curves: Vec<FivePlSet>,
+    /// Number of free parameters.
+    pub n_free: usize,
+}
+
+impl LeastSquaresModel for SharedFivePl {
+    fn n_params(&self) -> usize {
+        self.n_free
+    }
+
+    fn n_residuals(&self) -> usize {
+        self.curves.iter().map(|c| c.data.y.len()).sum()
+    }
+
+    fn rss_offset(&self) -> f64 {
+        self.curves.iter().map(|c| c.data.pure_error).sum()
+    }
+
+    fn residuals(&self, params: &[f64], out: &mut [f64]) -> bool {
+        let mut start = 0;
+        for curve in &self.curves {
+            let rows = curve.data.y.len();
+            let Some(slice) = out.get_mut(start..start + rows) else {
+                return false;
+            };
+            // Each curve reads the shared vector through its own references.
+            if !curve.residuals(params, slice) {
+                return false;
+            }
+            start += rows;
+        }
+        true
+    }
+
+    fn jacobian(&self, params: &[f64], out: &mut [f64]) -> bool {
+        let total = self.n_residuals();
+        out.fill(0.0);
+        let mut start = 0;
+        let mut own = Vec::new();
+        for curve in &self.curves {
+            let rows = curve.data.y.len();
+            own.clear();
+            own.resize(rows * self.n_free, 0.0);
+            if !curve.jacobian(params, &mut own) {
+                return false;
+            }
+            for column in 0..self.n_free {
+                for row in 0..rows {
+                    if let Some(slot) = out.get_mut(column * total + start + row) {
+                        *slot = own[column * rows + row];
+                    }
+                }
+            }
+            start += rows;
+        }
+        true
+    }
+}

@@ -386,24 +386,17 @@ impl Fit {
     }
 
     /// Whether the F test of equal IC50s (a refit of two curves sharing LogIC50) exists
-    /// for this kind of fit: the unweighted 4PL and 3PL.
+    /// for this kind of fit: the unweighted ones (4PL, 3PL, and the 5PL, whose refit shares
+    /// the midpoint between the plateaus).
     #[must_use]
     pub fn has_shared_ic50_test(&self) -> bool {
-        self.model != Model::FivePl && self.weighting == Weighting::None
+        self.weighting == Weighting::None
     }
 
-    /// What [`Fit::has_shared_ic50_test`] excludes, in words: `a 5PL fit`, `a relatively
-    /// weighted fit` or both.
+    /// What [`Fit::has_shared_ic50_test`] excludes, in words: `a relatively weighted fit`.
     #[must_use]
     pub fn why_no_shared_ic50_test(&self) -> Option<String> {
-        let mut why = Vec::new();
-        if self.model == Model::FivePl {
-            why.push("a 5PL fit");
-        }
-        if self.weighting != Weighting::None {
-            why.push("a relatively weighted fit");
-        }
-        (!why.is_empty()).then(|| why.join(" and "))
+        (self.weighting != Weighting::None).then(|| "a relatively weighted fit".to_string())
     }
 
     /// The relative IC50 (midpoint between the plateaus), `10^log10_ic50`.
