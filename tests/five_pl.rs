@@ -17,10 +17,15 @@ use serde_json::Value;
 use crate::analysis_choices::{numbers, write_case_points};
 use crate::cli::{json_of, platefit, root};
 
-fn reference() -> Value {
-    let path = root().join("tests/data/models/fivepl_weighted.json");
-    let text = std::fs::read_to_string(&path).expect("tests/data/models/fivepl_weighted.json");
+/// A reference file of `tests/data/models/`.
+fn model_json(file: &str) -> Value {
+    let path = root().join("tests/data/models").join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
     serde_json::from_str(&text).expect("reference JSON")
+}
+
+fn reference() -> Value {
+    model_json("fivepl_weighted.json")
 }
 
 fn points(case: &Value) -> DoseResponse {
@@ -267,21 +272,12 @@ fn five_pl_and_relative_weighting_match_scipy() {
 /// as a number: each limit within 1e-4 decades, an open side open in both.
 #[test]
 fn five_pl_profile_ci_matches_scipy() {
-    let path = root().join("tests/data/models/fivepl_profile.json");
-    let text = std::fs::read_to_string(&path).expect("tests/data/models/fivepl_profile.json");
-    let profiles: Value = serde_json::from_str(&text).expect("reference JSON");
-    let reference = reference();
+    let profiles = model_json("fivepl_profile.json");
     let mut checked = 0;
     for expected in profiles["cases"].as_array().expect("cases") {
         let name = expected["name"].as_str().expect("name");
-        let case = reference["cases"]
-            .as_array()
-            .expect("cases")
-            .iter()
-            .find(|c| c["name"] == name)
-            .expect("the case is in fivepl_weighted.json");
         let fit = fit_curve(
-            &points(case),
+            &points(&case(name)),
             &FitOptions::default(),
             &choices(Model::FivePl, Weighting::None),
         )
@@ -507,19 +503,7 @@ fn cli_5pl_and_relative_weighting_in_json_and_text() {
 /// (`tests/data/models/make_fivepl_shared.py`): the reduced RSS to 1e-6, F and p to 1e-4.
 #[test]
 fn five_pl_shared_ic50_f_test_matches_scipy() {
-    let path = root().join("tests/data/models/fivepl_shared.json");
-    let text = std::fs::read_to_string(&path).expect("tests/data/models/fivepl_shared.json");
-    let pairs: Value = serde_json::from_str(&text).expect("reference JSON");
-    let reference = reference();
-    let case = |name: &str| {
-        reference["cases"]
-            .as_array()
-            .expect("cases")
-            .iter()
-            .find(|c| c["name"] == name)
-            .cloned()
-            .expect("the case is in fivepl_weighted.json")
-    };
+    let pairs = model_json("fivepl_shared.json");
     let options = FitOptions::default();
     let mut checked = 0;
     for expected in pairs["pairs"].as_array().expect("pairs") {
