@@ -491,16 +491,15 @@ fn shared_five_pl(
         curves,
         n_free: next,
     };
-    // A start: the shared LogIC50, and for each curve its own S or the 4PL's S = 1 (bit k
-    // of `symmetric` for curve k).
-    let start_for = |log_ic50: f64, symmetric: usize| -> Vec<f64> {
+    // A start: the shared LogIC50, and each curve's own S, or S = 1 for both.
+    let start_for = |log_ic50: f64, symmetric: bool| -> Vec<f64> {
         let mut start = vec![0.0; next];
-        for (k_curve, (curve, (values, _))) in model.curves.iter().zip(&own).enumerate() {
+        for (curve, (values, _)) in model.curves.iter().zip(&own) {
             for (k, r) in curve.refs.iter().enumerate() {
                 if let ParamRef::Free(i) = r {
                     start[*i] = match k {
                         index::LOG_IC50 => log_ic50,
-                        asymmetric::ASYMMETRY if symmetric >> k_curve & 1 == 1 => 0.0,
+                        asymmetric::ASYMMETRY if symmetric => 0.0,
                         asymmetric::ASYMMETRY => values[k].ln(),
                         _ => values[k],
                     };
@@ -517,13 +516,13 @@ fn shared_five_pl(
     // Each curve from its own S first; from S = 1 as well where a refit from its own S
     // leaves the accepted curves (the shared midpoint can pull an asymmetric curve far).
     let mut best: Option<f64> = None;
-    let starts = (0..4).flat_map(|symmetric| {
+    let starts = [false, true].into_iter().flat_map(|symmetric| {
         [0.5 * (log_ref + log_test), log_ref, log_test]
             .into_iter()
             .map(move |log_start| (log_start, symmetric))
     });
     for (log_start, symmetric) in starts {
-        if symmetric > 0 && best.is_some() {
+        if symmetric && best.is_some() {
             break;
         }
         let minimum = minimize(&model, &start_for(log_start, symmetric), settings);

@@ -171,7 +171,10 @@ pub fn plausible_shape(full: &[f64; 5]) -> bool {
 
 /// Fits the 5PL from `starts_4pl` (full 4PL parameters, the best first), each with every
 /// asymmetry of a fixed list; returns the plausible minimum with the lowest RSS (ties: the
-/// first found, so the result is deterministic) and the evaluations spent.
+/// first found, so the result is deterministic) and the evaluations spent. The later starts
+/// are tried only while no plausible minimum is found: on the 34 5PL fits of the reference
+/// cases and the synthetic plates, the best 4PL solution with its seven asymmetries found
+/// every optimum the other starts found (for a third of the evaluations).
 #[must_use]
 pub fn fit_from_4pl(set: &FivePlSet, starts_4pl: &[[f64; 4]]) -> (Option<Minimum>, usize) {
     let (lo, hi) = set.data.tested_log_range();
@@ -179,6 +182,9 @@ pub fn fit_from_4pl(set: &FivePlSet, starts_4pl: &[[f64; 4]]) -> (Option<Minimum
     let mut evaluations = 0;
     let mut best: Option<Minimum> = None;
     for start in starts_4pl {
+        if best.is_some() {
+            break;
+        }
         if !start.iter().all(|v| v.is_finite()) {
             continue;
         }
