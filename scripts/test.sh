@@ -21,7 +21,10 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+source scripts/dev_null.sh
+ensure_dev_null
 cargo test --locked
+ensure_dev_null
 # The real window: start the app under Xvfb on the sample, let it settle, save a screenshot.
 # The binary is the one `cargo test` just built for the CLI tests (a `cargo run` would
 # compile the crate once more in another profile).
