@@ -1,7 +1,7 @@
 # Sourced by .ci/run and scripts/test.sh: ensure_dev_null puts /dev/null back as the null
-# character device when something has replaced it with a regular file (seen on a CI machine
-# run as root after a cold build: cargo's `rustc -` target probe, whose stdin is /dev/null,
-# then read other programs' compiler errors as source and failed).
+# character device when something has replaced it with a regular file (found so on a
+# machine run as root, by a program not identified; cargo's `rustc -` target probe, whose
+# stdin is /dev/null, then read other programs' compiler errors as source and failed).
 ensure_dev_null() {
   if [ -c /dev/null ]; then
     return 0

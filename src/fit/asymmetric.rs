@@ -174,7 +174,7 @@ pub fn plausible_shape(full: &[f64; 5]) -> bool {
 /// first found, so the result is deterministic) and the evaluations spent. The later starts
 /// are tried only while no plausible minimum is found: on the 34 5PL fits of the reference
 /// cases and the synthetic plates, the best 4PL solution with its seven asymmetries found
-/// every optimum the other starts found (for a third of the evaluations).
+/// every optimum the other starts found.
 #[must_use]
 pub fn fit_from_4pl(set: &FivePlSet, starts_4pl: &[[f64; 4]]) -> (Option<Minimum>, usize) {
     let (lo, hi) = set.data.tested_log_range();

@@ -112,10 +112,11 @@ pub fn five_pl_log_ic50_interval(
     }
     reduced.n_free -= 1;
     // Each refit keeps to the curves the fit itself accepts (a Hill slope below 50 in
-    // size, S within [1/1000, 1000], Bottom below Top): from the previous point, then from
-    // the optimum's values, then, if neither stays a sigmoid, from the optimum with each of
-    // the fit's asymmetries. Where no refit stays one, the profile counts as above the
-    // threshold there (the fit would not report such a curve).
+    // size, S within [1/1000, 1000], Bottom below Top): from the previous point; if that
+    // refit is not such a curve, from the optimum's values; if neither is, from the optimum
+    // with each of the fit's asymmetries. Where no refit stays one, the profile counts as
+    // above the threshold there (the fit would not report such a curve). A refit far above
+    // the threshold is tried again from the optimum by the search itself.
     let optimum = others.clone();
     let asymmetry_slot = match reduced.refs[asymmetric::ASYMMETRY] {
         ParamRef::Free(i) => Some(i),
@@ -133,7 +134,7 @@ pub fn five_pl_log_ic50_interval(
             (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
             (a, b) => a.or(b),
         };
-        let mut best = lower(refit(warm), refit(&optimum));
+        let mut best = refit(warm).or_else(|| refit(&optimum));
         if best.is_none()
             && let Some(slot) = asymmetry_slot
         {
