@@ -158,6 +158,37 @@ fn case7_bottom_near_half() {
     assert!(fit.absolute_ic50().is_some(), "{:?}", fit.verdict);
 }
 
+/// One replicate per dose, the response above half only at the lowest dose and the trend not
+/// significant (4 parameters on 6 points): "< lowest" would contradict the point at the
+/// lowest dose. The IC50 lies below the first dose from which the data stay below half.
+#[test]
+fn crossing_after_the_lowest_dose_is_not_below_range() {
+    let pairs = [
+        (0.235767, 56.447),
+        (0.943067, 8.50398),
+        (3.77227, 12.5433),
+        (15.0891, -1.90052),
+        (60.3563, 7.31942),
+        (241.425, 9.69439),
+    ];
+    let fit = fit_4pl(&DoseResponse::from_pairs("one step", &pairs), &percent()).expect("fit");
+    assert!(
+        fit.p_no_effect.is_some_and(|p| p >= 0.05),
+        "{:?}",
+        fit.p_no_effect
+    );
+    assert_eq!(fit.status, FitStatus::Ambiguous, "{:?}", fit.verdict);
+    assert_eq!(fit.verdict.absolute, Estimate::Below(0.943067));
+    assert_eq!(fit.verdict.relative, Estimate::Undetermined);
+    assert_eq!(fit.reported_ic50(), None);
+    assert_eq!(fit.ic50_bound().as_deref(), Some("< 0.9431"));
+    assert!(
+        fit.verdict.reasons[0].contains("56 % at the lowest dose"),
+        "{:?}",
+        fit.verdict.reasons
+    );
+}
+
 /// Fraction-of-control responses (drc's convention) are recognised and crossed at 0.5.
 #[test]
 fn fraction_scale_has_an_absolute_ic50() {
@@ -309,6 +340,34 @@ fn check(curve: &Curve, options: &FitOptions) -> Result<(), TestCaseError> {
             "> max with high-dose mean {}",
             curve.high_mean
         );
+    }
+    // A bound claims what the points show: "< x" with the mean at x below half, "> x" with
+    // the mean at x at or above half.
+    let level_mean = |x: f64| {
+        let values: Vec<f64> = curve
+            .pairs
+            .iter()
+            .filter(|(c, _)| (c / x - 1.0).abs() < 1e-9)
+            .map(|(_, v)| *v)
+            .collect();
+        values.iter().sum::<f64>() / values.len() as f64
+    };
+    for estimate in [fit.verdict.relative, fit.verdict.absolute] {
+        match estimate {
+            Estimate::Below(x) => prop_assert!(
+                level_mean(x) < 50.0,
+                "< {x} but the mean there is {}: {:?}",
+                level_mean(x),
+                fit.verdict
+            ),
+            Estimate::Above(x) => prop_assert!(
+                level_mean(x) >= 50.0,
+                "> {x} but the mean there is {}: {:?}",
+                level_mean(x),
+                fit.verdict
+            ),
+            _ => {}
+        }
     }
     // A reported IC50 comes from a falling curve (Hill of the right sign).
     if fit.reported_ic50().is_some() || fit.absolute_ic50().is_some() {

@@ -1464,6 +1464,7 @@ fn fit_curve_data(
             top_fixed: fixed[1],
             lowest: level(treated.first().copied().unwrap_or((f64::NAN, f64::NAN))),
             highest: level(treated.last().copied().unwrap_or((f64::NAN, f64::NAN))),
+            treated: treated.iter().copied().map(level).collect(),
             vehicle,
             treated_range,
             p_effect: p_no_effect,

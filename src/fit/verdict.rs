@@ -201,6 +201,8 @@ pub struct VerdictInputs {
     pub lowest: LevelMean,
     /// Mean at the highest concentration.
     pub highest: LevelMean,
+    /// The mean at every positive concentration, ascending.
+    pub treated: Vec<LevelMean>,
     /// Mean of the vehicle (dose-zero) points in the fit, if any.
     pub vehicle: Option<LevelMean>,
     /// The smallest and largest mean over the positive concentrations.
@@ -295,9 +297,38 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                     .map_or_else(|| "not computable".to_string(), |p| format!("{p:.2}"))
             )
         };
-        if below_half(inputs.treated_mean) {
+        // The first dose from which every level mean is below half: "< that dose" is what
+        // the points show; "< lowest" only when that is the lowest dose.
+        let below_from = half.and_then(|h| {
+            let k = inputs
+                .treated
+                .iter()
+                .rposition(|l| l.mean >= h)
+                .map_or(0, |k| k + 1);
+            inputs.treated.get(k).map(|l| (k, l.concentration))
+        });
+        let below_on_average = below_half(inputs.treated_mean);
+        if let (true, Some((k, from))) = (below_on_average, below_from)
+            && k > 0
+        {
+            // Below half on average and from `from` on, but not at the lowest dose: the data
+            // cross half inside the range, and the curve's trend is not significant, so the
+            // IC50 is below `from` and not determined further ("< lowest" would contradict
+            // the point at the lowest dose).
+            verdict.status = FitStatus::Ambiguous;
+            verdict.absolute = Estimate::Below(from);
+            verdict.reasons.push(format!(
+                "The response is below {} from {} on, but {} at the lowest dose ({}): the IC50 is below {}, and the data do not determine it further: {why}.",
+                show(half.unwrap_or(0.5)),
+                num(from),
+                show(inputs.lowest.mean),
+                num(lo),
+                num(from)
+            ));
+        } else if below_on_average && below_from.is_some() {
             // Cases 3 and 4 on a known scale: a response below half throughout the range,
-            // without a trend, is a maximal effect, not "no effect".
+            // without a trend, is a maximal effect, not "no effect". (Below half on average
+            // but not at the highest dose: no trend and no bound, below.)
             verdict.status = FitStatus::Ic50BelowRange;
             verdict.relative = Estimate::Below(lo);
             verdict.absolute = Estimate::Below(lo);
