@@ -189,6 +189,66 @@ fn crossing_after_the_lowest_dose_is_not_below_range() {
     );
 }
 
+/// A partial curve (levelling off near 55 %) fitted with Bottom fixed at 0: the constrained
+/// curve crosses half inside the range where no point does. The points decide: the response
+/// stays above half up to the highest dose, so the IC50 is "> highest", never a number.
+#[test]
+fn constrained_curve_crossing_where_no_point_does() {
+    let means = [
+        (5.44724e-09, 105.9),
+        (5.44724e-08, 104.5),
+        (5.44724e-07, 102.9),
+        (5.44724e-06, 100.5),
+        (5.44724e-05, 85.5),
+        (0.000544724, 67.7),
+        (0.00544724, 58.5),
+        (0.0544724, 56.1),
+        (0.544724, 55.7),
+        (5.44724, 55.6),
+    ];
+    let mut pairs = vec![(0.0, 100.6), (0.0, 101.0), (0.0, 100.1)];
+    for (k, (c, y)) in means.iter().enumerate() {
+        for r in 0..3 {
+            pairs.push((*c, y + 0.6 * noise(7, 3 * k + r)));
+        }
+    }
+    let options = FitOptions {
+        fix_bottom: Some(0.0),
+        ..percent()
+    };
+    let fit = fit_4pl(&DoseResponse::from_pairs("partial", &pairs), &options).expect("fit");
+    // The constrained curve itself crosses half inside the range ...
+    let crossing = 10f64.powf(fit.params.log10_ic50);
+    assert!(crossing < 5.44724, "{:?}", fit.params);
+    // ... but the verdict follows the points.
+    assert_eq!(fit.status, FitStatus::Ic50AboveRange, "{:?}", fit.verdict);
+    assert_eq!(fit.verdict.relative, Estimate::Above(5.44724));
+    assert_eq!(fit.verdict.absolute, Estimate::Above(5.44724));
+    assert_eq!(fit.absolute_ic50(), None);
+}
+
+/// Below half from the lowest dose on, recovering at the highest dose (as where a drug
+/// precipitates): the IC50 is below the range; the recovery does not move it.
+#[test]
+fn recovery_at_the_highest_dose_keeps_below_range() {
+    let mut pairs = vec![(0.0, 100.0), (0.0, 98.0), (0.0, 102.0)];
+    for k in 0..8 {
+        let c = 0.01 * 3f64.powi(k);
+        let y = if k == 7 { 75.0 } else { 22.0 };
+        for r in 0..3 {
+            pairs.push((c, y + 3.0 * noise(11, 3 * k as usize + r)));
+        }
+    }
+    let fit = fit_4pl(&DoseResponse::from_pairs("recovery", &pairs), &percent()).expect("fit");
+    assert_eq!(fit.status, FitStatus::Ic50BelowRange, "{:?}", fit.verdict);
+    assert_eq!(fit.verdict.absolute, Estimate::Below(0.01));
+    assert!(
+        !fit.verdict.reasons[0].contains("throughout"),
+        "{:?}",
+        fit.verdict.reasons
+    );
+}
+
 /// Fraction-of-control responses (drc's convention) are recognised and crossed at 0.5.
 #[test]
 fn fraction_scale_has_an_absolute_ic50() {

@@ -297,47 +297,56 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                     .map_or_else(|| "not computable".to_string(), |p| format!("{p:.2}"))
             )
         };
-        // The first dose from which every level mean is below half: "< that dose" is what
-        // the points show; "< lowest" only when that is the lowest dose.
+        // The first dose whose mean is below half: "< that dose" is what the points show;
+        // "< lowest" only when that is the lowest dose (a recovery at higher doses, as where
+        // a drug precipitates, does not move where the response first fell).
         let below_from = half.and_then(|h| {
-            let k = inputs
-                .treated
-                .iter()
-                .rposition(|l| l.mean >= h)
-                .map_or(0, |k| k + 1);
-            inputs.treated.get(k).map(|l| (k, l.concentration))
+            let k = inputs.treated.iter().position(|l| l.mean < h)?;
+            Some((k, inputs.treated[k].concentration))
         });
         let below_on_average = below_half(inputs.treated_mean);
         if let (true, Some((k, from))) = (below_on_average, below_from)
             && k > 0
         {
-            // Below half on average and from `from` on, but not at the lowest dose: the data
-            // cross half inside the range, and the curve's trend is not significant, so the
-            // IC50 is below `from` and not determined further ("< lowest" would contradict
-            // the point at the lowest dose).
+            // Below half on average and at `from`, but not at the lowest dose: the data cross
+            // half inside the range, and the curve's trend is not significant, so the IC50 is
+            // below `from` and not determined further ("< lowest" would contradict the point
+            // at the lowest dose).
             verdict.status = FitStatus::Ambiguous;
             verdict.absolute = Estimate::Below(from);
             verdict.reasons.push(format!(
-                "The response is below {} from {} on, but {} at the lowest dose ({}): the IC50 is below {}, and the data do not determine it further: {why}.",
+                "The response is below {} at {}, but {} at the lowest dose ({}): the IC50 is below {}, and the data do not determine it further: {why}.",
                 show(half.unwrap_or(0.5)),
                 num(from),
                 show(inputs.lowest.mean),
                 num(lo),
                 num(from)
             ));
-        } else if below_on_average && below_from.is_some() {
-            // Cases 3 and 4 on a known scale: a response below half throughout the range,
-            // without a trend, is a maximal effect, not "no effect". (Below half on average
-            // but not at the highest dose: no trend and no bound, below.)
+        } else if below_on_average {
+            // Cases 3 and 4 on a known scale: a response below half from the lowest dose on,
+            // without a trend, is a maximal effect, not "no effect".
             verdict.status = FitStatus::Ic50BelowRange;
             verdict.relative = Estimate::Below(lo);
             verdict.absolute = Estimate::Below(lo);
+            let h = half.unwrap_or(0.5);
+            let seen = if treated_max < h {
+                format!(
+                    "throughout the tested range ({} to {}, from the lowest dose, {}, on)",
+                    show(treated_min),
+                    show(treated_max),
+                    num(lo)
+                )
+            } else {
+                format!(
+                    "at the lowest dose ({} at {}) and on average over the tested range ({})",
+                    show(inputs.lowest.mean),
+                    num(lo),
+                    show(inputs.treated_mean)
+                )
+            };
             verdict.reasons.push(format!(
-                "The response is below {} throughout the tested range ({} to {}, from the lowest dose, {}, on), so the IC50 is below the tested range (< {}). There is no trend within the range: {why}.",
-                show(half.unwrap_or(0.5)),
-                show(treated_min),
-                show(treated_max),
-                num(lo),
+                "The response is below {} {seen}, so the IC50 is below the tested range (< {}). There is no trend within the range: {why}.",
+                show(h),
                 num(lo)
             ));
         } else {
@@ -473,10 +482,13 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     };
 
     if let Some(h) = half {
-        // Rule 4: place the curve by the data against the half level.
-        let side = if below_half(inputs.lowest.mean) && fitted_lo < h {
+        // Rule 4: place the curve by the data against the half level. Every level mean on
+        // one side of half places it there whatever the fitted curve does (a constrained or
+        // poorly fitting curve may cross half where no point does); otherwise the observed
+        // and the fitted response at the end of the range must agree.
+        let side = if below_half(inputs.lowest.mean) && (fitted_lo < h || treated_max < h) {
             Side::Below
-        } else if above_half(inputs.highest.mean) && fitted_hi >= h {
+        } else if above_half(inputs.highest.mean) && (fitted_hi >= h || treated_min >= h) {
             Side::Above
         } else {
             Side::Within
