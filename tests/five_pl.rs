@@ -584,3 +584,33 @@ fn five_pl_shared_ic50_f_test_matches_scipy() {
         comparison.verdict
     );
 }
+
+/// A curve without a proper 5PL optimum (the synthetic resistant line that stays above 90 %
+/// up to 50 µM): the 5PL's runs walk toward a step or S → 0 or ∞. Each run is bounded (120
+/// evaluations for the seven asymmetries from each start), so the fit stops early, and the
+/// curve gets the verdict its points call for, as the 4PL does, instead of "not converged".
+#[test]
+fn five_pl_without_a_proper_optimum_is_bounded_and_follows_the_points() {
+    let path =
+        root().join("tests/data/reference/synthetic/exp17_incomplete_resistant/normalized.csv");
+    let mut reader = csv::Reader::from_path(&path).expect("normalized.csv");
+    let pairs: Vec<(f64, f64)> = reader
+        .records()
+        .map(|r| r.expect("record"))
+        .filter(|r| &r[0] == "K562/FLM")
+        .map(|r| (r[1].parse().expect("conc"), r[3].parse().expect("response")))
+        .collect();
+    let points = DoseResponse::from_pairs("K562/FLM", &pairs);
+    let options = FitOptions::default();
+    let five = fit_curve(&points, &options, &choices(Model::FivePl, Weighting::None)).expect("fit");
+    let four = fit_curve(&points, &options, &choices(Model::FourPl, Weighting::None)).expect("fit");
+    assert_eq!(four.status, FitStatus::Ic50AboveRange, "{:?}", four.verdict);
+    assert_eq!(five.status, FitStatus::Ic50AboveRange, "{:?}", five.verdict);
+    assert_eq!(five.ic50_bound(), four.ic50_bound());
+    // The 4PL first (with its restarts), then at most 3 starts × 7 asymmetries × 120.
+    assert!(
+        five.evaluations <= four.evaluations + 3 * 7 * 120,
+        "{} evaluations",
+        five.evaluations
+    );
+}

@@ -178,7 +178,14 @@ pub fn plausible_shape(full: &[f64; 5]) -> bool {
 #[must_use]
 pub fn fit_from_4pl(set: &FivePlSet, starts_4pl: &[[f64; 4]]) -> (Option<Minimum>, usize) {
     let (lo, hi) = set.data.tested_log_range();
-    let settings = SolverSettings::default();
+    // Each run gets 120 evaluations: on the 5PL fits of the reference cases and the
+    // synthetic plates every plausible optimum converged within 55, and a run that needs
+    // more walks toward a step or S → 0 or ∞ without a proper optimum (with 1,200 those
+    // walks cost up to 0.15 s a curve and ended where `plausible` rejects them).
+    let settings = SolverSettings {
+        patience: 20,
+        ..SolverSettings::default()
+    };
     let mut evaluations = 0;
     let mut best: Option<Minimum> = None;
     for start in starts_4pl {
