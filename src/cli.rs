@@ -281,7 +281,7 @@ pub struct FitArgs {
     /// What the responses are: `percent` (% of vehicle, 50 % = absolute IC50), `fraction`
     /// (fraction of control, drc's convention: 0.5), `raw` (a signal: relative IC50 only).
     /// Default: guessed from a fixed Top, else the dose-zero points, else the highest level
-    /// mean (near 1 → fraction, 40–250 → percent, else raw).
+    /// mean (near 1 → fraction, 40–250 → percent, or without a control 4–250; else raw).
     #[arg(long, value_name = "SCALE", value_parser = ["percent", "fraction", "raw"])]
     pub scale: Option<String>,
     /// Same as `--scale percent`.

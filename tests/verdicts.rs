@@ -104,6 +104,28 @@ fn case3_every_dose_below_half() {
     assert_eq!(json["ic50_bound"], "< 0.002000");
 }
 
+/// Case 3 without its vehicle rows and without options: nothing says the scale, and a
+/// highest level mean of 30 is cells dead at every dose on the % scale (raw absorbance stays
+/// below 4, luminescence counts are far above), so the verdict is still "< lowest".
+#[test]
+fn case3_without_vehicle_is_read_as_percent() {
+    let json = cli_fit("case3_no_vehicle.csv", &[]);
+    assert_eq!(json["scale"], "percent");
+    assert_eq!(json["status"], "ic50_below_range");
+    assert_eq!(json["ic50_bound"], "< 0.002000");
+    // An absorbance-like signal (highest level below 4) stays raw.
+    assert_eq!(ResponseScale::guess(None, None, 2.8), ResponseScale::Raw);
+    assert_eq!(
+        ResponseScale::guess(None, None, 30.0),
+        ResponseScale::Percent
+    );
+    // With a control, % needs it between 40 and 250.
+    assert_eq!(
+        ResponseScale::guess(None, Some(30.0), 30.0),
+        ResponseScale::Raw
+    );
+}
+
 /// Case 4: Top fixed, data flat and low: the null model is the line at the fixed Top, so
 /// this is a maximal effect, on the % and on the fraction scale.
 #[test]

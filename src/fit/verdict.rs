@@ -80,13 +80,19 @@ impl ResponseScale {
 
     /// Guesses the scale of points given without one: a fixed Top near 1 or 100, else the
     /// mean of the vehicle (dose-zero) points, else the highest level mean. A fraction needs
-    /// its highest level between 0.5 and 1.6; % of vehicle between 40 and 250.
+    /// its reference between 0.5 and 1.6; % of vehicle a control (fixed Top or vehicle)
+    /// between 40 and 250, or without one a highest level mean between 4 and 250: where
+    /// every dose inhibits, the highest level is far below 100 % (18–35 % is cells dead at
+    /// every dose, not a raw signal; raw absorbance stays below 4, luminescence and
+    /// fluorescence counts are in the hundreds or more).
     #[must_use]
     pub fn guess(fix_top: Option<f64>, vehicle_mean: Option<f64>, highest_level: f64) -> Self {
-        let reference = fix_top.or(vehicle_mean).unwrap_or(highest_level);
+        let control = fix_top.or(vehicle_mean);
+        let reference = control.unwrap_or(highest_level);
+        let lowest_percent = if control.is_some() { 40.0 } else { 4.0 };
         if (0.5..=1.6).contains(&reference) {
             Self::Fraction
-        } else if (40.0..=250.0).contains(&reference) {
+        } else if (lowest_percent..=250.0).contains(&reference) {
             Self::Percent
         } else {
             Self::Raw
