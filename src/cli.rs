@@ -976,13 +976,17 @@ fn run_fit(args: &FitArgs) -> Result<()> {
         profile_ci: true,
     };
     let choices = args.choices.choices()?;
-    let fits = curves
-        .iter()
-        .map(|c| {
-            fit_curve(c, &options, &choices)
-                .with_context(|| format!("{}: curve {}", args.points.display(), c.label))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    // The curves are independent: fitted on all cores (in file order; the same results as
+    // one after the other). One curve is fitted here, without starting the thread pool.
+    let fit_one = |c: &DoseResponse| {
+        fit_curve(c, &options, &choices)
+            .with_context(|| format!("{}: curve {}", args.points.display(), c.label))
+    };
+    let fits = if curves.len() > 1 {
+        curves.par_iter().map(fit_one).collect::<Result<Vec<_>>>()?
+    } else {
+        curves.iter().map(fit_one).collect::<Result<Vec<_>>>()?
+    };
     let position = |label: &str| -> Result<usize> {
         curves.iter().position(|c| c.label == label).ok_or_else(|| {
             anyhow!(
@@ -1014,7 +1018,7 @@ fn run_fit(args: &FitArgs) -> Result<()> {
         }
     };
     let comparisons: Vec<_> = pairs
-        .into_iter()
+        .into_par_iter()
         .map(|(r, t)| {
             // The points each curve was fitted to (without the outliers ROUT removed).
             let reference = fits[r].fitted_dose_response(&curves[r]);
