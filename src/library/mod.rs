@@ -479,11 +479,34 @@ impl Library {
     /// [`LibraryError`] naming the file: not a database, another program's database, a newer
     /// schema, or a damaged file.
     pub fn open(path: &Path) -> Result<Self, LibraryError> {
+        // Another process creating the library, or switching it to WAL, holds locks that
+        // SQLite reports at once ("database is locked") instead of waiting for them with
+        // the busy timeout: opening is tried again, with growing pauses, for as long as
+        // the busy timeout (two writers opening a new library at once failed about one run
+        // in a hundred before).
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match Self::open_once(path) {
+                Err(Opening::Busy(error)) if std::time::Instant::now() < deadline => {
+                    log::debug!("{}: {error}; opening again", path.display());
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(Opening::Busy(error) | Opening::Failed(error)) => return Err(error),
+                Ok(library) => return Ok(library),
+            }
+        }
+    }
+
+    /// One attempt of [`Library::open`]; `Busy` when SQLite reported a lock held by
+    /// another connection.
+    fn open_once(path: &Path) -> Result<Self, Opening> {
         if path.is_dir() {
-            return Err(LibraryError::NotALibrary {
+            return Err(Opening::Failed(LibraryError::NotALibrary {
                 path: path.to_path_buf(),
                 reason: "a folder".into(),
-            });
+            }));
         }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| LibraryError::Sqlite {
@@ -497,19 +520,20 @@ impl Library {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| sqlite_error(path, &e))?;
-        conn.busy_timeout(Duration::from_secs(30))
-            .map_err(|e| sqlite_error(path, &e))?;
+        .map_err(|e| Opening::from_sqlite(&e, sqlite_error(path, &e)))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| Opening::from_sqlite(&e, sqlite_error(path, &e)))?;
         let not_a_library = |e: &rusqlite::Error| {
             let message = e.to_string();
-            if message.contains("not a database") || message.contains("malformed") {
+            let error = if message.contains("not a database") || message.contains("malformed") {
                 LibraryError::NotALibrary {
                     path: path.to_path_buf(),
                     reason: format!("damaged or not an SQLite database: {message}"),
                 }
             } else {
                 sqlite_error(path, e)
-            }
+            };
+            Opening::from_sqlite(e, error)
         };
         {
             let tx = conn
@@ -530,15 +554,15 @@ impl Library {
                     message,
                 })?;
             } else if app_id != schema::APPLICATION_ID {
-                return Err(LibraryError::NotALibrary {
+                return Err(Opening::Failed(LibraryError::NotALibrary {
                     path: path.to_path_buf(),
                     reason: "an SQLite database of another program".into(),
-                });
+                }));
             } else if version > schema::SCHEMA_VERSION {
-                return Err(LibraryError::TooNew {
+                return Err(Opening::Failed(LibraryError::TooNew {
                     path: path.to_path_buf(),
                     found: version,
-                });
+                }));
             } else if version < schema::SCHEMA_VERSION {
                 schema::migrate(&tx, version).map_err(|message| LibraryError::Sqlite {
                     path: path.to_path_buf(),
@@ -990,5 +1014,34 @@ fn sqlite_error(path: &Path, error: &rusqlite::Error) -> LibraryError {
     LibraryError::Sqlite {
         path: path.to_path_buf(),
         message: error.to_string(),
+    }
+}
+
+/// How long a connection waits for another one's lock (SQLite's busy timeout, and the time
+/// [`Library::open`] keeps trying).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why one attempt to open a library failed: a lock held by another connection (try again)
+/// or anything else.
+enum Opening {
+    Busy(LibraryError),
+    Failed(LibraryError),
+}
+
+impl Opening {
+    /// `error` (made from the SQLite error `cause`), as `Busy` when the cause is a lock.
+    fn from_sqlite(cause: &rusqlite::Error, error: LibraryError) -> Self {
+        match cause.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                Self::Busy(error)
+            }
+            _ => Self::Failed(error),
+        }
+    }
+}
+
+impl From<LibraryError> for Opening {
+    fn from(error: LibraryError) -> Self {
+        Self::Failed(error)
     }
 }
