@@ -614,3 +614,42 @@ fn five_pl_without_a_proper_optimum_is_bounded_and_follows_the_points() {
         five.evaluations
     );
 }
+
+/// The 5PL asked for where no 5PL curve of an accepted shape fits (exp08's resistant line:
+/// every run walks toward a step): the 4PL is reported, saying why, instead of "not
+/// converged"; the command line prints the note and the JSON has it.
+#[test]
+fn five_pl_without_an_accepted_curve_reports_the_4pl_and_says_so() {
+    let path = root().join("tests/data/reference/synthetic/exp08_typical/normalized.csv");
+    let mut reader = csv::Reader::from_path(&path).expect("normalized.csv");
+    let pairs: Vec<(f64, f64)> = reader
+        .records()
+        .map(|r| r.expect("record"))
+        .filter(|r| &r[0] == "K562/FLM")
+        .map(|r| (r[1].parse().expect("conc"), r[3].parse().expect("response")))
+        .collect();
+    let points = DoseResponse::from_pairs("K562/FLM", &pairs);
+    let options = FitOptions::default();
+    let five = fit_curve(&points, &options, &choices(Model::FivePl, Weighting::None)).expect("fit");
+    let four = fit_curve(&points, &options, &choices(Model::FourPl, Weighting::None)).expect("fit");
+    assert_eq!(five.model, Model::FourPl);
+    assert_eq!(five.status, four.status);
+    assert_eq!(five.params, four.params);
+    assert!(
+        five.model_note
+            .as_deref()
+            .is_some_and(|n| n.contains("the 4PL (the 5PL with S = 1) is reported")),
+        "{:?}",
+        five.model_note
+    );
+    assert_eq!(four.model_note, None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("exp08_flm.csv");
+    let text: String = std::iter::once("conc,response\n".to_string())
+        .chain(pairs.iter().map(|(c, r)| format!("{c},{r}\n")))
+        .collect();
+    std::fs::write(&file, text).expect("write");
+    let output = platefit(&["fit", file.to_str().expect("utf-8"), "--model", "5pl"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("model: the 5PL was asked for"), "{stdout}");
+}

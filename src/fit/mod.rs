@@ -366,6 +366,9 @@ pub struct Fit {
     /// Every comparison made for the automatic choice, in order (3PL vs 4PL, then the
     /// winner vs the 5PL when the 5PL takes part); the last is `model_comparison`.
     pub model_comparisons: Vec<ModelComparison>,
+    /// Why the model fitted is not the one asked for (the 5PL asked for, no 5PL curve of
+    /// an accepted shape: the 4PL reported).
+    pub model_note: Option<String>,
     /// Residuals per point, the runs test and the replicates test (`None` when no curve
     /// was fitted).
     pub diagnostics: Option<diagnostics::Diagnostics>,
@@ -702,6 +705,28 @@ pub fn fit_curve_keeping(
         return fit_4pl(dose_response, options);
     }
     let auto_with_five = match choices.model {
+        ModelChoice::Fixed(Model::FivePl) => {
+            let five = fit_one(dose_response, options, Model::FivePl, choices, kept)?;
+            if five.status != FitStatus::NotConverged {
+                return Ok(five);
+            }
+            // No 5PL curve of an accepted shape: every run walked toward a step or an
+            // unbounded asymmetry (flat data, a single step, curves without a second
+            // plateau). The 4PL is the 5PL with S = 1; it is reported, saying so, so the
+            // curve still gets the verdict its points call for ("< lowest dose" for cells
+            // dead at every dose, not "not converged").
+            let mut four = fit_one(dose_response, options, Model::FourPl, choices, kept)?;
+            if matches!(
+                four.status,
+                FitStatus::NotConverged | FitStatus::InsufficientData
+            ) {
+                return Ok(five);
+            }
+            four.model_note = Some(
+                "the 5PL was asked for, but no 5PL curve of an accepted shape (|HillSlope| < 50, S between 1/1000 and 1000) fits these points: every fit walks toward a step or an unbounded asymmetry, so the 4PL (the 5PL with S = 1) is reported".into(),
+            );
+            return Ok(four);
+        }
         ModelChoice::Fixed(model) => {
             return fit_one(dose_response, options, model, choices, kept);
         }
@@ -1293,6 +1318,7 @@ fn fit_curve_data(
         model: Model::FourPl,
         model_comparison: None,
         model_comparisons: Vec::new(),
+        model_note: None,
         diagnostics: None,
         asymmetry: None,
         weighting,
@@ -1532,6 +1558,7 @@ fn fit_curve_data(
         },
         model_comparison: None,
         model_comparisons: Vec::new(),
+        model_note: None,
         diagnostics: None,
         asymmetry,
         weighting: if weighted {

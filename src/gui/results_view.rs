@@ -287,6 +287,10 @@ fn choices_ui(ui: &mut egui::Ui, analysis: &Analysis, commands: &mut Vec<Command
                 ),
                 None => format!("{}: model {}", curve.dose_response.label, fit.model.name()),
             };
+            let text = match &fit.model_note {
+                Some(note) => format!("{text} — {note}"),
+                None => text,
+            };
             let text = match fit.asymmetry.as_ref().filter(|a| a.s.is_finite()) {
                 Some(asymmetry) => format!(
                     "{text} (asymmetry S = {})",

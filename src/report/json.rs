@@ -105,6 +105,7 @@ fn curve_map(fit: &Fit, unit: Value, experiment: Option<&str>) -> Map<String, Va
         "fit_method": fit.method.as_str(),
         "model": fit.model.as_str(),
         "model_comparison": fit.model_comparison.as_ref().map_or(Value::Null, model_comparison_json),
+        "model_note": fit.model_note.as_deref().map_or(Value::Null, |note| json!(note)),
         "outliers": outliers_json(fit),
         "outlier_detection": outlier_detection_json(fit),
         "diagnostics": diagnostics_json(fit),

@@ -139,7 +139,12 @@ pub fn model_notes(analysis: &Analysis) -> Vec<String> {
                         ))
                     )
                 });
-            comparison.into_iter().chain(asymmetry)
+            let note = c
+                .fit
+                .model_note
+                .as_ref()
+                .map(|note| format!("{}: model: {note}.", c.dose_response.label));
+            comparison.into_iter().chain(note).chain(asymmetry)
         })
         .collect()
 }
