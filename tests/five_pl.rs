@@ -585,14 +585,12 @@ fn five_pl_shared_ic50_f_test_matches_scipy() {
     );
 }
 
-/// A curve without a proper 5PL optimum (the synthetic resistant line that stays above 90 %
-/// up to 50 µM): the 5PL's runs walk toward a step or S → 0 or ∞. Each run is bounded (120
-/// evaluations for the seven asymmetries from each start), so the fit stops early, and the
-/// curve gets the verdict its points call for, as the 4PL does, instead of "not converged".
-#[test]
-fn five_pl_without_a_proper_optimum_is_bounded_and_follows_the_points() {
-    let path =
-        root().join("tests/data/reference/synthetic/exp17_incomplete_resistant/normalized.csv");
+/// The resistant line (K562/FLM) of a synthetic plate: its points, and its 5PL and 4PL fits.
+fn resistant_line_fits(plate: &str) -> (Vec<(f64, f64)>, Fit, Fit) {
+    let path = root()
+        .join("tests/data/reference/synthetic")
+        .join(plate)
+        .join("normalized.csv");
     let mut reader = csv::Reader::from_path(&path).expect("normalized.csv");
     let pairs: Vec<(f64, f64)> = reader
         .records()
@@ -604,6 +602,16 @@ fn five_pl_without_a_proper_optimum_is_bounded_and_follows_the_points() {
     let options = FitOptions::default();
     let five = fit_curve(&points, &options, &choices(Model::FivePl, Weighting::None)).expect("fit");
     let four = fit_curve(&points, &options, &choices(Model::FourPl, Weighting::None)).expect("fit");
+    (pairs, five, four)
+}
+
+/// A curve without a proper 5PL optimum (the synthetic resistant line that stays above 90 %
+/// up to 50 µM): the 5PL's runs walk toward a step or S → 0 or ∞. Each run is bounded (120
+/// evaluations for the seven asymmetries from each start), so the fit stops early, and the
+/// curve gets the verdict its points call for, as the 4PL does, instead of "not converged".
+#[test]
+fn five_pl_without_a_proper_optimum_is_bounded_and_follows_the_points() {
+    let (_, five, four) = resistant_line_fits("exp17_incomplete_resistant");
     assert_eq!(four.status, FitStatus::Ic50AboveRange, "{:?}", four.verdict);
     assert_eq!(five.status, FitStatus::Ic50AboveRange, "{:?}", five.verdict);
     assert_eq!(five.ic50_bound(), four.ic50_bound());
@@ -620,18 +628,7 @@ fn five_pl_without_a_proper_optimum_is_bounded_and_follows_the_points() {
 /// converged"; the command line prints the note and the JSON has it.
 #[test]
 fn five_pl_without_an_accepted_curve_reports_the_4pl_and_says_so() {
-    let path = root().join("tests/data/reference/synthetic/exp08_typical/normalized.csv");
-    let mut reader = csv::Reader::from_path(&path).expect("normalized.csv");
-    let pairs: Vec<(f64, f64)> = reader
-        .records()
-        .map(|r| r.expect("record"))
-        .filter(|r| &r[0] == "K562/FLM")
-        .map(|r| (r[1].parse().expect("conc"), r[3].parse().expect("response")))
-        .collect();
-    let points = DoseResponse::from_pairs("K562/FLM", &pairs);
-    let options = FitOptions::default();
-    let five = fit_curve(&points, &options, &choices(Model::FivePl, Weighting::None)).expect("fit");
-    let four = fit_curve(&points, &options, &choices(Model::FourPl, Weighting::None)).expect("fit");
+    let (pairs, five, four) = resistant_line_fits("exp08_typical");
     assert_eq!(five.model, Model::FourPl);
     assert_eq!(five.status, four.status);
     assert_eq!(five.params, four.params);
