@@ -1510,13 +1510,20 @@ fn fit_curve_data(
     // unweighted 4PL, 3PL and 5PL (not for a weighted or a robust fit).
     let ic50_ci95_profile = match (&profile_input, t) {
         (Some(input), Some(t)) if options.profile_ci && verdict.relative.value().is_some() => {
-            let wald = se_log.map(|se| t * se);
+            let optimum = |free| profile::Optimum {
+                free,
+                rss_min: rss,
+                df,
+                t,
+                tested_range,
+                wald_half_width: se_log.map(|se| t * se),
+            };
             match input {
                 ProfileInput::Logistic(set, free) => {
-                    profile::log_ic50_interval(set, free, rss, df, t, tested_range, wald)
+                    profile::log_ic50_interval(set, &optimum(free))
                 }
                 ProfileInput::FivePl(set, free) => {
-                    profile::five_pl_log_ic50_interval(set, free, rss, df, t, tested_range, wald)
+                    profile::five_pl_log_ic50_interval(set, &optimum(free))
                 }
             }
             .map(|[lo, hi]| [lo.map(|v| 10f64.powf(v)), hi.map(|v| 10f64.powf(v))])

@@ -14,6 +14,25 @@ use super::projection::ProjectedCurves;
 /// Refits allowed per side.
 const MAX_REFITS: usize = 60;
 
+/// The fit a profile is searched around: its free parameters, RSS and residual df, the
+/// t quantile that sets the threshold, the tested range (the search stops 3 decades beyond
+/// it) and the Wald half-width of LogIC50 (the first step), when known.
+#[derive(Debug, Clone, Copy)]
+pub struct Optimum<'a> {
+    /// The free parameters at the optimum.
+    pub free: &'a [f64],
+    /// The RSS there.
+    pub rss_min: f64,
+    /// Residual degrees of freedom.
+    pub df: usize,
+    /// t(0.975, df).
+    pub t: f64,
+    /// The lowest and highest tested concentration, log10.
+    pub tested_range: Option<(f64, f64)>,
+    /// The Wald half-width of LogIC50 (t · SE).
+    pub wald_half_width: Option<f64>,
+}
+
 /// The profile-likelihood 95 % interval of curve 0's LogIC50 (log10 units); `None` when the
 /// profile cannot be computed at all.
 ///
@@ -24,27 +43,12 @@ const MAX_REFITS: usize = 60;
 /// well-determined curve. Steps are safeguarded by the bracket once the threshold has been
 /// crossed, and grow geometrically while the profile is flat.
 #[must_use]
-pub fn log_ic50_interval(
-    set: &CurveSet,
-    free_at_optimum: &[f64],
-    rss_min: f64,
-    df: usize,
-    t: f64,
-    tested_range: Option<(f64, f64)>,
-    wald_half_width: Option<f64>,
-) -> Option<[Option<f64>; 2]> {
+pub fn log_ic50_interval(set: &CurveSet, optimum: &Optimum<'_>) -> Option<[Option<f64>; 2]> {
     let (_, refs) = set.curves.first()?;
     let ParamRef::Free(log_idx) = refs[2] else {
         return None;
     };
-    let (problem, others_full) = Profile::at(
-        log_idx,
-        free_at_optimum,
-        [rss_min, t],
-        df,
-        tested_range,
-        wald_half_width,
-    )?;
+    let (problem, others_full) = Profile::at(log_idx, optimum)?;
     let log_hat = problem.log_hat;
     // The reduced set: LogIC50 fixed, the other free parameters renumbered. The refits
     // move only the slopes, the plateaus projected out (for one curve: the slope alone).
@@ -88,24 +92,12 @@ pub fn log_ic50_interval(
 #[must_use]
 pub fn five_pl_log_ic50_interval(
     set: &FivePlSet,
-    free_at_optimum: &[f64],
-    rss_min: f64,
-    df: usize,
-    t: f64,
-    tested_range: Option<(f64, f64)>,
-    wald_half_width: Option<f64>,
+    optimum: &Optimum<'_>,
 ) -> Option<[Option<f64>; 2]> {
     let ParamRef::Free(log_idx) = set.refs[2] else {
         return None;
     };
-    let (problem, others) = Profile::at(
-        log_idx,
-        free_at_optimum,
-        [rss_min, t],
-        df,
-        tested_range,
-        wald_half_width,
-    )?;
+    let (problem, others) = Profile::at(log_idx, optimum)?;
     let mut reduced = set.clone();
     for r in &mut reduced.refs {
         *r = renumbered(*r, log_idx);
@@ -174,22 +166,23 @@ struct Profile {
 }
 
 impl Profile {
-    /// The search around the optimum `free_at_optimum` (LogIC50 in slot `log_idx`), with
-    /// `[rss_min, t]`, and the other free parameters at the optimum; `None` where there is
-    /// no profile (no degrees of freedom, or no positive finite RSS).
-    fn at(
-        log_idx: usize,
-        free_at_optimum: &[f64],
-        [rss_min, t]: [f64; 2],
-        df: usize,
-        tested_range: Option<(f64, f64)>,
-        wald_half_width: Option<f64>,
-    ) -> Option<(Self, Vec<f64>)> {
+    /// The search around `optimum` (LogIC50 in slot `log_idx` of its free parameters),
+    /// and the other free parameters at the optimum; `None` where there is no profile (no
+    /// degrees of freedom, or no positive finite RSS).
+    fn at(log_idx: usize, optimum: &Optimum<'_>) -> Option<(Self, Vec<f64>)> {
+        let &Optimum {
+            free,
+            rss_min,
+            df,
+            t,
+            tested_range,
+            wald_half_width,
+        } = optimum;
         if df == 0 || !(rss_min.is_finite() && rss_min > 0.0) {
             return None;
         }
-        let log_hat = *free_at_optimum.get(log_idx)?;
-        let others = free_at_optimum
+        let log_hat = *free.get(log_idx)?;
+        let others = free
             .iter()
             .enumerate()
             .filter(|(i, _)| *i != log_idx)
