@@ -502,6 +502,61 @@ proptest! {
         check(&curve, &FitOptions { fix_top: Some(100.0), ..FitOptions::default() })?;
     }
 
+    /// The same curves as a raw signal (luminescence counts, or absorbance with its
+    /// background): "> highest" never stands beside a highest-dose mean below 40 % of the
+    /// untreated level the points show (the vehicle mean, or without vehicle points the
+    /// highest level mean), and an IC50 comes from a falling curve only.
+    #[test]
+    fn raw_signal_verdicts_follow_the_points(
+        bottom in 0.0f64..60.0,
+        log_ic50 in -4.0f64..3.0,
+        hill in -4.0f64..-0.3,
+        n_doses in 5usize..11,
+        sd in 0.5f64..8.0,
+        vehicle in any::<bool>(),
+        counts in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let curve = generate(100.0, bottom, log_ic50, hill, 1.7, n_doses, sd, vehicle, seed);
+        let (factor, background) = if counts { (500.0, 0.0) } else { (0.018, 0.05) };
+        let pairs: Vec<(f64, f64)> = curve
+            .pairs
+            .iter()
+            .map(|(c, v)| (*c, background + factor * v))
+            .collect();
+        let mean_at = |c: f64| {
+            let values: Vec<f64> = pairs.iter().filter(|(x, _)| x.to_bits() == c.to_bits()).map(|(_, v)| *v).collect();
+            values.iter().sum::<f64>() / values.len() as f64
+        };
+        let mut doses: Vec<f64> = pairs.iter().map(|(c, _)| *c).filter(|c| *c > 0.0).collect();
+        doses.dedup();
+        let untreated = if vehicle {
+            mean_at(0.0)
+        } else {
+            doses.iter().map(|c| mean_at(*c)).fold(f64::NEG_INFINITY, f64::max)
+        };
+        let highest = mean_at(doses.iter().copied().fold(0.0, f64::max));
+        let raw = FitOptions { scale: ResponseScale::Raw, ..FitOptions::default() };
+        let fit = fit_4pl(&DoseResponse::from_pairs("raw", &pairs), &raw)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let bound = fit.ic50_bound().unwrap_or_default();
+        if highest < 0.4 * untreated {
+            prop_assert!(
+                !bound.starts_with('>') && fit.status != FitStatus::Ic50AboveRange,
+                "highest-dose mean {highest}, untreated {untreated}, but verdict {:?} {bound}: {:?}",
+                fit.status,
+                fit.verdict
+            );
+        }
+        if fit.reported_ic50().is_some() {
+            prop_assert!(
+                (fit.params.top - fit.params.bottom) * fit.params.hill_slope < 0.0,
+                "IC50 from a rising curve: {:?}",
+                fit.params
+            );
+        }
+    }
+
     /// Constant data are always no effect, with any constraint.
     #[test]
     fn constant_data_are_no_effect(level in 50.0f64..150.0, n in 5usize..12) {
@@ -533,6 +588,38 @@ proptest! {
             prop_assert!(!bound.starts_with('<'), "{:?}", fit.verdict);
         }
     }
+}
+
+/// Case 1 on a raw signal (luminescence counts, the vehicle at 50,000; the last dose leaves
+/// 1.5 %): the free 4PL extrapolates Bottom to millions below zero, so the fitted midpoint
+/// lies beyond the top dose. A signal's lower plateau is not negative: the data at the
+/// highest dose are below half of Top, past every midpoint the curve could have, so the
+/// verdict is "no lower plateau" with the relative IC50 not determined, never "> highest".
+#[test]
+fn raw_signal_last_dose_kills_is_not_above_range() {
+    let json = cli_fit("raw_last_dose_kills.csv", &[]);
+    assert_eq!(json["scale"], "raw", "{json}");
+    assert_eq!(json["status"], "no_lower_plateau", "{json}");
+    assert!(json["ic50_bound"].is_null(), "{json}");
+    assert!(json["ic50"].is_null(), "{json}");
+    let fit = fit_file(
+        "raw_last_dose_kills.csv",
+        &FitOptions {
+            scale: ResponseScale::Raw,
+            ..percent()
+        },
+    );
+    assert_eq!(
+        fit.verdict.relative,
+        Estimate::Undetermined,
+        "{:?}",
+        fit.verdict
+    );
+    assert!(
+        fit.params.bottom < -1e6,
+        "Bottom extrapolated: {:?}",
+        fit.params
+    );
 }
 
 /// The scale is part of the options: on a raw scale there is no absolute IC50.

@@ -285,6 +285,13 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     let below_half = |v: f64| half.is_some_and(|h| v < h);
     let above_half = |v: f64| half.is_some_and(|h| v >= h);
     let (treated_min, treated_max) = inputs.treated_range;
+    // "> highest" claims the response stays above half of the untreated level up to the
+    // highest dose: only when the data show it. On a raw signal half is that of the vehicle
+    // (dose-zero) mean; without vehicle points a flat signal may be cells alive or dead at
+    // every dose (OD 1.8 or the background's 0.05), and the data do not say which.
+    let half_or_vehicle = half.or_else(|| inputs.vehicle.map(|v| 0.5 * v.mean));
+    let stays_above_half =
+        half_or_vehicle.is_some_and(|h| inputs.highest.mean >= h && treated_min >= h);
 
     // Rule 2: no effect under the fit's own constraints.
     let not_significant = inputs.null_exact || inputs.p_effect.is_none_or(|p| p >= 0.05);
@@ -358,8 +365,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         } else {
             verdict.status = FitStatus::NoEffect;
             // "> max" claims the response stays above half: only when the data do.
-            let stays_above = half.is_none_or(|h| inputs.highest.mean >= h && treated_min >= h);
-            if stays_above {
+            if stays_above_half {
                 verdict.relative = Estimate::Above(hi);
                 if half.is_some() {
                     verdict.absolute = Estimate::Above(hi);
@@ -374,6 +380,12 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 verdict.reasons.push(format!(
                     "No dose-dependent effect: {why}. The response stays at {level} up to the highest dose, so the IC50 is above the tested range (> {}).",
                     num(hi)
+                ));
+            } else if half_or_vehicle.is_none() {
+                verdict.reasons.push(format!(
+                    "No dose-dependent effect: {why}. The response stays at {} to {}; on a raw signal without vehicle (dose-zero) points the data do not show whether that is above or below half of the untreated level, so no IC50 bound can be given.",
+                    show(treated_min),
+                    show(treated_max)
                 ));
             } else {
                 verdict.reasons.push(format!(
@@ -409,7 +421,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     }
     if !falling {
         verdict.status = FitStatus::Increasing;
-        if half.is_none_or(|h| inputs.highest.mean >= h && treated_min >= h) {
+        if stays_above_half {
             verdict.relative = Estimate::Above(hi);
             if half.is_some() {
                 verdict.absolute = Estimate::Above(hi);
@@ -614,8 +626,19 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     } else {
         // Rule 5: a raw scale: the relative IC50 against the range, checked by the data.
         let midpoint = 0.5 * (top + bottom);
+        // "> highest" claims the response has not fallen halfway at the highest dose. A
+        // signal's lower plateau is not below zero, so halfway is at least Top / 2 however
+        // far below zero Bottom is extrapolated (the last dose kills, no lower plateau):
+        // below that the data have passed every midpoint the curve could have.
+        // With vehicle points, half of the vehicle mean is such a level too.
+        let halfway_at_least = if top > 0.0 {
+            0.5 * (top + bottom.max(0.0))
+        } else {
+            midpoint
+        }
+        .max(inputs.vehicle.map_or(f64::NEG_INFINITY, |v| 0.5 * v.mean));
         let side = match relative_side {
-            Side::Above if inputs.highest.mean < midpoint => Side::Within,
+            Side::Above if inputs.highest.mean < halfway_at_least => Side::Within,
             Side::Below if inputs.lowest.mean > midpoint => Side::Within,
             other => other,
         };
