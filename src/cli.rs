@@ -280,8 +280,9 @@ pub struct FitArgs {
     pub against: Option<String>,
     /// What the responses are: `percent` (% of vehicle, 50 % = absolute IC50), `fraction`
     /// (fraction of control, drc's convention: 0.5), `raw` (a signal: relative IC50 only).
-    /// Default: guessed from a fixed Top, else the dose-zero points, else the highest level
-    /// mean (near 1 → fraction, 40–250 → percent, or without a control 4–250; else raw).
+    /// Default: guessed from a fixed Top or the dose-zero points (0.8–1.25 → fraction,
+    /// 80–125 → percent, else raw), else the highest level mean (0.5–1.6 → fraction, 4–250 →
+    /// percent, else raw).
     #[arg(long, value_name = "SCALE", value_parser = ["percent", "fraction", "raw"])]
     pub scale: Option<String>,
     /// Same as `--scale percent`.

@@ -119,11 +119,50 @@ fn case3_without_vehicle_is_read_as_percent() {
         ResponseScale::guess(None, None, 30.0),
         ResponseScale::Percent
     );
-    // With a control, % needs it between 40 and 250.
+    // With a control, % or fraction needs it where the verdict accepts a Top as the
+    // vehicle level (80–125 % of 100 or 1).
     assert_eq!(
         ResponseScale::guess(None, Some(30.0), 30.0),
         ResponseScale::Raw
     );
+}
+
+/// Raw absorbance with its vehicle wells at OD 1.35 (CCK-8 before blank subtraction) is not
+/// a fraction of control: read as one, the verdict said "no upper plateau: Top is fitted at
+/// 1.332 (the vehicle is 1.000)" beside vehicle points averaging 1.35, and gave an absolute
+/// IC50 at OD 0.5. Raw, the curve is complete and its relative IC50 a number; the same for a
+/// "%" file whose vehicle is at 170.
+#[test]
+fn vehicle_far_from_one_or_a_hundred_is_a_raw_signal() {
+    for (name, vehicle) in [
+        ("raw_od_vehicle_1_35.csv", 1.35),
+        ("raw_vehicle_170.csv", 170.0),
+    ] {
+        let json = cli_fit(name, &[]);
+        assert_eq!(json["scale"], "raw", "{name}: {json}");
+        assert_eq!(json["status"], "converged", "{name}: {json}");
+        assert!(json["absolute_ic50"].is_null(), "{name}: {json}");
+        let ic50 = json["ic50"].as_f64().expect("a relative IC50");
+        assert!((0.8..1.25).contains(&ic50), "{name}: IC50 {ic50}");
+        let top = json["top"].as_f64().expect("Top");
+        assert!((top / vehicle - 1.0).abs() < 0.05, "{name}: Top {top}");
+    }
+    for (vehicle, scale) in [
+        (0.79, ResponseScale::Raw),
+        (0.8, ResponseScale::Fraction),
+        (1.25, ResponseScale::Fraction),
+        (1.26, ResponseScale::Raw),
+        (79.0, ResponseScale::Raw),
+        (80.0, ResponseScale::Percent),
+        (125.0, ResponseScale::Percent),
+        (126.0, ResponseScale::Raw),
+    ] {
+        assert_eq!(
+            ResponseScale::guess(None, Some(vehicle), 0.3),
+            scale,
+            "{vehicle}"
+        );
+    }
 }
 
 /// Case 4: Top fixed, data flat and low: the null model is the line at the fixed Top, so

@@ -79,26 +79,33 @@ impl ResponseScale {
     }
 
     /// Guesses the scale of points given without one: a fixed Top near 1 or 100, else the
-    /// mean of the vehicle (dose-zero) points, else the highest level mean. A fraction needs
-    /// its reference between 0.5 and 1.6; % of vehicle a control (fixed Top or vehicle)
-    /// between 40 and 250, or without one a highest level mean between 4 and 250: where
-    /// every dose inhibits, the highest level is far below 100 % (18–35 % is cells dead at
-    /// every dose, not a raw signal; raw absorbance stays below 4, luminescence and
-    /// fluorescence counts are in the hundreds or more).
+    /// mean of the vehicle (dose-zero) points, else the highest level mean. With a control
+    /// (fixed Top or vehicle) the data are a fraction or % of it only when the control lies
+    /// within [`CONTROL_BAND`] of 1 or 100 — the band in which the verdict accepts a Top as
+    /// the vehicle level, so no verdict says "the vehicle is 100 %" beside vehicle points at
+    /// 135 or 1.35 (raw absorbance, counts). Without a control a highest level mean between
+    /// 0.5 and 1.6 reads as a fraction and between 4 and 250 as %: where every dose inhibits
+    /// the highest level is far below 100 % (18–35 % is cells dead at every dose, not a raw
+    /// signal); raw absorbance stays below 4, luminescence and fluorescence counts are in the
+    /// hundreds or more.
     #[must_use]
     pub fn guess(fix_top: Option<f64>, vehicle_mean: Option<f64>, highest_level: f64) -> Self {
-        let control = fix_top.or(vehicle_mean);
-        let reference = control.unwrap_or(highest_level);
-        let lowest_percent = if control.is_some() { 40.0 } else { 4.0 };
-        if (0.5..=1.6).contains(&reference) {
-            Self::Fraction
-        } else if (lowest_percent..=250.0).contains(&reference) {
-            Self::Percent
-        } else {
-            Self::Raw
+        let (low, high) = CONTROL_BAND;
+        match fix_top.or(vehicle_mean) {
+            Some(c) if (low..=high).contains(&c) => Self::Fraction,
+            Some(c) if (100.0 * low..=100.0 * high).contains(&c) => Self::Percent,
+            Some(_) => Self::Raw,
+            None if (0.5..=1.6).contains(&highest_level) => Self::Fraction,
+            None if (4.0..=250.0).contains(&highest_level) => Self::Percent,
+            None => Self::Raw,
         }
     }
 }
+
+/// The range, as a multiple of the control (1 or 100), within which a fitted Top or a
+/// vehicle mean is the untreated level: outside it a free Top is an extrapolated upper
+/// plateau, and a vehicle mean says the data are not normalized to it.
+pub const CONTROL_BAND: (f64, f64) = (0.8, 1.25);
 
 fn round_for_text(value: f64) -> String {
     if value.abs() >= 10.0 {
@@ -482,7 +489,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     let has_vehicle = inputs.vehicle.is_some();
     let upper_extrapolated = !inputs.top_fixed
         && ((!has_vehicle && left_at_lo < 0.75)
-            || control.is_some_and(|c| top < 0.8 * c || top > 1.25 * c));
+            || control.is_some_and(|c| top < CONTROL_BAND.0 * c || top > CONTROL_BAND.1 * c));
     let lower_reason = || {
         format!(
             "No lower plateau: Bottom is extrapolated to {} (the curve is still falling at the highest dose, {} at {}), so the relative IC50, the midpoint between the plateaus, is not determined by the data.",
