@@ -807,6 +807,28 @@ fn fit_model(
         weighting,
     );
     fit.model = model;
+    if weighting == Weighting::Relative && fit.status == FitStatus::NotConverged {
+        // The weights 1/Y² never settled (flat or noisy points where the curve jumps between
+        // steps) or cannot be computed (the curve reaches 0 at a tested dose). The unweighted
+        // fit is reported, saying so, so the curve still gets the verdict its points call
+        // for instead of "not converged" without one.
+        let unweighted = fit_model(dose_response, &options, model, Weighting::None)?;
+        if !matches!(
+            unweighted.status,
+            FitStatus::NotConverged | FitStatus::InsufficientData
+        ) {
+            let why = fit
+                .verdict
+                .reasons
+                .first()
+                .map_or("the weighted fit did not converge", String::as_str);
+            let mut unweighted = unweighted;
+            unweighted.model_note = Some(format!(
+                "relative weighting (1/Y²) was asked for, but {why}: the unweighted fit is reported"
+            ));
+            return Ok(unweighted);
+        }
+    }
     Ok(fit)
 }
 
