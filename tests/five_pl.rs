@@ -690,3 +690,32 @@ fn relative_weighting_that_cannot_work_reports_the_unweighted_fit() {
     let note = fit.model_note.expect("a model note");
     assert!(note.contains("relative weighting"), "{note}");
 }
+
+/// Relative weighting of a curve that falls below zero (blank-subtracted viability reaching
+/// −5 %): 1/Y² weights say the scatter is proportional to a positive response, which a curve
+/// at or below 0 does not have, and near the zero crossing they are arbitrarily large (the
+/// weighted fit of such a sigmoid tested as "no trend"). The unweighted fit is reported with
+/// a note, and the verdict is that of the clear sigmoid the points show.
+#[test]
+fn relative_weighting_of_a_curve_below_zero_reports_the_unweighted_fit() {
+    let pairs: Vec<(f64, f64)> = (0..9)
+        .flat_map(|k| {
+            let c = 0.01 * 3f64.powi(k);
+            let y = -5.0 + 105.0 / (1.0 + (c / 0.5).powf(1.5));
+            [(c, y + 1.5), (c, y - 1.0), (c, y - 0.5)]
+        })
+        .collect();
+    let points = DoseResponse::from_pairs("below zero", &pairs);
+    let fit = fit_curve(
+        &points,
+        &FitOptions::default(),
+        &choices(Model::FourPl, Weighting::Relative),
+    )
+    .expect("fit");
+    assert_eq!(fit.status, FitStatus::Converged, "{:?}", fit.verdict);
+    assert_eq!(fit.weighting, Weighting::None);
+    let note = fit.model_note.clone().expect("a model note");
+    assert!(note.contains("do not exist"), "{note}");
+    let ic50 = fit.reported_ic50().expect("an IC50");
+    assert!((ic50 / 0.5 - 1.0).abs() < 0.05, "IC50 {ic50}");
+}

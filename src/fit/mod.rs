@@ -1000,11 +1000,14 @@ fn relative_weighting<M: LeastSquaresModel>(
             .map(|x| {
                 let fitted = curve(free, *x);
                 let weight = 1.0 / (fitted * fitted);
-                if weight.is_finite() && weight > 0.0 {
+                // 1/Y² weights say the scatter is proportional to the response: a curve at
+                // or below zero (blank-subtracted viability falling to −5 %) has no such
+                // scatter, and its weights near the zero crossing are arbitrarily large.
+                if fitted > 0.0 && weight.is_finite() {
                     Ok(weight)
                 } else {
                     Err(format!(
-                        "relative weighting (1/Y²) is not possible: the fitted curve is {} at {}",
+                        "the fitted curve is {} at {}, where relative weights (1/Y²: scatter proportional to a positive response) do not exist",
                         crate::report::format_number(fitted),
                         if x.is_finite() {
                             format!(
