@@ -674,6 +674,27 @@ fn raw_scale_has_no_absolute_ic50() {
     assert_eq!(fit.absolute_ic50(), None);
 }
 
+/// A plateau the points show, above the vehicle level (135 % at the four lowest doses, a
+/// stimulation at low doses): "no upper plateau" stays the flag (Top is not the vehicle
+/// level, remedy Fix Top at 100), but the reason no longer says the relative IC50 is "not
+/// determined by the data" beside a plateau of nine points: it says what the midpoint is
+/// between. Case 8's Top at 67 % reads the same way from below.
+#[test]
+fn top_above_the_vehicle_that_the_points_reach() {
+    let fit = fit_file("hormesis_top_135.csv", &percent());
+    assert_eq!(fit.status, FitStatus::NoUpperPlateau, "{:?}", fit.verdict);
+    assert_eq!(fit.verdict.remedy, Some(Remedy::FixTop(100.0)));
+    let ic50 = fit.reported_ic50().expect("a relative IC50");
+    assert!((1.7..2.4).contains(&ic50), "IC50 {ic50}");
+    let reasons = fit.verdict.reasons.join(" ");
+    assert!(reasons.contains("above the vehicle"), "{reasons}");
+    assert!(
+        reasons.contains("not between the vehicle and Bottom"),
+        "{reasons}"
+    );
+    assert!(!reasons.contains("not determined by the data"), "{reasons}");
+}
+
 /// Case 6: the sample plate with the parental line's treated wells at 5–15 % of the
 /// vehicle: the parental IC50 is below the tested range, so the RI is a bound, the F test
 /// is not reported, and one sentence says so (also in the terminal table).
@@ -789,4 +810,6 @@ fn case8_top_far_below_the_vehicle() {
     assert_eq!(fit.status, FitStatus::NoUpperPlateau, "{:?}", fit.verdict);
     assert_eq!(fit.verdict.remedy, Some(Remedy::FixTop(100.0)));
     assert!(fit.absolute_ic50().is_some());
+    let reasons = fit.verdict.reasons.join(" ");
+    assert!(reasons.contains("below the vehicle"), "{reasons}");
 }

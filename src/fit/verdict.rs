@@ -498,12 +498,40 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
             num(hi)
         )
     };
-    let upper_reason = || {
-        let against = control.map_or(String::new(), |c| format!(" (the vehicle is {})", show(c)));
-        format!(
-            "No upper plateau: Top is fitted at {}{against}, so the relative IC50, the midpoint between the plateaus, is not determined by the data.",
-            show(top)
-        )
+    // The curve at the lowest dose within a tenth of its span of Top: the treated points
+    // reach the upper plateau, so Top is observed, not extrapolated.
+    let top_reached = left_at_lo >= 0.9;
+    let upper_reason = || match control {
+        // A plateau the points show, but not at the vehicle level: the midpoint is a number
+        // the data determine; what it is the midpoint between is what the reader must know.
+        Some(c) if top_reached => {
+            let (side, cause) = if top > c {
+                (
+                    "above",
+                    "a stimulation at low doses — hormesis — or data normalized to another control",
+                )
+            } else {
+                (
+                    "below",
+                    "an effect already at doses below the lowest tested, or data normalized to another control",
+                )
+            };
+            format!(
+                "No upper plateau at the vehicle level: Top is fitted at {}, {side} the vehicle ({}), and the response levels off there at the lowest doses ({cause}). The relative IC50 is the midpoint between {} and {}, not between the vehicle and Bottom.",
+                show(top),
+                show(c),
+                show(top),
+                show(bottom)
+            )
+        }
+        _ => {
+            let against =
+                control.map_or(String::new(), |c| format!(" (the vehicle is {})", show(c)));
+            format!(
+                "No upper plateau: Top is fitted at {}{against}, so the relative IC50, the midpoint between the plateaus, is not determined by the data.",
+                show(top)
+            )
+        }
     };
 
     if let Some(h) = half {
