@@ -695,6 +695,32 @@ fn top_above_the_vehicle_that_the_points_reach() {
     assert!(!reasons.contains("not determined by the data"), "{reasons}");
 }
 
+/// A partial curve whose LogIC50 has a standard error of tens of thousands of decades: the
+/// Wald limits 10^(LogIC50 ± t·SE) are 0 and ∞ in floating point, and the table printed
+/// "[0, —]". Such an interval is not computable as numbers: the JSON has null, the table
+/// says so, and the verdict flags the IC50 as poorly determined.
+#[test]
+fn ci_beyond_floating_point_is_not_computable() {
+    let fit = fit_file("ci_beyond_floating_point.csv", &percent());
+    let se = fit.se[2].expect("an SE of LogIC50");
+    assert!(se > 300.0, "SE {se}");
+    assert_eq!(fit.ic50_ci95_wald_log, None);
+    assert!(
+        fit.verdict.flags.contains(&FitStatus::Ambiguous),
+        "{:?}",
+        fit.verdict
+    );
+    let json = cli_fit("ci_beyond_floating_point.csv", &[]);
+    assert!(json["ic50_ci95"].is_null(), "{json}");
+    if fit.reported_ic50().is_some() {
+        assert!(
+            platefit::report::table::ic50_text(&fit).contains("CI not computable"),
+            "{}",
+            platefit::report::table::ic50_text(&fit)
+        );
+    }
+}
+
 /// Case 6: the sample plate with the parental line's treated wells at 5–15 % of the
 /// vehicle: the parental IC50 is below the tested range, so the RI is a bound, the F test
 /// is not reported, and one sentence says so (also in the terminal table).

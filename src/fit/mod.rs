@@ -1463,9 +1463,12 @@ fn fit_curve_data(
     let se_log = se[LOG_IC50];
     let log_ic50 = canonical.log10_ic50;
     let ic50 = 10f64.powf(log_ic50);
+    // A limit beyond floating point (an SE of hundreds of decades on an ambiguous fit) would
+    // print as 0 or ∞: that interval is not computable as numbers.
     let ic50_ci95_wald_log = se_log
         .zip(t)
-        .map(|(se, t)| [10f64.powf(log_ic50 - t * se), 10f64.powf(log_ic50 + t * se)]);
+        .map(|(se, t)| [10f64.powf(log_ic50 - t * se), 10f64.powf(log_ic50 + t * se)])
+        .filter(|[lo, hi]| *lo > 0.0 && hi.is_finite());
     let ic50_ci95_delta = se_log.zip(t).map(|(se, t)| {
         let se_linear = std::f64::consts::LN_10 * ic50 * se;
         [ic50 - t * se_linear, ic50 + t * se_linear]
