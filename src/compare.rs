@@ -252,12 +252,31 @@ fn compare_fits(
         let s2 = fit.rss / fit.df as f64;
         (s2 > 0.0).then(|| cov[index::LOG_IC50][index::LOG_IC50] / s2)
     };
-    let se_log = pooled_s2.and_then(|s2| {
-        let var = s2 * (own_unscaled_var(reference_fit)? + own_unscaled_var(test_fit)?);
-        (var.is_finite() && var >= 0.0).then(|| var.sqrt())
-    });
+    // Two fits with different weightings (relative weighting asked for, one curve fell
+    // back to the unweighted fit) have residual variances on different scales: no pooled
+    // variance, each curve's own, with Welch–Satterthwaite degrees of freedom.
+    let same_weighting = reference_fit.weighting == test_fit.weighting;
+    let own_var = |fit: &Fit| -> Option<f64> {
+        let v = fit.covariance?[index::LOG_IC50][index::LOG_IC50];
+        (v.is_finite() && v >= 0.0 && fit.df > 0).then_some(v)
+    };
+    let (se_log, t) = if same_weighting {
+        let se = pooled_s2.and_then(|s2| {
+            let var = s2 * (own_unscaled_var(reference_fit)? + own_unscaled_var(test_fit)?);
+            (var.is_finite() && var >= 0.0).then(|| var.sqrt())
+        });
+        (se, t95(df_full as f64))
+    } else {
+        match (own_var(reference_fit), own_var(test_fit)) {
+            (Some(a), Some(b)) if a + b > 0.0 => {
+                let welch_df = (a + b) * (a + b)
+                    / (a * a / reference_fit.df as f64 + b * b / test_fit.df as f64);
+                (Some((a + b).sqrt()), t95(welch_df))
+            }
+            _ => (None, None),
+        }
+    };
     let ratio = 10f64.powf(log10_ratio);
-    let t = t95(df_full as f64);
     let both_reported =
         reference_fit.reported_ic50().is_some() && test_fit.reported_ic50().is_some();
     if both_reported {

@@ -719,3 +719,49 @@ fn relative_weighting_of_a_curve_below_zero_reports_the_unweighted_fit() {
     let ic50 = fit.reported_ic50().expect("an IC50");
     assert!((ic50 / 0.5 - 1.0).abs() < 0.05, "IC50 {ic50}");
 }
+
+/// A comparison of a relatively weighted curve with one whose relative weighting fell back
+/// to the unweighted fit (its curve falls below zero): the two residual variances are on
+/// different scales, so the RI's CI uses each curve's own variance of LogIC50 with
+/// Welch–Satterthwaite degrees of freedom, not a pooled variance.
+#[test]
+fn ratio_of_a_weighted_and_a_fallen_back_fit_uses_each_own_variance() {
+    let curve = |ic50: f64, bottom: f64, wiggle: f64| -> Vec<(f64, f64)> {
+        (0..9)
+            .flat_map(|k| {
+                let c = 0.01 * 3f64.powi(k);
+                let y = bottom + (100.0 - bottom) / (1.0 + (c / ic50).powf(1.2));
+                [(c, y * (1.0 + wiggle)), (c, y * (1.0 - wiggle)), (c, y)]
+            })
+            .collect()
+    };
+    let reference = DoseResponse::from_pairs("parental", &curve(0.3, 5.0, 0.04));
+    let test = DoseResponse::from_pairs("resistant", &curve(3.0, -6.0, 0.03));
+    let options = FitOptions::default();
+    let relative = choices(Model::FourPl, Weighting::Relative);
+    let reference_fit = fit_curve(&reference, &options, &relative).expect("fit");
+    let test_fit = fit_curve(&test, &options, &relative).expect("fit");
+    assert_eq!(reference_fit.weighting, Weighting::Relative);
+    assert_eq!(
+        test_fit.weighting,
+        Weighting::None,
+        "{:?}",
+        test_fit.model_note
+    );
+    let comparison =
+        platefit::compare::compare((&reference, &reference_fit), (&test, &test_fit), &options);
+    let a = reference_fit.covariance.expect("covariance")[2][2];
+    let b = test_fit.covariance.expect("covariance")[2][2];
+    let se = comparison.log10_ratio_se.expect("an SE of log RI");
+    assert!(
+        (se / (a + b).sqrt() - 1.0).abs() < 1e-12,
+        "{se} vs {}",
+        (a + b).sqrt()
+    );
+    let df = (a + b).powi(2) / (a * a / reference_fit.df as f64 + b * b / test_fit.df as f64);
+    let t = platefit::stats::t95(df).expect("t");
+    let log_ratio = comparison.log10_ratio.expect("log RI");
+    let [lo, hi] = comparison.ratio_ci95.expect("a CI");
+    assert!((lo.log10() - (log_ratio - t * se)).abs() < 1e-9);
+    assert!((hi.log10() - (log_ratio + t * se)).abs() < 1e-9);
+}
