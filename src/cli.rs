@@ -825,9 +825,17 @@ fn summary_text(summary: &Summary) -> String {
 /// # Errors
 /// A missing column or a value that is not a number, naming the line.
 pub fn read_points(path: &Path) -> Result<Vec<DoseResponse>> {
+    Ok(read_points_noting(path)?.0)
+}
+
+/// [`read_points`], with the warnings about rows left out (a missing value: `NA`, empty).
+///
+/// # Errors
+/// As [`read_points`].
+pub fn read_points_noting(path: &Path) -> Result<(Vec<DoseResponse>, Vec<String>)> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read points file {}", path.display()))?;
-    parse_points(&bytes, &path.display().to_string())
+    parse_points_noting(&bytes, &path.display().to_string())
 }
 
 /// [`read_points`] on a file's bytes; `name` names the file in the errors.
@@ -835,6 +843,25 @@ pub fn read_points(path: &Path) -> Result<Vec<DoseResponse>> {
 /// # Errors
 /// As [`read_points`].
 pub fn parse_points(bytes: &[u8], name: &str) -> Result<Vec<DoseResponse>> {
+    Ok(parse_points_noting(bytes, name)?.0)
+}
+
+/// How R, Excel, pandas and Prism write a value that is missing (a well not read, a point
+/// removed): such a row is left out with a warning, not an error for the whole file.
+fn is_missing_value(text: &str) -> bool {
+    text.is_empty()
+        || [
+            "na", "n/a", "#n/a", "nan", "null", "none", "missing", "-", "—", ".",
+        ]
+        .iter()
+        .any(|marker| text.eq_ignore_ascii_case(marker))
+}
+
+/// [`parse_points`], with the warnings about rows left out.
+///
+/// # Errors
+/// As [`read_points`].
+pub fn parse_points_noting(bytes: &[u8], name: &str) -> Result<(Vec<DoseResponse>, Vec<String>)> {
     let text = crate::import::decode_text(bytes);
     let source = crate::import::TextSource::new(&text);
     let delimiter = source.guess_delimiter();
@@ -885,6 +912,7 @@ pub fn parse_points(bytes: &[u8], name: &str) -> Result<Vec<DoseResponse>> {
         line
     };
     let mut record = ::csv::StringRecord::new();
+    let mut missing: Vec<String> = Vec::new();
     loop {
         let start = reader.position().byte();
         let more = reader
@@ -907,6 +935,14 @@ pub fn parse_points(bytes: &[u8], name: &str) -> Result<Vec<DoseResponse>> {
             crate::import::parse_number(text, delimiter != ',')
                 .ok_or_else(|| anyhow!("{name}: line {line}: {what} {text:?} is not a number"))
         };
+        if let Some((what, text)) = [(conc, "conc"), (response, "response")]
+            .into_iter()
+            .map(|(col, what)| (what, field(col)))
+            .find(|(_, text)| is_missing_value(text))
+        {
+            missing.push(format!("line {line} ({what} {text:?})"));
+            continue;
+        }
         let c = number(conc, "conc")?;
         if c < 0.0 {
             bail!("{name}: line {line}: conc {c} is negative");
@@ -933,7 +969,23 @@ pub fn parse_points(bytes: &[u8], name: &str) -> Result<Vec<DoseResponse>> {
     if curves.is_empty() {
         bail!("{name}: no points");
     }
-    Ok(curves)
+    let mut warnings = Vec::new();
+    if !missing.is_empty() {
+        const SHOWN: usize = 5;
+        let more = missing.len().saturating_sub(SHOWN);
+        warnings.push(format!(
+            "{name}: {} row{} without a number left out (a missing value): {}{}",
+            missing.len(),
+            if missing.len() == 1 { "" } else { "s" },
+            missing[..missing.len().min(SHOWN)].join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    Ok((curves, warnings))
 }
 
 /// A byte offset reported by the CSV reader as an index into the text.
@@ -962,7 +1014,7 @@ fn guess_scale(curves: &[DoseResponse], fix_top: Option<f64>) -> ResponseScale {
 }
 
 fn run_fit(args: &FitArgs) -> Result<()> {
-    let curves = read_points(&args.points)?;
+    let (curves, warnings) = read_points_noting(&args.points)?;
     let scale = match (args.scale.as_deref(), args.percent, args.raw) {
         (Some("fraction"), _, _) => ResponseScale::Fraction,
         (Some("raw"), _, _) | (None, _, true) => ResponseScale::Raw,
@@ -1047,7 +1099,7 @@ fn run_fit(args: &FitArgs) -> Result<()> {
             .collect(),
         comparisons,
         unit: crate::layout::ConcentrationUnit::default(),
-        warnings: Vec::new(),
+        warnings,
         growth: None,
         settings: AnalysisSettings {
             normalization: if percent {

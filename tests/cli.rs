@@ -435,9 +435,9 @@ fn points_files_with_padded_fields_and_blank_lines_read_as_written() {
     for (text, line, value) in [
         ("conc,response\n1,50\n\n2, x5 \n", "line 4", "\"x5\""),
         (
-            "conc,response\r\n1,50\r\n\r\n\r\n2,40\r\n3,-\r\n",
+            "conc,response\r\n1,50\r\n\r\n\r\n2,40\r\n3,y?\r\n",
             "line 6",
-            "\"-\"",
+            "\"y?\"",
         ),
     ] {
         std::fs::write(&path, text).expect("write");
@@ -447,4 +447,42 @@ fn points_files_with_padded_fields_and_blank_lines_read_as_written() {
         );
         assert!(error.contains(line) && error.contains(value), "{error}");
     }
+}
+
+/// Real points files mark a missing value as R, Excel, pandas or Prism write it (`NA`,
+/// `#N/A`, `NaN`, empty, `-`): such a row is left out, named in one warning with its line,
+/// and the rest is fitted; text that is not a number and not such a marker stays an error.
+#[test]
+fn missing_values_in_a_points_file_are_left_out_with_a_warning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("with_na.csv");
+    let mut text = String::from("curve,conc,response\n");
+    for (k, c) in [0.01, 0.1, 1.0, 10.0, 100.0, 1000.0].iter().enumerate() {
+        let y = 100.0 / (1.0 + c / 1.0);
+        text.push_str(&format!("a,{c},{:.3}\na,{c},{:.3}\n", y + 1.0, y - 1.0));
+        if k == 2 {
+            text.push_str("a,1,NA\na,1,\na,NaN,50\n");
+        }
+    }
+    text.push_str("a,10,#N/A\na,100,-\na,1000,n/a\n");
+    std::fs::write(&path, &text).expect("write");
+    let output = platefit(&["fit", path.to_str().expect("path"), "--json", "-"]);
+    let json = json_of(&output);
+    let curve = &json["curves"][0];
+    assert_eq!(curve["n"], 12, "{curve}");
+    assert_eq!(curve["status"], "converged", "{curve}");
+    let warnings = json["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].as_str().expect("text");
+    assert!(
+        warning.contains("with_na.csv")
+            && warning.contains("6 rows")
+            && warning.contains("line 8 (response \"NA\")")
+            && warning.contains("conc \"NaN\"")
+            && warning.contains("and 1 more"),
+        "{warning}"
+    );
+    // The table prints it too.
+    let table = platefit(&["fit", path.to_str().expect("path")]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("6 rows without a number"));
 }
