@@ -873,10 +873,22 @@ pub fn parse_points_noting(bytes: &[u8], name: &str) -> Result<(Vec<DoseResponse
         .headers()
         .with_context(|| format!("{name}: cannot read the header line"))?
         .clone();
+    // A column is found by its name, or by its name followed by a unit or a qualifier
+    // (`conc_uM`, `Concentration (µM)`, `viability [%]`); an exact name wins.
     let find = |names: &[&str]| {
+        let exact = |h: &str| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n));
+        let qualified = |h: &str| {
+            let h = h.trim();
+            names.iter().any(|n| {
+                h.get(..n.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(n))
+                    && h[n.len()..].starts_with([' ', '_', '(', '[', '/'])
+            })
+        };
         headers
             .iter()
-            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+            .position(exact)
+            .or_else(|| headers.iter().position(qualified))
     };
     let conc = find(&["conc", "concentration", "dose", "x"]).ok_or_else(|| {
         anyhow!(
@@ -891,7 +903,15 @@ pub fn parse_points_noting(bytes: &[u8], name: &str) -> Result<(Vec<DoseResponse
                 headers.iter().collect::<Vec<_>>()
             )
         })?;
-    let curve = find(&["curve", "line", "group"]);
+    let curve = find(&[
+        "curve",
+        "line",
+        "group",
+        "cell_line",
+        "cell line",
+        "sample",
+        "label",
+    ]);
     let mut curves: Vec<DoseResponse> = Vec::new();
     // One record read into again and again; only the columns used are trimmed. Lines are
     // numbered as in the file: the reader skips empty lines and places a record where it

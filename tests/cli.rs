@@ -486,3 +486,49 @@ fn missing_values_in_a_points_file_are_left_out_with_a_warning() {
     let table = platefit(&["fit", path.to_str().expect("path")]);
     assert!(String::from_utf8_lossy(&table.stdout).contains("6 rows without a number"));
 }
+
+/// Column names as real points files write them: with a unit or a qualifier after the name
+/// (`Concentration (µM)`, `conc_uM`, `Viability [%]`) and the cell line as the curve; an
+/// exact name wins over a qualified one (`conc` before `conc_log`).
+#[test]
+fn points_columns_with_units_in_their_names() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("headers.csv");
+    for header in [
+        "Cell line,Concentration (µM),Viability (%)",
+        "cell_line,conc_uM,viability [%]",
+        "sample,dose/nM,response_mean",
+        "conc_log,line,conc,response",
+    ] {
+        let columns: Vec<&str> = header.split(',').collect();
+        let mut text = format!("{header}\n");
+        for (line, ic50) in [("A", 1.0), ("B", 10.0)] {
+            for c in [0.01, 0.1, 1.0, 10.0, 100.0, 1000.0] {
+                let y = 100.0 / (1.0 + c / ic50);
+                let row: Vec<String> = columns
+                    .iter()
+                    .map(|name| match *name {
+                        "conc_log" => format!("{}", f64::log10(c)),
+                        n if n.to_lowercase().contains("conc") || n.starts_with("dose") => {
+                            format!("{c}")
+                        }
+                        n if n.contains("line") || n == "sample" => line.to_string(),
+                        _ => format!("{y:.4}"),
+                    })
+                    .collect();
+                text.push_str(&row.join(","));
+                text.push('\n');
+            }
+        }
+        std::fs::write(&path, &text).expect("write");
+        let curves = platefit::cli::read_points(&path).expect(header);
+        let labels: Vec<&str> = curves.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["A", "B"], "{header}");
+        let first = &curves[0].points[0];
+        assert_eq!(
+            (first.concentration, first.response),
+            (0.01, 99.0099),
+            "{header}"
+        );
+    }
+}
