@@ -3043,3 +3043,48 @@ fn five_pl_and_relative_weighting_chosen_in_the_app() {
     let loaded: AnalysisSettings = serde_json::from_value(old).expect("old settings load");
     assert_eq!(loaded.choices.weighting, Weighting::None);
 }
+
+/// Relative weighting chosen for a plate whose parental line falls below the blank at the
+/// highest doses (viability −1 % to −2 %): 1/Y² weights do not exist for a curve at or below
+/// zero, so that curve's unweighted fit is shown, and the results say so on the curve's
+/// model line (the same note as the table and the JSON).
+#[test]
+fn relative_weighting_that_falls_back_is_named_in_the_app() {
+    use platefit::fit::Weighting;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let plate = dir.path().join("below_blank.csv");
+    // The 450 nm read (the first block): K562's four highest doses (B–D, columns 3–6) below
+    // the blank wells' OD.
+    let text = String::from_utf8(SAMPLE_PLATE.to_vec()).expect("UTF-8 sample");
+    let mut first_block = true;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if line.trim().is_empty() {
+                first_block = false;
+            }
+            let mut fields: Vec<String> = line.split(',').map(str::to_string).collect();
+            if first_block && ["B", "C", "D"].contains(&fields[0].as_str()) {
+                for field in &mut fields[3..=6] {
+                    *field = "0.1500".into();
+                }
+            }
+            fields.join(",")
+        })
+        .collect();
+    std::fs::write(&plate, lines.join("\n")).expect("write");
+    std::fs::write(dir.path().join("below_blank_layout.csv"), SAMPLE_LAYOUT).expect("write");
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&plate]);
+    choose(&mut h, "Weighting", "relative (1/Y²)");
+    let expected = analyze(&experiment(&h)).expect("analysis");
+    let fit = &expected.curve(K562).expect("K562 curve").fit;
+    assert_eq!(fit.weighting, Weighting::None, "{:?}", fit.model_note);
+    let note = fit.model_note.as_deref().expect("a model note");
+    assert!(note.contains("do not exist"), "{note}");
+    assert_shows(&h, &expected);
+    h.get_by_label_contains(&format!("{K562}: model"));
+    h.get_by_label_contains("relative weighting (1/Y²) was asked for");
+}

@@ -275,7 +275,11 @@ pub fn outlier_state(report: &OutlierReport, point: &OutlierPoint) -> &'static s
 fn choices_ui(ui: &mut egui::Ui, analysis: &Analysis, commands: &mut Vec<Command>) {
     let unit = analysis.unit.symbol();
     let choices = analysis.settings.choices;
-    if choices.model != crate::fit::ModelChoice::default() {
+    // The model line per curve: for a model choice, and wherever a fit says it differs from
+    // what was asked (the 5PL fell back to the 4PL, relative weighting to unweighted).
+    if choices.model != crate::fit::ModelChoice::default()
+        || analysis.curves.iter().any(|c| c.fit.model_note.is_some())
+    {
         for curve in &analysis.curves {
             let fit = &curve.fit;
             let text = match &fit.model_comparison {
