@@ -874,7 +874,9 @@ pub fn parse_points_noting(bytes: &[u8], name: &str) -> Result<(Vec<DoseResponse
         .with_context(|| format!("{name}: cannot read the header line"))?
         .clone();
     // A column is found by its name, or by its name followed by a unit or a qualifier
-    // (`conc_uM`, `Concentration (µM)`, `viability [%]`); an exact name wins.
+    // (`conc_uM`, `Concentration (µM)`, `viability [%]`); an exact name wins. A qualifier
+    // that says "log" (`conc_log10`, `dose (log M)`) is not the column: log concentrations
+    // read as concentrations would be a silent error.
     let find = |names: &[&str]| {
         let exact = |h: &str| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n));
         let qualified = |h: &str| {
@@ -883,6 +885,7 @@ pub fn parse_points_noting(bytes: &[u8], name: &str) -> Result<(Vec<DoseResponse
                 h.get(..n.len())
                     .is_some_and(|head| head.eq_ignore_ascii_case(n))
                     && h[n.len()..].starts_with([' ', '_', '(', '[', '/'])
+                    && !h[n.len()..].to_ascii_lowercase().contains("log")
             })
         };
         headers

@@ -531,4 +531,12 @@ fn points_columns_with_units_in_their_names() {
             "{header}"
         );
     }
+    // Log concentrations are not read as concentrations: the file is refused, naming what
+    // it expected.
+    std::fs::write(&path, "conc_log10,response\n-2,99\n-1,90\n0,50\n1,10\n").expect("write");
+    let error = format!(
+        "{:#}",
+        platefit::cli::read_points(&path).expect_err("refused")
+    );
+    assert!(error.contains("expected a `conc` column"), "{error}");
 }
