@@ -110,12 +110,68 @@ impl Project {
     }
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed and
-/// synced, then renamed over the destination.
+/// Writes `bytes` to `path` atomically and durably: a temporary file in the same folder,
+/// flushed and synced to the disk, then renamed over the destination. For what the user
+/// made (projects, layouts, the app's exports).
+///
+/// A destination that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a named
+/// pipe) is written in place: renaming a file over it would replace the device or pipe
+/// instead of writing to it. A symbolic link to a regular file is followed, so the file it
+/// points to is replaced and the link stays.
 ///
 /// # Errors
 /// I/O errors, with the path in the message.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomically(path, bytes, Durability::Synced)
+}
+
+/// [`atomic_write`] for an output that can be made again from its inputs (what the command
+/// line writes: results, reports, exports): a reader never sees a partial file and a
+/// failed write leaves the old one, but the file is not synced to the disk before the
+/// rename. Syncing costs a millisecond or more per file (a scripted run writes thousands);
+/// a power cut just after may lose the new file (ext4 and most file systems order the
+/// rename after the data) and the command is run again.
+///
+/// # Errors
+/// I/O errors, with the path in the message.
+pub fn atomic_write_regenerable(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomically(path, bytes, Durability::NotSynced)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    Synced,
+    NotSynced,
+}
+
+fn write_atomically(path: &Path, bytes: &[u8], sync: Durability) -> std::io::Result<()> {
+    let in_place = |e: std::io::Error| {
+        std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut out| out.write_all(bytes))
+                .map_err(in_place);
+        }
+        Ok(_) if path.is_symlink() => {
+            let target = std::fs::canonicalize(path).map_err(in_place)?;
+            return replace_file(&target, bytes, sync).map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("{e} (the file {} points to)", path.display()),
+                )
+            });
+        }
+        _ => {}
+    }
+    replace_file(path, bytes, sync)
+}
+
+/// The atomic replace of [`atomic_write`] for a regular (or new) file.
+fn replace_file(path: &Path, bytes: &[u8], sync: Durability) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -127,7 +183,9 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        if sync == Durability::Synced {
+            file.sync_all()?;
+        }
         std::fs::rename(&temp, path)
     })();
     if let Err(e) = result {

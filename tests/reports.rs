@@ -688,3 +688,65 @@ fn cli_report_writes_the_summary_of_several_experiments() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--out"));
 }
+
+#[test]
+fn cli_writes_into_a_pipe_and_through_a_symbolic_link_without_replacing_them() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let points = dir.path().join("points.csv");
+    let mut text = String::from("conc,response\n");
+    for (conc, response) in [(0.0, 100.0), (0.1, 97.0), (1.0, 80.0), (10.0, 30.0)] {
+        for delta in [-2.0, 0.0, 2.0] {
+            text.push_str(&format!("{conc},{}\n", response + delta));
+        }
+    }
+    text.push_str("100,5\n100,4\n1000,2\n1000,1\n");
+    std::fs::write(&points, text).unwrap();
+    // A link to a report: the file it points to gets the results, the link stays a link.
+    let target = dir.path().join("results.json");
+    std::fs::write(&target, "old").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let output = platefit(&[
+        "fit",
+        points.to_str().unwrap(),
+        "--json",
+        link.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert_eq!(json["curves"].as_array().map(Vec::len), Some(1));
+    // A named pipe (as `/dev/stdout` or `/dev/null` are devices): written into, not
+    // replaced by a regular file.
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::Builder::new()
+            .name("pipe reader".into())
+            .spawn(move || std::fs::read_to_string(fifo).unwrap())
+            .unwrap()
+    };
+    let output = platefit(&[
+        "fit",
+        points.to_str().unwrap(),
+        "--json",
+        fifo.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "the pipe was replaced by a file"
+    );
+    let read: serde_json::Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
+    assert_eq!(read["curves"].as_array().map(Vec::len), Some(1));
+}
