@@ -21,7 +21,7 @@ use crate::import::import_bytes;
 use crate::import::json::{import_json, import_summary};
 use crate::layout::{CurveKey, Layout, read_layout, resistance_pairs};
 use crate::normalize::Normalization;
-use crate::project::atomic_write;
+use crate::project::atomic_write_regenerable;
 use crate::reads::{ReadChoice, ReferenceChoice};
 use crate::report::{csv::write_results_csv, json::results_json_pretty, table::results_table};
 use crate::summary::Summary;
@@ -319,7 +319,8 @@ pub fn run(command: Command) -> Result<()> {
     }
 }
 
-/// Writes bytes to a path atomically, or to standard output for `-`.
+/// Writes bytes to a path atomically (not synced: see [`atomic_write_regenerable`]), or to
+/// standard output for `-`.
 pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
     if path.as_os_str() == "-" {
         let mut stdout = std::io::stdout().lock();
@@ -327,7 +328,7 @@ pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
         stdout.flush()?;
         Ok(())
     } else {
-        atomic_write(path, bytes).map_err(|e| anyhow!(e))
+        atomic_write_regenerable(path, bytes).map_err(|e| anyhow!(e))
     }
 }
 
@@ -659,9 +660,10 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<()> {
     Ok(())
 }
 
-/// Writes a file atomically (never to standard output), naming the path in errors.
+/// Writes a file atomically (never to standard output; not synced: see
+/// [`atomic_write_regenerable`]), naming the path in errors.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    atomic_write(path, bytes).map_err(|e| anyhow!(e))
+    atomic_write_regenerable(path, bytes).map_err(|e| anyhow!(e))
 }
 
 fn report_date(exports: &ExportOptions) -> Result<crate::report::ReportDate> {
@@ -1093,16 +1095,19 @@ fn run_fit(args: &FitArgs) -> Result<()> {
                 .collect()
         }
     };
-    let comparisons: Vec<_> = pairs
-        .into_par_iter()
-        .map(|(r, t)| {
-            // The points each curve was fitted to (without the outliers ROUT removed).
-            let reference = fits[r].fitted_dose_response(&curves[r]);
-            let test = fits[t].fitted_dose_response(&curves[t]);
-            let options = choices.model.primary().options(&options);
-            compare((&reference, &fits[r]), (&test, &fits[t]), &options)
-        })
-        .collect();
+    let compare_pair = |&(r, t): &(usize, usize)| {
+        // The points each curve was fitted to (without the outliers ROUT removed).
+        let reference = fits[r].fitted_dose_response(&curves[r]);
+        let test = fits[t].fitted_dose_response(&curves[t]);
+        let options = choices.model.primary().options(&options);
+        compare((&reference, &fits[r]), (&test, &fits[t]), &options)
+    };
+    // As the fits: the thread pool only for more than one comparison.
+    let comparisons: Vec<_> = if pairs.len() > 1 {
+        pairs.par_iter().map(compare_pair).collect()
+    } else {
+        pairs.iter().map(compare_pair).collect()
+    };
     let analysis = Analysis {
         experiment: display_name(&args.points),
         plates: Vec::new(),
