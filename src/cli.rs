@@ -319,6 +319,17 @@ pub fn run(command: Command) -> Result<()> {
     }
 }
 
+/// `f` over `items` in order: on all cores when there is more than one item (the same
+/// results as one after the other); a single item is done here without starting the thread
+/// pool, whose start (threads, the system's core count) costs more than a typical curve.
+fn map_items<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    if items.len() > 1 {
+        items.par_iter().map(f).collect()
+    } else {
+        items.iter().map(f).collect()
+    }
+}
+
 /// Writes bytes to a path atomically (not synced: see [`atomic_write_regenerable`]), or to
 /// standard output for `-`.
 pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -519,50 +530,49 @@ pub fn load_experiments(
         return Ok(from_projects);
     }
     let given_layout = layout.map(load_layout).transpose()?;
-    let inputs: Vec<Vec<PlateInput>> = files
-        .par_iter()
-        .map(|path| -> Result<Vec<PlateInput>> {
-            let size = std::fs::metadata(path)
-                .with_context(|| format!("cannot open plate file {}", path.display()))?
-                .len();
-            if size > crate::import::MAX_FILE_BYTES {
-                bail!(
-                    "{}: file is {size} bytes; platefit reads plate files up to {} bytes",
-                    path.display(),
-                    crate::import::MAX_FILE_BYTES
-                );
-            }
-            let bytes = std::fs::read(path)
-                .with_context(|| format!("cannot read plate file {}", path.display()))?;
-            let imported =
-                import_bytes(&bytes).with_context(|| format!("{}", path.display()))?;
-            let layout = match &given_layout {
-                Some(layout) => layout.clone(),
-                None => {
-                    let beside = layout_beside(path).ok_or_else(|| {
+    let read_file = |path: &PathBuf| -> Result<Vec<PlateInput>> {
+        let size = std::fs::metadata(path)
+            .with_context(|| format!("cannot open plate file {}", path.display()))?
+            .len();
+        if size > crate::import::MAX_FILE_BYTES {
+            bail!(
+                "{}: file is {size} bytes; platefit reads plate files up to {} bytes",
+                path.display(),
+                crate::import::MAX_FILE_BYTES
+            );
+        }
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read plate file {}", path.display()))?;
+        let imported = import_bytes(&bytes).with_context(|| format!("{}", path.display()))?;
+        let layout = match &given_layout {
+            Some(layout) => layout.clone(),
+            None => {
+                let beside = layout_beside(path).ok_or_else(|| {
                         anyhow!(
                             "{}: no layout given and none found beside it (expected {}_layout.csv or layout.csv); use --layout",
                             path.display(),
                             path.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned())
                         )
                     })?;
-                    load_layout(&beside)?
-                }
-            };
-            let sha256 = format!("{:x}", Sha256::digest(&bytes));
-            Ok(imported
-                .plates
-                .into_iter()
-                .map(|plate| PlateInput {
-                    file: display_name(path),
-                    sha256: Some(sha256.clone()),
-                    format: imported.format.clone(),
-                    plate,
-                    layout: layout.clone(),
-                    excluded: std::collections::BTreeMap::new(),
-                })
-                .collect())
-        })
+                load_layout(&beside)?
+            }
+        };
+        let sha256 = format!("{:x}", Sha256::digest(&bytes));
+        Ok(imported
+            .plates
+            .into_iter()
+            .map(|plate| PlateInput {
+                file: display_name(path),
+                sha256: Some(sha256.clone()),
+                format: imported.format.clone(),
+                plate,
+                layout: layout.clone(),
+                excluded: std::collections::BTreeMap::new(),
+            })
+            .collect())
+    };
+    let inputs: Vec<Vec<PlateInput>> = map_items(&files, read_file)
+        .into_iter()
         .collect::<Result<_>>()?;
     let experiment_name = |input: &PlateInput, plates_in_file: usize| {
         let stem = Path::new(&input.file)
@@ -615,16 +625,15 @@ fn run_analyze(args: &AnalyzeArgs) -> Result<()> {
     }
     let progress = (experiments.len() > 1 && std::io::stderr().is_terminal() && !args.quiet)
         .then(|| indicatif::ProgressBar::new(experiments.len() as u64));
-    let analyses: Vec<Analysis> = experiments
-        .par_iter()
-        .map(|experiment| {
-            let result = analyze(experiment).with_context(|| experiment.name.clone());
-            if let Some(bar) = &progress {
-                bar.inc(1);
-            }
-            result
-        })
-        .collect::<Result<_>>()?;
+    let analyses: Vec<Analysis> = map_items(&experiments, |experiment| {
+        let result = analyze(experiment).with_context(|| experiment.name.clone());
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+        result
+    })
+    .into_iter()
+    .collect::<Result<_>>()?;
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -771,10 +780,11 @@ fn run_report(args: &ReportArgs) -> Result<()> {
     let settings = settings_from(&args.numbers)?;
     let mut experiments = load_experiments(&args.files, args.layout.as_deref(), &settings, false)?;
     exclude_wells(&mut experiments, &args.numbers.exclude)?;
-    let analyses: Vec<Analysis> = experiments
-        .par_iter()
-        .map(|experiment| analyze(experiment).with_context(|| experiment.name.clone()))
-        .collect::<Result<_>>()?;
+    let analyses: Vec<Analysis> = map_items(&experiments, |experiment| {
+        analyze(experiment).with_context(|| experiment.name.clone())
+    })
+    .into_iter()
+    .collect::<Result<_>>()?;
     let items: Vec<(Experiment, Analysis)> = experiments
         .into_iter()
         .zip(analyses.iter().cloned())
@@ -1060,11 +1070,9 @@ fn run_fit(args: &FitArgs) -> Result<()> {
         fit_curve(c, &options, &choices)
             .with_context(|| format!("{}: curve {}", args.points.display(), c.label))
     };
-    let fits = if curves.len() > 1 {
-        curves.par_iter().map(fit_one).collect::<Result<Vec<_>>>()?
-    } else {
-        curves.iter().map(fit_one).collect::<Result<Vec<_>>>()?
-    };
+    let fits = map_items(&curves, fit_one)
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
     let position = |label: &str| -> Result<usize> {
         curves.iter().position(|c| c.label == label).ok_or_else(|| {
             anyhow!(
@@ -1102,12 +1110,7 @@ fn run_fit(args: &FitArgs) -> Result<()> {
         let options = choices.model.primary().options(&options);
         compare((&reference, &fits[r]), (&test, &fits[t]), &options)
     };
-    // As the fits: the thread pool only for more than one comparison.
-    let comparisons: Vec<_> = if pairs.len() > 1 {
-        pairs.par_iter().map(compare_pair).collect()
-    } else {
-        pairs.iter().map(compare_pair).collect()
-    };
+    let comparisons = map_items(&pairs, compare_pair);
     let analysis = Analysis {
         experiment: display_name(&args.points),
         plates: Vec::new(),
