@@ -596,6 +596,51 @@ proptest! {
         }
     }
 
+    /// Curves that fall to 0–15 % inside the range and recover to 55–90 % at the highest one
+    /// to three doses (a drug that precipitates, a coloured compound read as viability): the
+    /// points cross half inside the range, so no verdict says the IC50 is above the range
+    /// ("> highest" claims the response stays above half), whatever the fit and on a raw
+    /// signal too.
+    #[test]
+    fn recovering_curves_are_never_above_range(
+        bottom in 0.0f64..15.0,
+        log_ic50 in -1.2f64..-0.2,
+        hill in -4.0f64..-0.8,
+        recovered in 55.0f64..90.0,
+        recovering_doses in 1usize..4,
+        sd in 0.5f64..6.0,
+        seed in any::<u64>(),
+    ) {
+        // Ten doses from 50 down by half-decades, the IC50 between 0.06 and 0.6: the points
+        // reach the bottom at one dose or more before they recover.
+        let mut curve = generate(100.0, bottom, log_ic50, hill, 1.7, 10, sd, true, seed);
+        let top_doses: Vec<f64> = (0..recovering_doses).map(|d| 10f64.powf(1.7 - d as f64 * 0.5)).collect();
+        for (c, v) in &mut curve.pairs {
+            if top_doses.iter().any(|t| (*c / t - 1.0).abs() < 1e-9) {
+                *v = recovered + sd * noise(seed ^ 0x5eed, (*c * 1e3) as usize);
+            }
+        }
+        for (options, pairs) in [
+            (FitOptions::default(), curve.pairs.clone()),
+            (
+                FitOptions { scale: ResponseScale::Raw, ..FitOptions::default() },
+                curve.pairs.iter().map(|(c, v)| (*c, 500.0 * v)).collect(),
+            ),
+        ] {
+            let fit = fit_4pl(&DoseResponse::from_pairs("recovering", &pairs), &options)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert!(
+                fit.status != FitStatus::Ic50AboveRange
+                    && !matches!(fit.verdict.relative, Estimate::Above(_))
+                    && !matches!(fit.verdict.absolute, Estimate::Above(_)),
+                "{:?} {:?}: {:?}",
+                options.scale,
+                fit.status,
+                fit.verdict
+            );
+        }
+    }
+
     /// Constant data are always no effect, with any constraint.
     #[test]
     fn constant_data_are_no_effect(level in 50.0f64..150.0, n in 5usize..12) {
@@ -627,6 +672,64 @@ proptest! {
             prop_assert!(!bound.starts_with('<'), "{:?}", fit.verdict);
         }
     }
+}
+
+/// A response that falls to 27 % and recovers to 62–70 % at the two highest doses (a drug
+/// that precipitates): the 4PL levels off at 52 %, above half, and was reported as a partial
+/// effect "staying above 50 % up to the highest dose" (absolute IC50 > 1.28) beside a point
+/// at 27 %. The points cross half inside the range and the fitted curve does not: the
+/// absolute IC50 is not determined, and the verdict says the curve does not follow the
+/// points.
+#[test]
+fn recovery_at_the_highest_doses_is_not_above_range() {
+    let means = [
+        (0.01, 98.1),
+        (0.02, 92.6),
+        (0.04, 83.8),
+        (0.08, 69.3),
+        (0.16, 47.8),
+        (0.32, 26.9),
+        (0.64, 70.4),
+        (1.28, 62.0),
+    ];
+    let mut pairs = vec![(0.0, 99.0), (0.0, 101.0), (0.0, 97.6)];
+    for (k, (c, y)) in means.iter().enumerate() {
+        for r in 0..3 {
+            pairs.push((*c, y + 2.0 * noise(5, 3 * k + r)));
+        }
+    }
+    let fit = fit_4pl(
+        &DoseResponse::from_pairs("precipitates", &pairs),
+        &percent(),
+    )
+    .expect("fit");
+    assert_eq!(fit.status, FitStatus::Ambiguous, "{:?}", fit.verdict);
+    assert_eq!(
+        fit.verdict.absolute,
+        Estimate::Undetermined,
+        "{:?}",
+        fit.verdict
+    );
+    assert!(!matches!(
+        fit.verdict.relative,
+        Estimate::Above(_) | Estimate::Below(_)
+    ));
+    assert!(
+        fit.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("does not follow the points")),
+        "{:?}",
+        fit.verdict.reasons
+    );
+    assert!(
+        !fit.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("stays above")),
+        "{:?}",
+        fit.verdict.reasons
+    );
 }
 
 /// Case 1 on a raw signal (luminescence counts, the vehicle at 50,000; the last dose leaves

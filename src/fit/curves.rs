@@ -66,6 +66,15 @@ pub struct CurveData {
 }
 
 impl CurveData {
+    /// The scatter of replicates about their level means, unweighted: `√(Σ (yᵢ − ȳₗ)² / df)`
+    /// with `df = Σ (nₗ − 1)`; `None` with fewer than two replicate degrees of freedom.
+    #[must_use]
+    pub fn replicate_sd(&self) -> Option<f64> {
+        let df: usize = self.count.iter().map(|n| n.saturating_sub(1)).sum();
+        let ss: f64 = self.level_pure_error.iter().sum();
+        (df >= 2).then(|| (ss / df as f64).sqrt())
+    }
+
     /// The lowest and highest finite log10 concentration (the vehicle's −∞ left out);
     /// `(∞, −∞)` when there is none.
     #[must_use]

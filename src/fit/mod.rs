@@ -1475,29 +1475,33 @@ fn fit_curve_data(
     });
     // The verdict reads the fit and the data.
     let verdict = {
-        let treated: Vec<(f64, f64)> = data
+        let treated: Vec<(f64, f64, usize)> = data
             .log_x
             .iter()
             .zip(&data.y)
-            .filter(|(x, _)| x.is_finite())
-            .map(|(x, y)| (10f64.powf(*x), *y))
+            .zip(&data.count)
+            .filter(|((x, _), _)| x.is_finite())
+            .map(|((x, y), n)| (10f64.powf(*x), *y, *n))
             .collect();
         let vehicle = data
             .log_x
             .iter()
             .zip(&data.y)
-            .find(|(x, _)| x.is_infinite())
-            .map(|(_, y)| verdict::LevelMean {
+            .zip(&data.count)
+            .find(|((x, _), _)| x.is_infinite())
+            .map(|((_, y), n)| verdict::LevelMean {
                 concentration: 0.0,
                 mean: *y,
+                count: *n,
             });
-        let level = |(concentration, mean): (f64, f64)| verdict::LevelMean {
+        let level = |(concentration, mean, count): (f64, f64, usize)| verdict::LevelMean {
             concentration,
             mean,
+            count,
         };
         let treated_range = treated
             .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, y)| {
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (_, y, _)| {
                 (lo.min(*y), hi.max(*y))
             });
         let (treated_sum, treated_count) = data
@@ -1516,8 +1520,8 @@ fn fit_curve_data(
             asymmetry: asymmetry.as_ref().map(|a| a.s),
             bottom_fixed: fixed[0],
             top_fixed: fixed[1],
-            lowest: level(treated.first().copied().unwrap_or((f64::NAN, f64::NAN))),
-            highest: level(treated.last().copied().unwrap_or((f64::NAN, f64::NAN))),
+            lowest: level(treated.first().copied().unwrap_or((f64::NAN, f64::NAN, 0))),
+            highest: level(treated.last().copied().unwrap_or((f64::NAN, f64::NAN, 0))),
             treated: treated.iter().copied().map(level).collect(),
             vehicle,
             treated_range,
@@ -1527,6 +1531,9 @@ fn fit_curve_data(
             relative_se: covariance
                 .and(se_log)
                 .map(|se| se * std::f64::consts::LN_10),
+            point_sd: data
+                .replicate_sd()
+                .or_else(|| (df > 0).then(|| (rss_plain / df as f64).sqrt())),
         };
         verdict::decide(&inputs)
     };

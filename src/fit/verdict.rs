@@ -197,6 +197,8 @@ pub struct LevelMean {
     pub concentration: f64,
     /// Mean response.
     pub mean: f64,
+    /// Number of points averaged.
+    pub count: usize,
 }
 
 /// Everything the decision table reads.
@@ -231,6 +233,11 @@ pub struct VerdictInputs {
     pub null_level: f64,
     /// Relative standard error of the IC50 (`ln 10 · SE(LogIC50)`), `None` if not computable.
     pub relative_se: Option<f64>,
+    /// The scatter of single points on the response scale: the replicates' SD about their
+    /// level means where there are replicates (it does not grow when the curve fails to
+    /// follow the points), else `√(RSS/df)` of the unweighted residuals; `None` without
+    /// either.
+    pub point_sd: Option<f64>,
     /// The 5PL's asymmetry S (`None`: the 4PL).
     pub asymmetry: Option<f64>,
 }
@@ -299,6 +306,15 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     let half_or_vehicle = half.or_else(|| inputs.vehicle.map(|v| 0.5 * v.mean));
     let stays_above_half =
         half_or_vehicle.is_some_and(|h| inputs.highest.mean >= h && treated_min >= h);
+    // A level mean below `level` by more than twice its standard error (the points' scatter
+    // over √n): the points show the response there below `level`, which noise around a
+    // curve levelling off just above it would not.
+    let clearly_below = |level: f64| {
+        inputs.treated.iter().any(|l| {
+            let se = inputs.point_sd.unwrap_or(0.0) / (l.count.max(1) as f64).sqrt();
+            l.mean < level - 2.0 * se
+        })
+    };
 
     // Rule 2: no effect under the fit's own constraints.
     let not_significant = inputs.null_exact || inputs.p_effect.is_none_or(|p| p >= 0.05);
@@ -538,10 +554,17 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         // Rule 4: place the curve by the data against the half level. Every level mean on
         // one side of half places it there whatever the fitted curve does (a constrained or
         // poorly fitting curve may cross half where no point does); otherwise the observed
-        // and the fitted response at the end of the range must agree.
+        // and the fitted response at the end of the range must agree. "Above" says the
+        // response stays above half up to the highest dose, so no level mean may lie
+        // clearly below half: a response at 15 % in the middle of the range that recovers to
+        // 60 % at the highest doses (a drug that precipitates, a coloured compound) has
+        // crossed half inside the range, whatever the end of the range shows.
         let side = if below_half(inputs.lowest.mean) && (fitted_lo < h || treated_max < h) {
             Side::Below
-        } else if above_half(inputs.highest.mean) && (fitted_hi >= h || treated_min >= h) {
+        } else if above_half(inputs.highest.mean)
+            && (fitted_hi >= h || treated_min >= h)
+            && !clearly_below(h)
+        {
             Side::Above
         } else {
             Side::Within
@@ -565,8 +588,11 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
             }
             Side::Above => {
                 verdict.absolute = Estimate::Above(hi);
+                // A level mean just below half, within the scatter, is noise about a curve
+                // that levels off above half.
+                let about = if treated_min < h { "about " } else { "" };
                 let stays = format!(
-                    "the response stays above {} up to the highest dose ({} at {}), so 50 % is not reached in the tested range (absolute IC50 > {})",
+                    "the response stays above {about}{} up to the highest dose ({} at {}), so 50 % is not reached in the tested range (absolute IC50 > {})",
                     show(h),
                     show(inputs.highest.mean),
                     num(hi),
@@ -641,6 +667,26 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 } else if relative_side == Side::Within {
                     verdict.status = FitStatus::Converged;
                     verdict.relative = Estimate::Value(relative_value);
+                    if verdict.absolute == Estimate::Undetermined && clearly_below(h) {
+                        // The points fall below half inside the range where the fitted
+                        // curve does not (a response that recovers at the highest doses,
+                        // or a curve levelling off just above half): the curve does not
+                        // follow the points there.
+                        verdict.status = FitStatus::Ambiguous;
+                        let lowest_level = inputs
+                            .treated
+                            .iter()
+                            .min_by(|a, b| a.mean.total_cmp(&b.mean));
+                        let seen = lowest_level.map_or_else(String::new, |l| {
+                            format!(" ({} at {})", show(l.mean), num(l.concentration))
+                        });
+                        verdict.reasons.push(format!(
+                            "The data fall below {} inside the tested range{seen}, but the fitted curve does not (it falls from {} to {} within the range): the curve does not follow the points there, so the absolute IC50 is not determined; treat the relative IC50 with caution.",
+                            show(h),
+                            show(fitted_lo),
+                            show(curve_at(p, inputs.asymmetry, log_hi))
+                        ));
+                    }
                 } else {
                     // The data cross half inside the range while the midpoint between the
                     // (determined) plateaus lies outside it: a curve whose lower plateau is
@@ -672,8 +718,14 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
             midpoint
         }
         .max(inputs.vehicle.map_or(f64::NEG_INFINITY, |v| 0.5 * v.mean));
+        // As on a known scale, "above" needs every level mean at or above that level, not
+        // only the highest dose's.
         let side = match relative_side {
-            Side::Above if inputs.highest.mean < halfway_at_least => Side::Within,
+            Side::Above
+                if inputs.highest.mean < halfway_at_least || clearly_below(halfway_at_least) =>
+            {
+                Side::Within
+            }
             Side::Below if inputs.lowest.mean > midpoint => Side::Within,
             other => other,
         };
