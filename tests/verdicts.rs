@@ -732,6 +732,34 @@ fn recovery_at_the_highest_doses_is_not_above_range() {
     );
 }
 
+/// All or nothing between two neighbouring doses (100 % at 10, 4 % at 100, 10-fold series):
+/// the fit is a step whose IC50 and slope have no finite SE. The verdict says where the data
+/// place the IC50 (between 10 and 100) instead of "a standard error of 245677338491 %", and
+/// no absolute-IC50 interval with a limit of 0 is given.
+#[test]
+fn step_between_two_doses_places_the_ic50_between_them() {
+    let mut pairs = vec![(0.0, 100.5), (0.0, 99.0), (0.0, 102.0)];
+    for (k, c) in [0.01, 0.1, 1.0, 10.0, 100.0, 1000.0].iter().enumerate() {
+        let level = if *c < 50.0 { 100.0 } else { 4.4 };
+        for r in 0..3 {
+            pairs.push((*c, level + 2.0 * noise(19, 3 * k + r)));
+        }
+    }
+    let fit = fit_4pl(&DoseResponse::from_pairs("step", &pairs), &percent()).expect("fit");
+    assert_eq!(fit.status, FitStatus::Ambiguous, "{:?}", fit.verdict);
+    assert!(
+        fit.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("the IC50 lies between 10.00 and 100.0")),
+        "{:?}",
+        fit.verdict.reasons
+    );
+    let ic50 = fit.reported_ic50().expect("a number, with caution");
+    assert!((10.0..=100.0).contains(&ic50), "{ic50}");
+    assert_eq!(platefit::report::absolute_ic50_ci(&fit), None);
+}
+
 /// Case 1 on a raw signal (luminescence counts, the vehicle at 50,000; the last dose leaves
 /// 1.5 %): the free 4PL extrapolates Bottom to millions below zero, so the fitted midpoint
 /// lies beyond the top dose. A signal's lower plateau is not negative: the data at the

@@ -156,7 +156,8 @@ pub fn absolute_ic50_ci(fit: &crate::fit::Fit) -> Option<[f64; 2]> {
                 )
                 .map(f64::log10)
             })
-            .and_then(|(_, ci)| ci);
+            .and_then(|(_, ci)| ci)
+            .filter(|[lo, hi]: &[f64; 2]| *lo > 0.0 && hi.is_finite());
     }
     let covariance = fit.covariance?;
     let p = fit.params;
@@ -187,7 +188,10 @@ pub fn absolute_ic50_ci(fit: &crate::fit::Fit) -> Option<[f64; 2]> {
     }
     let log_x = p.log10_ic50 - g / h;
     let half = t_quantile * variance.sqrt();
+    // Limits beyond floating point (0 or ∞: an SE of hundreds of decades on an ambiguous
+    // fit) are no interval, as for the relative IC50's Wald CI.
     Some([10f64.powf(log_x - half), 10f64.powf(log_x + half)])
+        .filter(|[lo, hi]| *lo > 0.0 && hi.is_finite())
 }
 
 #[cfg(test)]
