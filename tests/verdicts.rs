@@ -760,6 +760,61 @@ fn step_between_two_doses_places_the_ic50_between_them() {
     assert_eq!(platefit::report::absolute_ic50_ci(&fit), None);
 }
 
+/// A flat luminescence signal (about 50,000 counts, SD 3,000) without vehicle points, whose
+/// lowest-dose triplicate happens to read high (55,000): the F test finds a step (p = 0.04)
+/// with Top extrapolated to 65,000, above every point, and the midpoint below the lowest
+/// dose. That was "IC50 below range: the response is already past the midpoint at the lowest
+/// dose" for a flat curve. Halfway is now taken from a Top no higher than the points show,
+/// so the lowest dose is not past it: no upper plateau, the relative IC50 not determined.
+#[test]
+fn flat_raw_signal_with_a_high_first_dose_is_not_below_range() {
+    let pairs = [
+        (0.01, 52681.9),
+        (0.01, 53591.1),
+        (0.01, 58599.8),
+        (0.03, 52110.0),
+        (0.03, 46719.1),
+        (0.03, 45955.9),
+        (0.09, 46938.1),
+        (0.09, 50319.8),
+        (0.09, 50989.2),
+        (0.27, 49781.1),
+        (0.27, 47626.4),
+        (0.27, 49317.5),
+        (0.81, 49704.7),
+        (0.81, 52373.0),
+        (0.81, 50327.7),
+        (2.43, 46862.7),
+        (2.43, 45470.4),
+        (2.43, 55867.2),
+        (7.29, 49671.8),
+        (7.29, 49355.2),
+        (7.29, 49909.8),
+        (21.87, 54473.7),
+        (21.87, 48792.4),
+        (21.87, 50735.1),
+        (65.61, 49087.6),
+        (65.61, 52317.8),
+        (65.61, 46088.0),
+    ];
+    let raw = FitOptions {
+        scale: ResponseScale::Raw,
+        ..FitOptions::default()
+    };
+    let fit = fit_4pl(&DoseResponse::from_pairs("flat", &pairs), &raw).expect("fit");
+    assert!(
+        fit.params.top.max(fit.params.bottom) > 60_000.0,
+        "the step this test is about: {:?}",
+        fit.params
+    );
+    assert_ne!(fit.status, FitStatus::Ic50BelowRange, "{:?}", fit.verdict);
+    assert!(
+        !matches!(fit.verdict.relative, Estimate::Below(_)),
+        "{:?}",
+        fit.verdict
+    );
+}
+
 /// Case 1 on a raw signal (luminescence counts, the vehicle at 50,000; the last dose leaves
 /// 1.5 %): the free 4PL extrapolates Bottom to millions below zero, so the fitted midpoint
 /// lies beyond the top dose. A signal's lower plateau is not negative: the data at the

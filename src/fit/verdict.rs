@@ -485,11 +485,6 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         Side::Within => Estimate::Value(relative_value),
         _ => Estimate::Undetermined,
     };
-    let relative_estimate = |side: Side| match side {
-        Side::Within => Estimate::Value(relative_value),
-        Side::Below => Estimate::Below(lo),
-        Side::Above => Estimate::Above(hi),
-    };
     // Plateaus supported by the data?
     // The 5PL is not symmetric under swapping the plateaus: its labels are as fitted.
     let oriented = if inputs.asymmetry.is_some() {
@@ -718,6 +713,13 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
             midpoint
         }
         .max(inputs.vehicle.map_or(f64::NEG_INFINITY, |v| 0.5 * v.mean));
+        // "< lowest" claims the response at the lowest dose is already past halfway down from
+        // the untreated level. A Top extrapolated above every point the data show (no vehicle
+        // points; a noise step on a flat signal) raises the midpoint without evidence, so
+        // halfway is taken from Top no higher than the highest level the points show (the
+        // vehicle mean, or the highest treated level mean).
+        let highest_seen = treated_max.max(inputs.vehicle.map_or(f64::NEG_INFINITY, |v| v.mean));
+        let halfway_at_most = 0.5 * (top.min(highest_seen) + bottom);
         // As on a known scale, "above" needs every level mean at or above that level, not
         // only the highest dose's.
         let side = match relative_side {
@@ -726,7 +728,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
             {
                 Side::Within
             }
-            Side::Below if inputs.lowest.mean > midpoint => Side::Within,
+            Side::Below if inputs.lowest.mean > halfway_at_most => Side::Within,
             other => other,
         };
         match side {
@@ -750,17 +752,18 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                     num(hi)
                 ));
             }
-            Side::Within if relative_side != Side::Within || lower_extrapolated => {
+            // A midpoint beyond the highest dose that the data have passed: Bottom is
+            // extrapolated.
+            Side::Within if relative_side == Side::Above || lower_extrapolated => {
                 verdict.status = FitStatus::NoLowerPlateau;
-                verdict.relative = relative_estimate(relative_side);
-                if relative_side != Side::Within {
-                    verdict.relative = Estimate::Undetermined;
-                }
+                verdict.relative = in_range_only(relative_side);
                 verdict.reasons.push(lower_reason());
             }
-            Side::Within if upper_extrapolated => {
+            // A midpoint below the lowest dose that the data have not passed there: Top is
+            // extrapolated above what the points show.
+            Side::Within if relative_side == Side::Below || upper_extrapolated => {
                 verdict.status = FitStatus::NoUpperPlateau;
-                verdict.relative = Estimate::Value(relative_value);
+                verdict.relative = in_range_only(relative_side);
                 verdict.reasons.push(upper_reason());
             }
             Side::Within => {
