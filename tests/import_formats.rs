@@ -460,6 +460,20 @@ fn unknown_and_broken_files_give_clear_errors() {
         "{text}"
     );
     assert!(text.contains("hello world"), "{text}");
+    assert!(!text.contains("platefit fit"), "{text}");
+    // A table of dose-response points opened as a plate (in the app, or `analyze`) says
+    // what it is and which command reads it.
+    for table in [
+        "curve,conc,response\nK562,0,100\nK562,1,50\n",
+        "Concentration (uM);Viability (%)\n0;100\n1;50\n",
+    ] {
+        let err = import_bytes(table.as_bytes()).expect_err("points");
+        let text = err.to_string();
+        assert!(
+            text.contains("table of dose-response points") && text.contains("platefit fit"),
+            "{text}"
+        );
+    }
     // A legacy .xls signature with garbage is refused clearly.
     let err =
         import_bytes(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0]).expect_err("xls");

@@ -99,9 +99,30 @@ impl TextSource {
             .find(|l| !l.trim().is_empty())
             .map(|l| l.chars().take(60).collect::<String>());
         match first {
+            Some(line) if self.looks_like_points() => format!(
+                "its first line reads {line:?}: a table of dose-response points (a concentration and a response column), not a plate. Fit such a table with `platefit fit FILE` (columns conc, response and an optional curve)"
+            ),
             Some(line) => format!("its first line reads {line:?}"),
             None => "it holds no text".into(),
         }
+    }
+
+    /// Whether the first non-empty line names a concentration and a response column, as a
+    /// points table for `platefit fit` does.
+    fn looks_like_points(&self) -> bool {
+        let Some(line) = self.lines.iter().find(|l| !l.trim().is_empty()) else {
+            return false;
+        };
+        let fields: Vec<String> = split_fields(line, self.guess_delimiter())
+            .iter()
+            .map(|f| f.trim().to_ascii_lowercase())
+            .collect();
+        let names = |prefixes: &[&str]| {
+            fields
+                .iter()
+                .any(|f| prefixes.iter().any(|p| f.starts_with(p)))
+        };
+        names(&["conc", "dose"]) && names(&["response", "viability", "value", "signal"])
     }
 }
 
