@@ -333,7 +333,7 @@ fn map_items<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -
 /// Writes bytes to a path atomically (not synced: see [`atomic_write_regenerable`]), or to
 /// standard output for `-`.
 pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
-    if path.as_os_str() == "-" {
+    if is_stdout(path) {
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(bytes)?;
         stdout.flush()?;
@@ -343,8 +343,17 @@ pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// `-`, or a name of this process's standard output (`/dev/stdout`, `/dev/fd/1`,
+/// `/proc/self/fd/1`): written through the standard output handle, so that what is printed
+/// there and the file do not overwrite each other.
+pub(crate) fn is_stdout(path: &Path) -> bool {
+    ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]
+        .iter()
+        .any(|name| path.as_os_str() == *name)
+}
+
 fn to_stdout(path: Option<&PathBuf>) -> bool {
-    path.is_some_and(|p| p.as_os_str() == "-")
+    path.is_some_and(|p| is_stdout(p))
 }
 
 fn display_name(path: &Path) -> String {

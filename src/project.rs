@@ -114,9 +114,10 @@ impl Project {
 /// flushed and synced to the disk, then renamed over the destination. For what the user
 /// made (projects, layouts, the app's exports).
 ///
-/// A destination that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a named
-/// pipe) is written in place: renaming a file over it would replace the device or pipe
-/// instead of writing to it. A symbolic link to a regular file is followed, so the file it
+/// A destination that exists and is not a regular file (`/dev/null`, a named pipe), or that
+/// names an open descriptor (`/dev/stdout`, also when the shell redirected it to a file), is
+/// written in place: renaming a file over it would replace the device, pipe or link instead
+/// of writing to it. A symbolic link to a regular file is followed, so the file it
 /// points to is replaced and the link stays.
 ///
 /// # Errors
@@ -148,8 +149,12 @@ fn write_atomically(path: &Path, bytes: &[u8], sync: Durability) -> std::io::Res
     let in_place = |e: std::io::Error| {
         std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
     };
+    // `/dev/stdout`, `/dev/fd/N` and `/proc/self/fd/N` name an open file descriptor (a
+    // terminal, a pipe, or the file the shell redirected to): replacing what they point to
+    // would write beside the descriptor, not into it.
+    let descriptor = path.starts_with("/dev/") || path.starts_with("/proc/");
     match std::fs::metadata(path) {
-        Ok(meta) if !meta.is_file() => {
+        Ok(meta) if !meta.is_file() || descriptor => {
             return std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)

@@ -690,7 +690,7 @@ fn cli_report_writes_the_summary_of_several_experiments() {
 }
 
 #[test]
-fn cli_writes_into_a_pipe_and_through_a_symbolic_link_without_replacing_them() {
+fn cli_writes_into_a_pipe_stdout_and_through_a_symbolic_link_without_replacing_them() {
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().unwrap();
     let points = dir.path().join("points.csv");
@@ -749,4 +749,11 @@ fn cli_writes_into_a_pipe_and_through_a_symbolic_link_without_replacing_them() {
     );
     let read: serde_json::Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
     assert_eq!(read["curves"].as_array().map(Vec::len), Some(1));
+    // `/dev/stdout` is standard output, as `-` is: the JSON alone, not the table beside it
+    // (nor written over it through a second handle).
+    let output = platefit(&["fit", points.to_str().unwrap(), "--json", "/dev/stdout"]);
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    assert_eq!(json["curves"].as_array().map(Vec::len), Some(1));
 }

@@ -334,7 +334,7 @@ fn run_list(args: &LibraryArgs, list: &ListArgs) -> Result<()> {
         }))?;
         text.push('\n');
         write_output(path, text.as_bytes())?;
-        if path.as_os_str() == "-" {
+        if crate::cli::is_stdout(path) {
             return Ok(());
         }
     }
