@@ -815,6 +815,25 @@ fn flat_raw_signal_with_a_high_first_dose_is_not_below_range() {
     );
 }
 
+/// Relative weighting of a curve from 100 % to 0 % whose lowest points scatter around zero
+/// (-5 % to 23 % at the two highest doses): weights 1/Y² make those points dominate the
+/// weighted sums of squares, and the weighted no-effect test said "no dose-dependent trend
+/// (p = 1.00)" beside points that fall from 100 % to 5 %. Where the weighted test finds no
+/// trend the curve is also tested on the response scale, which shows it.
+#[test]
+fn relative_weighting_does_not_hide_a_curve_falling_to_zero() {
+    let json = cli_fit(
+        "relative_weights_near_zero.csv",
+        &["--weighting", "relative"],
+    );
+    assert_eq!(json["weighting"], "relative", "{json}");
+    assert_ne!(json["status"], "no_effect", "{json}");
+    let p = json["p_no_effect"].as_f64().expect("p");
+    assert!(p < 0.05, "{p}");
+    let ic50 = json["ic50"].as_f64().expect("an IC50, with caution");
+    assert!((100.0..1000.0).contains(&ic50), "{ic50}");
+}
+
 /// Case 1 on a raw signal (luminescence counts, the vehicle at 50,000; the last dose leaves
 /// 1.5 %): the free 4PL extrapolates Bottom to millions below zero, so the fitted midpoint
 /// lies beyond the top dose. A signal's lower plateau is not negative: the data at the

@@ -1453,9 +1453,24 @@ fn fit_curve_data(
     } else if rss_plain <= 1e-24 * scale_of_data * scale_of_data * n as f64 {
         Some(0.0)
     } else if n_free > null_params && df > 0 && rss_null_tested.is_finite() {
-        let f =
-            ((rss_null_tested - rss).max(0.0) / (n_free - null_params) as f64) / (rss / df as f64);
-        f_upper_tail(f, (n_free - null_params) as f64, df as f64)
+        let extra = (n_free - null_params) as f64;
+        let f_test = |rss_null: f64, rss_curve: f64| {
+            let f = ((rss_null - rss_curve).max(0.0) / extra) / (rss_curve / df as f64);
+            f_upper_tail(f, extra, df as f64)
+        };
+        let p_weighted = f_test(rss_null_tested, rss);
+        // A relatively weighted fit: where the weighted test finds no trend, the same curve
+        // on the response scale (its plain residuals against the null line's) is tested
+        // too. Weights 1/Y² blow up the scatter of responses near zero, and a curve from
+        // 100 % to 0 % with a few points at or below zero then "fits no better than a
+        // line" (p = 1) beside points that plainly fall; the plain SS of the weighted curve
+        // is no smaller than the unweighted optimum's, so this test is conservative.
+        match p_weighted {
+            Some(p) if weighted && p >= 0.05 => {
+                Some(f_test(rss_null, rss_plain).map_or(p, |q| p.min(q)))
+            }
+            other => other,
+        }
     } else {
         None
     };
