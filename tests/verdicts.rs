@@ -834,6 +834,28 @@ fn relative_weighting_does_not_hide_a_curve_falling_to_zero() {
     assert!((100.0..1000.0).contains(&ic50), "{ic50}");
 }
 
+/// Relative weighting where the weighted fit degenerates: points from 110 % down to -10 %
+/// (duplicates), and the 1/Y² weights of the points near zero pull the weighted fit to a
+/// rising step (Hill 7e111) that "fits no better than a line" on either scale. The
+/// unweighted fit finds the falling curve: it is reported, with the note saying why.
+#[test]
+fn relative_weighting_that_degenerates_reports_the_unweighted_fit() {
+    let json = cli_fit(
+        "relative_weights_degenerate.csv",
+        &["--weighting", "relative"],
+    );
+    assert_ne!(json["status"], "no_effect", "{json}");
+    assert_eq!(json["weighting"], "none", "{json}");
+    let note = json["model_note"].as_str().expect("a note");
+    assert!(note.contains("the unweighted fit is reported"), "{note}");
+    assert!(
+        json["ic50"]
+            .as_f64()
+            .is_some_and(|v| (32.0..512.0).contains(&v)),
+        "{json}"
+    );
+}
+
 /// Case 1 on a raw signal (luminescence counts, the vehicle at 50,000; the last dose leaves
 /// 1.5 %): the free 4PL extrapolates Bottom to millions below zero, so the fitted midpoint
 /// lies beyond the top dose. A signal's lower plateau is not negative: the data at the

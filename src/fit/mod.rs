@@ -829,6 +829,33 @@ fn fit_model(
             return Ok(unweighted);
         }
     }
+    if weighting == Weighting::Relative
+        && matches!(fit.status, FitStatus::NoEffect | FitStatus::Increasing)
+    {
+        // Weights 1/Y² can turn a falling curve into "no effect" or a rising step: points
+        // scattered around 0 % get weights thousands of times those at 100 % and the
+        // weighted fit follows them alone. Where the unweighted fit finds the falling
+        // curve, the weights are not what the data support: that fit is reported, saying so.
+        let unweighted = fit_model(dose_response, &options, model, Weighting::None)?;
+        if !matches!(
+            unweighted.status,
+            FitStatus::NoEffect
+                | FitStatus::Increasing
+                | FitStatus::NotConverged
+                | FitStatus::InsufficientData
+        ) {
+            let mut unweighted = unweighted;
+            unweighted.model_note = Some(format!(
+                "relative weighting (1/Y²) was asked for, but the weighted fit finds {} where the unweighted fit finds a falling curve (the weights of responses near zero outweigh the rest): the unweighted fit is reported",
+                if fit.status == FitStatus::NoEffect {
+                    "no dose-dependent effect"
+                } else {
+                    "a response rising with dose"
+                }
+            ));
+            return Ok(unweighted);
+        }
+    }
     Ok(fit)
 }
 
