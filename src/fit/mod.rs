@@ -774,6 +774,13 @@ pub fn fit_curve_keeping(
     Ok(chosen)
 }
 
+/// A confidence interval whose limits are numbers: `None` where a limit is 0, infinite or
+/// NaN (an SE of hundreds of decades on an ambiguous fit prints as "[0, —]").
+#[must_use]
+pub fn computable_interval([lo, hi]: [f64; 2]) -> Option<[f64; 2]> {
+    (lo > 0.0 && hi.is_finite()).then_some([lo, hi])
+}
+
 /// The least-squares fit of one model (exactly [`fit_4pl`] for the unweighted 4PL).
 fn fit_model(
     dose_response: &DoseResponse,
@@ -807,51 +814,41 @@ fn fit_model(
         weighting,
     );
     fit.model = model;
-    if weighting == Weighting::Relative && fit.status == FitStatus::NotConverged {
-        // The weights 1/Y² never settled (flat or noisy points where the curve jumps between
-        // steps) or cannot be computed (the curve reaches 0 at a tested dose). The unweighted
-        // fit is reported, saying so, so the curve still gets the verdict its points call
-        // for instead of "not converged" without one.
+    // Relative weighting that cannot be what the data support: the unweighted fit is
+    // reported, saying why, so the curve gets the verdict its points call for.
+    // - The weights 1/Y² never settled (flat or noisy points where the curve jumps between
+    //   steps) or cannot be computed (the curve reaches 0 at a tested dose): "not
+    //   converged" without a verdict otherwise.
+    // - The weighted fit ends "no effect" or rising where the unweighted fit finds a
+    //   falling curve: points scattered around 0 % get weights thousands of times those at
+    //   100 % and the weighted fit follows them alone.
+    let fallback_from = match fit.status {
+        _ if weighting != Weighting::Relative => None,
+        FitStatus::NotConverged => Some(None),
+        FitStatus::NoEffect => Some(Some("no dose-dependent effect")),
+        FitStatus::Increasing => Some(Some("a response rising with dose")),
+        _ => None,
+    };
+    if let Some(weighted_finds) = fallback_from {
         let unweighted = fit_model(dose_response, &options, model, Weighting::None)?;
-        if !matches!(
-            unweighted.status,
-            FitStatus::NotConverged | FitStatus::InsufficientData
-        ) {
-            let why = fit
-                .verdict
-                .reasons
-                .first()
-                .map_or("the weighted fit did not converge", String::as_str);
+        let usable = match unweighted.status {
+            FitStatus::NotConverged | FitStatus::InsufficientData => false,
+            FitStatus::NoEffect | FitStatus::Increasing => weighted_finds.is_none(),
+            _ => true,
+        };
+        if usable {
+            let why = match weighted_finds {
+                Some(finds) => format!(
+                    "the weighted fit finds {finds} where the unweighted fit finds a falling curve (the weights of responses near zero outweigh the rest)"
+                ),
+                None => fit.verdict.reasons.first().map_or_else(
+                    || "the weighted fit did not converge".to_string(),
+                    String::clone,
+                ),
+            };
             let mut unweighted = unweighted;
             unweighted.model_note = Some(format!(
                 "relative weighting (1/Y²) was asked for, but {why}: the unweighted fit is reported"
-            ));
-            return Ok(unweighted);
-        }
-    }
-    if weighting == Weighting::Relative
-        && matches!(fit.status, FitStatus::NoEffect | FitStatus::Increasing)
-    {
-        // Weights 1/Y² can turn a falling curve into "no effect" or a rising step: points
-        // scattered around 0 % get weights thousands of times those at 100 % and the
-        // weighted fit follows them alone. Where the unweighted fit finds the falling
-        // curve, the weights are not what the data support: that fit is reported, saying so.
-        let unweighted = fit_model(dose_response, &options, model, Weighting::None)?;
-        if !matches!(
-            unweighted.status,
-            FitStatus::NoEffect
-                | FitStatus::Increasing
-                | FitStatus::NotConverged
-                | FitStatus::InsufficientData
-        ) {
-            let mut unweighted = unweighted;
-            unweighted.model_note = Some(format!(
-                "relative weighting (1/Y²) was asked for, but the weighted fit finds {} where the unweighted fit finds a falling curve (the weights of responses near zero outweigh the rest): the unweighted fit is reported",
-                if fit.status == FitStatus::NoEffect {
-                    "no dose-dependent effect"
-                } else {
-                    "a response rising with dose"
-                }
             ));
             return Ok(unweighted);
         }
@@ -1510,7 +1507,7 @@ fn fit_curve_data(
     let ic50_ci95_wald_log = se_log
         .zip(t)
         .map(|(se, t)| [10f64.powf(log_ic50 - t * se), 10f64.powf(log_ic50 + t * se)])
-        .filter(|[lo, hi]| *lo > 0.0 && hi.is_finite());
+        .and_then(computable_interval);
     let ic50_ci95_delta = se_log.zip(t).map(|(se, t)| {
         let se_linear = std::f64::consts::LN_10 * ic50 * se;
         [ic50 - t * se_linear, ic50 + t * se_linear]

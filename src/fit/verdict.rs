@@ -775,53 +775,49 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
 
     // Rule 6: an IC50 that looks determined but is not.
     let poorly_determined = inputs.relative_se.is_none_or(|r| r >= 0.5);
-    // A step between two neighbouring doses: the curve goes from its top to its bottom
-    // with no dose in between, so the data place the IC50 between those two doses and say
-    // nothing about where between them, nor about the slope.
-    let step = inputs.treated.windows(2).find_map(|pair| {
-        let (a, b) = (pair[0], pair[1]);
-        let (log_a, log_b) = (a.concentration.log10(), b.concentration.log10());
-        (p.log10_ic50 >= log_a
-            && p.log10_ic50 <= log_b
-            && fraction_left(oriented, inputs.asymmetry, log_a) >= 0.95
-            && fraction_left(oriented, inputs.asymmetry, log_b) <= 0.05)
-            .then_some((a, b))
-    });
-    if let (true, Some((a, b))) = (poorly_determined, step)
-        && verdict.relative.value().is_some()
-    {
+    if poorly_determined && verdict.relative.value().is_some() {
         if verdict.status == FitStatus::Converged {
             verdict.status = FitStatus::Ambiguous;
         } else {
             verdict.flags.push(FitStatus::Ambiguous);
         }
-        verdict.reasons.push(format!(
-            "The response falls from {} at {} to {} at {} with no tested dose in between: the IC50 lies between {} and {}, and the data do not determine it (or the Hill slope) further. Test doses between them to place it.",
-            show(a.mean),
-            num(a.concentration),
-            show(b.mean),
-            num(b.concentration),
-            num(a.concentration),
-            num(b.concentration)
-        ));
-    } else if poorly_determined && verdict.relative.value().is_some() {
-        let text = inputs.relative_se.map_or_else(
-            || "the fit's covariance is singular".to_string(),
-            |r| {
+        // A step between two neighbouring doses: the curve goes from its top to its bottom
+        // with no dose in between, so the data place the IC50 between those two doses and
+        // say nothing about where between them, nor about the slope.
+        let step = inputs.treated.windows(2).find_map(|pair| {
+            let (a, b) = (pair[0], pair[1]);
+            let (log_a, log_b) = (a.concentration.log10(), b.concentration.log10());
+            (p.log10_ic50 >= log_a
+                && p.log10_ic50 <= log_b
+                && fraction_left(oriented, inputs.asymmetry, log_a) >= 0.95
+                && fraction_left(oriented, inputs.asymmetry, log_b) <= 0.05)
+                .then_some((a, b))
+        });
+        verdict.reasons.push(match step {
+            Some((a, b)) => format!(
+                "The response falls from {} at {} to {} at {} with no tested dose in between: the IC50 lies between {} and {}, and the data do not determine it (or the Hill slope) further. Test doses between them to place it.",
+                show(a.mean),
+                num(a.concentration),
+                show(b.mean),
+                num(b.concentration),
+                num(a.concentration),
+                num(b.concentration)
+            ),
+            None => {
+                let text = inputs.relative_se.map_or_else(
+                    || "the fit's covariance is singular".to_string(),
+                    |r| {
+                        format!(
+                            "the IC50's standard error is {:.0} % of its value",
+                            100.0 * r
+                        )
+                    },
+                );
                 format!(
-                    "the IC50's standard error is {:.0} % of its value",
-                    100.0 * r
+                    "The data do not determine the parameters well ({text}); treat the IC50 with caution."
                 )
-            },
-        );
-        if verdict.status == FitStatus::Converged {
-            verdict.status = FitStatus::Ambiguous;
-        } else {
-            verdict.flags.push(FitStatus::Ambiguous);
-        }
-        verdict.reasons.push(format!(
-            "The data do not determine the parameters well ({text}); treat the IC50 with caution."
-        ));
+            }
+        });
     }
     verdict.flags.insert(0, verdict.status);
     verdict.flags.dedup();

@@ -157,7 +157,7 @@ pub fn absolute_ic50_ci(fit: &crate::fit::Fit) -> Option<[f64; 2]> {
                 .map(f64::log10)
             })
             .and_then(|(_, ci)| ci)
-            .filter(|[lo, hi]: &[f64; 2]| *lo > 0.0 && hi.is_finite());
+            .and_then(crate::fit::computable_interval);
     }
     let covariance = fit.covariance?;
     let p = fit.params;
@@ -190,8 +190,7 @@ pub fn absolute_ic50_ci(fit: &crate::fit::Fit) -> Option<[f64; 2]> {
     let half = t_quantile * variance.sqrt();
     // Limits beyond floating point (0 or ∞: an SE of hundreds of decades on an ambiguous
     // fit) are no interval, as for the relative IC50's Wald CI.
-    Some([10f64.powf(log_x - half), 10f64.powf(log_x + half)])
-        .filter(|[lo, hi]| *lo > 0.0 && hi.is_finite())
+    crate::fit::computable_interval([10f64.powf(log_x - half), 10f64.powf(log_x + half)])
 }
 
 #[cfg(test)]
