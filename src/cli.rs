@@ -894,48 +894,13 @@ pub fn parse_points_noting(bytes: &[u8], name: &str) -> Result<(Vec<DoseResponse
         .headers()
         .with_context(|| format!("{name}: cannot read the header line"))?
         .clone();
-    // A column is found by its name, or by its name followed by a unit or a qualifier
-    // (`conc_uM`, `Concentration (µM)`, `viability [%]`); an exact name wins. A qualifier
-    // that says "log" (`conc_log10`, `dose (log M)`) is not the column: log concentrations
-    // read as concentrations would be a silent error.
-    let find = |names: &[&str]| {
-        let exact = |h: &str| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n));
-        let qualified = |h: &str| {
-            let h = h.trim();
-            names.iter().any(|n| {
-                h.get(..n.len())
-                    .is_some_and(|head| head.eq_ignore_ascii_case(n))
-                    && h[n.len()..].starts_with([' ', '_', '(', '[', '/'])
-                    && !h[n.len()..].to_ascii_lowercase().contains("log")
-            })
-        };
-        headers
-            .iter()
-            .position(exact)
-            .or_else(|| headers.iter().position(qualified))
-    };
-    let conc = find(&["conc", "concentration", "dose", "x"]).ok_or_else(|| {
-        anyhow!(
-            "{name}: line 1: expected a `conc` column (found {:?})",
-            headers.iter().collect::<Vec<_>>()
-        )
-    })?;
-    let response =
-        find(&["response", "viability", "viability_pct", "y", "value"]).ok_or_else(|| {
-            anyhow!(
-                "{name}: line 1: expected a `response` column (found {:?})",
-                headers.iter().collect::<Vec<_>>()
-            )
-        })?;
-    let curve = find(&[
-        "curve",
-        "line",
-        "group",
-        "cell_line",
-        "cell line",
-        "sample",
-        "label",
-    ]);
+    let names: Vec<&str> = headers.iter().collect();
+    let find = |columns: &[&str]| crate::dose_response::find_column(&names, columns);
+    let conc = find(crate::dose_response::CONCENTRATION_COLUMN)
+        .ok_or_else(|| anyhow!("{name}: line 1: expected a `conc` column (found {names:?})"))?;
+    let response = find(crate::dose_response::RESPONSE_COLUMN)
+        .ok_or_else(|| anyhow!("{name}: line 1: expected a `response` column (found {names:?})"))?;
+    let curve = find(crate::dose_response::CURVE_COLUMN);
     let mut curves: Vec<DoseResponse> = Vec::new();
     // One record read into again and again; only the columns used are trimmed. Lines are
     // numbered as in the file: the reader skips empty lines and places a record where it

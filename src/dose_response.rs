@@ -110,3 +110,41 @@ pub struct LevelSummary {
     /// Number of replicates.
     pub n: usize,
 }
+
+/// The names a points table (`platefit fit`) gives its concentration column.
+pub const CONCENTRATION_COLUMN: &[&str] = &["conc", "concentration", "dose", "x"];
+/// The names of its response column.
+pub const RESPONSE_COLUMN: &[&str] = &["response", "viability", "viability_pct", "y", "value"];
+/// The names of its optional curve (label) column.
+pub const CURVE_COLUMN: &[&str] = &[
+    "curve",
+    "line",
+    "group",
+    "cell_line",
+    "cell line",
+    "sample",
+    "label",
+];
+
+/// The index of the header that is one of `names` (case-insensitive, trimmed), or else one
+/// of them followed by a unit or a qualifier (`conc_uM`, `Concentration (µM)`,
+/// `viability [%]`): an exact name wins. A qualifier that says "log" (`conc_log10`,
+/// `dose (log M)`) is not the column: log concentrations read as concentrations would be a
+/// silent error.
+#[must_use]
+pub fn find_column(headers: &[&str], names: &[&str]) -> Option<usize> {
+    let exact = |h: &&str| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n));
+    let qualified = |h: &&str| {
+        let h = h.trim();
+        names.iter().any(|n| {
+            h.get(..n.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(n))
+                && h[n.len()..].starts_with([' ', '_', '(', '[', '/'])
+                && !h[n.len()..].to_ascii_lowercase().contains("log")
+        })
+    };
+    headers
+        .iter()
+        .position(exact)
+        .or_else(|| headers.iter().position(qualified))
+}

@@ -107,22 +107,17 @@ impl TextSource {
         }
     }
 
-    /// Whether the first non-empty line names a concentration and a response column, as a
-    /// points table for `platefit fit` does.
+    /// Whether the first non-empty line names a concentration and a response column as a
+    /// points table for `platefit fit` does (the same names `fit` reads).
     fn looks_like_points(&self) -> bool {
+        use crate::dose_response::{CONCENTRATION_COLUMN, RESPONSE_COLUMN, find_column};
         let Some(line) = self.lines.iter().find(|l| !l.trim().is_empty()) else {
             return false;
         };
-        let fields: Vec<String> = split_fields(line, self.guess_delimiter())
-            .iter()
-            .map(|f| f.trim().to_ascii_lowercase())
-            .collect();
-        let names = |prefixes: &[&str]| {
-            fields
-                .iter()
-                .any(|f| prefixes.iter().any(|p| f.starts_with(p)))
-        };
-        names(&["conc", "dose"]) && names(&["response", "viability", "value", "signal"])
+        let fields = split_fields(line, self.guess_delimiter());
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        find_column(&fields, CONCENTRATION_COLUMN).is_some()
+            && find_column(&fields, RESPONSE_COLUMN).is_some()
     }
 }
 
