@@ -874,10 +874,26 @@ pub fn write_layout(layout: &Layout, mut out: impl Write) -> std::io::Result<()>
 /// parental candidate matches. Sorted.
 #[must_use]
 pub fn resistance_pairs(curves: &BTreeSet<CurveKey>) -> Vec<(CurveKey, CurveKey)> {
-    let lines: BTreeSet<&str> = curves.iter().map(|c| c.line.as_str()).collect();
+    // Lines by their trimmed name: a parent's name is a prefix of its resistant line's, so
+    // only the line's own prefixes are looked up (a file may hold hundreds of lines).
+    let mut lines: std::collections::HashMap<&str, Vec<&str>> = std::collections::HashMap::new();
+    for line in curves
+        .iter()
+        .map(|c| c.line.as_str())
+        .collect::<BTreeSet<_>>()
+    {
+        lines.entry(line.trim()).or_default().push(line);
+    }
     let mut pairs = Vec::new();
     for test in curves {
-        let Some(parent) = parental_line(&test.line, lines.iter().copied()) else {
+        let name = test.line.trim();
+        let candidates = name
+            .char_indices()
+            .skip(1)
+            .filter_map(|(at, _)| lines.get(&name[..at]))
+            .flatten()
+            .copied();
+        let Some(parent) = parental_line(&test.line, candidates) else {
             continue;
         };
         let reference = CurveKey {
@@ -1040,6 +1056,65 @@ mod tests {
         assert_eq!(pairs.len(), 1);
         assert_eq!(pairs[0].0.line, "K562");
         assert_eq!(pairs[0].1.line, "K562/FLM");
+    }
+
+    #[test]
+    fn resistance_pairs_look_parents_up_by_prefix_as_among_all_lines() {
+        let lines = [
+            "K562",
+            "K562/FLM",
+            "K562/FLM-R",
+            "K562R",
+            "K5621",
+            " HeLa",
+            "HeLa res",
+            "HeLa",
+            "Zellé",
+            "Zellé/R",
+            "MCF7",
+            "MCF7 TamR",
+            "A549",
+            "A549-R",
+            "A549_R",
+        ];
+        let key = |line: &str, drug: &str| CurveKey {
+            line: line.to_string(),
+            drug: drug.to_string(),
+            condition: String::new(),
+        };
+        let keys: BTreeSet<CurveKey> = lines
+            .iter()
+            .flat_map(|line| [key(line, "FLM"), key(line, "IM")])
+            .collect();
+        // The rule itself: every line against every other one.
+        let mut expected = Vec::new();
+        for test in &keys {
+            let all = keys
+                .iter()
+                .map(|k| k.line.as_str())
+                .collect::<BTreeSet<_>>();
+            if let Some(parent) = parental_line(&test.line, all) {
+                let reference = key(parent, &test.drug);
+                if keys.contains(&reference) {
+                    expected.push((reference, test.clone()));
+                }
+            }
+        }
+        expected.sort();
+        let pairs = resistance_pairs(&keys);
+        assert_eq!(pairs, expected);
+        let named = |test: &str| {
+            pairs
+                .iter()
+                .find(|(_, t)| t.line == test && t.drug == "FLM")
+                .map(|(r, _)| r.line.as_str())
+        };
+        assert_eq!(named("K562/FLM"), Some("K562"));
+        assert_eq!(named("K562/FLM-R"), None, "two parents: K562 and K562/FLM");
+        assert_eq!(named("Zellé/R"), Some("Zellé"));
+        assert_eq!(named("HeLa res"), None, "two parents: 'HeLa' and ' HeLa'");
+        assert_eq!(named("A549_R"), Some("A549"));
+        assert_eq!(named("K5621"), None);
     }
 
     #[test]

@@ -103,6 +103,39 @@ proptest! {
         }
     }
 
+    /// Rows of several curves in any order (grouped, interleaved, shuffled): each curve gets
+    /// exactly its own rows, in file order, and curves come in the order first seen.
+    #[test]
+    fn points_rows_in_any_order_are_grouped_by_curve(
+        rows in prop::collection::vec((0usize..6, 0u32..1000), 1..120),
+    ) {
+        let mut text = String::from("curve,conc,response\n");
+        for (curve, value) in &rows {
+            text.push_str(&format!("line {curve},{value},{}\n", value + 1));
+        }
+        let curves = platefit::cli::parse_points(text.as_bytes(), "points.csv")
+            .map_err(|e| TestCaseError::fail(format!("{e:#}")))?;
+        let mut order: Vec<usize> = Vec::new();
+        for (curve, _) in &rows {
+            if !order.contains(curve) {
+                order.push(*curve);
+            }
+        }
+        let labels: Vec<String> = order.iter().map(|c| format!("line {c}")).collect();
+        let got: Vec<&str> = curves.iter().map(|c| c.label.as_str()).collect();
+        prop_assert_eq!(got, labels.iter().map(String::as_str).collect::<Vec<_>>());
+        for (curve, dose_response) in order.iter().zip(&curves) {
+            let expected: Vec<f64> = rows
+                .iter()
+                .filter(|(c, _)| c == curve)
+                .map(|(_, v)| f64::from(*v))
+                .collect();
+            let concentrations: Vec<f64> =
+                dose_response.points.iter().map(|p| p.concentration).collect();
+            prop_assert_eq!(concentrations, expected);
+        }
+    }
+
     #[test]
     fn fits_never_panic_and_are_finite_or_flagged(
         points in prop::collection::vec((0.0f64..1e3, -1e3f64..1e3), 0..40),
