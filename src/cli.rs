@@ -897,8 +897,7 @@ fn is_missing_value(text: &str) -> bool {
 /// As [`read_points`].
 pub fn parse_points_noting(bytes: &[u8], name: &str) -> Result<(Vec<DoseResponse>, Vec<String>)> {
     let text = crate::import::decode_text(bytes);
-    let source = crate::import::TextSource::new(&text);
-    let delimiter = source.guess_delimiter();
+    let delimiter = crate::import::guess_delimiter(&text);
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(u8::try_from(delimiter).unwrap_or(b','))
         .flexible(true)

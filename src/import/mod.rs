@@ -27,7 +27,7 @@ use serde::Serialize;
 use crate::plate::{Plate, Read, ReadKind, WellId};
 
 pub use cell::{CellValue, parse_cell, parse_number};
-pub use text::{TextSource, decode_text, split_fields};
+pub use text::{TextSource, decode_text, guess_delimiter, split_fields};
 pub use workbook::{Cell, Sheet, Workbook};
 
 /// Files larger than this are refused before they are read.

@@ -34,7 +34,31 @@ pub fn decode_text(bytes: &[u8]) -> String {
                 .into_owned(),
         }
     };
-    text.replace("\r\n", "\n").replace('\r', "\n")
+    if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text
+    }
+}
+
+/// [`TextSource::guess_delimiter`] of a text, reading only its first lines.
+#[must_use]
+pub fn guess_delimiter(text: &str) -> char {
+    delimiter_of_lines(text.split('\n'))
+}
+
+/// The delimiter that splits most of the first 60 non-empty lines into several fields:
+/// tab, semicolon or comma (in that order of preference at equal counts).
+fn delimiter_of_lines<'a>(lines: impl Iterator<Item = &'a str>) -> char {
+    let sample: Vec<&str> = lines.filter(|l| !l.trim().is_empty()).take(60).collect();
+    let mut best = (',', 0usize);
+    for delimiter in ['\t', ';', ','] {
+        let score: usize = sample.iter().map(|l| l.matches(delimiter).count()).sum();
+        if score > best.1 {
+            best = (delimiter, score);
+        }
+    }
+    best.0
 }
 
 /// Whether the bytes look like UTF-16 without a BOM: many zero bytes in alternate positions.
@@ -74,20 +98,7 @@ impl TextSource {
     /// tab, semicolon or comma (in that order of preference at equal counts).
     #[must_use]
     pub fn guess_delimiter(&self) -> char {
-        let sample: Vec<&String> = self
-            .lines
-            .iter()
-            .filter(|l| !l.trim().is_empty())
-            .take(60)
-            .collect();
-        let mut best = (',', 0usize);
-        for delimiter in ['\t', ';', ','] {
-            let score: usize = sample.iter().map(|l| l.matches(delimiter).count()).sum();
-            if score > best.1 {
-                best = (delimiter, score);
-            }
-        }
-        best.0
+        delimiter_of_lines(self.lines.iter().map(String::as_str))
     }
 
     /// A short description of the first lines for "unrecognized file" messages.
