@@ -40,6 +40,14 @@ pub struct Comparison {
     pub ratio_ci95: Option<[f64; 2]>,
     /// drc-style delta CI of RI on the linear scale (can go below 0).
     pub ratio_ci95_delta: Option<[f64; 2]>,
+    /// Profile-likelihood 95 % CI of RI: the ratios whose joint refit (each curve's own
+    /// plateaus and slope, the test curve's LogIC50 held at the reference's plus log10 of
+    /// the ratio) the F test would not reject. It agrees with the F test of equal IC50s
+    /// (1 lies inside exactly when p ≥ 0.05); a `None` limit is open (the profile never
+    /// reached the threshold within 3 decades beyond the tested ranges). Computed where the
+    /// F test is (unweighted 4PL and 3PL fits) and disagrees with `ratio_ci95` (or that CI
+    /// is not computable): elsewhere the two agree and this one would add nothing.
+    pub ratio_ci95_profile: Option<[Option<f64>; 2]>,
     /// A bound when one IC50 lies outside its tested range (`"> 25.3"`).
     pub ratio_bound: Option<String>,
     /// Extra-sum-of-squares F statistic for a shared LogIC50.
@@ -70,6 +78,7 @@ impl Comparison {
             log10_ratio_se: None,
             ratio_ci95: None,
             ratio_ci95_delta: None,
+            ratio_ci95_profile: None,
             ratio_bound: None,
             f: None,
             df: None,
@@ -148,9 +157,37 @@ fn sentence(comparison: &Comparison, reference: &Fit, test: &Fit) -> String {
     let name = format!("{} / {}", comparison.test, comparison.reference);
     match comparison.ratio {
         Some(ratio) => {
-            let ci = comparison
-                .ratio_ci95
-                .map_or(String::new(), |[lo, hi]| format!(" [{}, {}]", f(lo), f(hi)));
+            let profile = comparison.ratio_ci95_profile.map(|[lo, hi]| {
+                format!(
+                    "{}{}, {}{}",
+                    if lo.is_some() { "[" } else { "(" },
+                    lo.map_or("0".into(), f),
+                    hi.map_or("∞".into(), f),
+                    if hi.is_some() { "]" } else { ")" },
+                )
+            });
+            let ci = match (comparison.ratio_ci95, &profile) {
+                (Some([lo, hi]), _) => format!(" [{}, {}]", f(lo), f(hi)),
+                (None, Some(profile)) => format!(" {profile} (profile-likelihood CI)"),
+                (None, None) => String::new(),
+            };
+            // The CI from the standard error and the F test can disagree near p = 0.05 in
+            // small samples: the profile-likelihood CI, which agrees with the test, is named.
+            let reconciled = match (comparison.ratio_ci95, &profile, comparison.p_value) {
+                (Some([lo, hi]), Some(profile), Some(p)) => {
+                    let excludes = lo > 1.0 || hi < 1.0;
+                    let (ci_says, test_says) = if excludes {
+                        ("excludes 1", "does not confirm a difference")
+                    } else {
+                        ("includes 1", "finds a difference")
+                    };
+                    debug_assert_eq!(excludes, p >= 0.05);
+                    format!(
+                        " The CI above, from the standard error, {ci_says} but the F test {test_says}: the profile-likelihood CI, which agrees with the F test, is {profile}."
+                    )
+                }
+                _ => String::new(),
+            };
             let test_words = match (comparison.f, comparison.p_value, comparison.df) {
                 (Some(fv), Some(p), Some([a, b])) => {
                     let stat = format!(
@@ -193,7 +230,10 @@ fn sentence(comparison: &Comparison, reference: &Fit, test: &Fit) -> String {
                     caution.join(", ")
                 )
             };
-            format!("RI {name} = {}{ci}; {test_words}.{caution}", f(ratio))
+            format!(
+                "RI {name} = {}{ci}; {test_words}.{reconciled}{caution}",
+                f(ratio)
+            )
         }
         None => {
             let mut why = Vec::new();
@@ -381,7 +421,6 @@ fn compare_fits(
     // The solver moves the shared LogIC50 and the slopes; each curve's plateaus are
     // projected out (solved by linear least squares at every step): three parameters
     // instead of seven, the same minimum.
-    let projected = ProjectedCurves::from_set(&set);
     let hill_slots: Vec<usize> = [reference_refs, test_refs]
         .iter()
         .filter_map(|refs| match refs[index::HILL] {
@@ -389,59 +428,172 @@ fn compare_fits(
             ParamRef::Fixed(_) => None,
         })
         .collect();
-    let solve = |start_full: &[f64], settings: SolverSettings| match &projected {
-        Some((model, map)) => {
-            let start: Vec<f64> = map.iter().map(|i| start_full[*i]).collect();
-            let steep = minimize(model, &start, settings);
-            if !hill_slots.iter().any(|i| steep_slope(start_full[*i])) {
-                return steep;
+    // The reduced model's minimum on `set` (the two curves, the test curve's concentrations
+    // divided by 10^δ for the RI's profile: δ = 0 for the F test), whose test curve has its
+    // own LogIC50 at `test_log` in that frame: the RSS and the solver's parameters (the
+    // nonlinear ones where the plateaus are projected). Also from `warm` where given (the
+    // profile's previous point); the lowest minimum wins.
+    let reduced_fit =
+        |set: &CurveSet, test_log: f64, warm: Option<&[f64]>| -> Option<(f64, Vec<f64>)> {
+            let projected = ProjectedCurves::from_set(set);
+            let solve = |start_full: &[f64], settings: SolverSettings| match &projected {
+                Some((model, map)) => {
+                    let start: Vec<f64> = map.iter().map(|i| start_full[*i]).collect();
+                    let steep = minimize(model, &start, settings);
+                    if !hill_slots.iter().any(|i| steep_slope(start_full[*i])) {
+                        return steep;
+                    }
+                    let shallow: Vec<f64> = map
+                        .iter()
+                        .zip(&start)
+                        .map(|(i, v)| if hill_slots.contains(i) { 0.5 * v } else { *v })
+                        .collect();
+                    let rolled = minimize(model, &shallow, settings);
+                    if rolled.rss < steep.rss {
+                        rolled
+                    } else {
+                        steep
+                    }
+                }
+                None => minimize(set, start_full, settings),
+            };
+            let resume = |start: &[f64], settings: SolverSettings| match &projected {
+                Some((model, _)) => minimize(model, start, settings),
+                None => minimize(set, start, settings),
+            };
+            let mut best_start: Option<(f64, Vec<f64>)> = None;
+            let reference_log = reference_fit.params.log10_ic50;
+            for log_start in [0.5 * (reference_log + test_log), reference_log, test_log] {
+                let minimum = solve(&start_for(log_start), scout);
+                if minimum.rss.is_finite()
+                    && best_start
+                        .as_ref()
+                        .is_none_or(|(rss, _)| minimum.rss < *rss)
+                {
+                    best_start = Some((minimum.rss, minimum.params));
+                }
             }
-            let shallow: Vec<f64> = map
-                .iter()
-                .zip(&start)
-                .map(|(i, v)| if hill_slots.contains(i) { 0.5 * v } else { *v })
-                .collect();
-            let rolled = minimize(model, &shallow, settings);
-            if rolled.rss < steep.rss {
-                rolled
-            } else {
-                steep
+            let best = best_start.and_then(|(scout_rss, params)| {
+                let minimum = resume(&params, settings);
+                let walked_valley = minimum.termination == "LostPatience";
+                if !((minimum.success || walked_valley) && minimum.rss.is_finite()) {
+                    return None;
+                }
+                Some(if minimum.rss <= scout_rss {
+                    (minimum.rss, minimum.params)
+                } else {
+                    (scout_rss, params)
+                })
+            });
+            let warmed = warm
+                .map(|warm| resume(warm, PROFILE_SETTINGS))
+                .filter(|minimum| minimum.rss.is_finite())
+                .map(|minimum| (minimum.rss, minimum.params));
+            match (best, warmed) {
+                (Some(best), Some(warmed)) => Some(if warmed.0 < best.0 { warmed } else { best }),
+                (best, warmed) => best.or(warmed),
             }
-        }
-        None => minimize(&set, start_full, settings),
-    };
-    let resume = |start: &[f64], settings: SolverSettings| match &projected {
-        Some((model, _)) => minimize(model, start, settings),
-        None => minimize(&set, start, settings),
-    };
-    let mut best_start: Option<(f64, Vec<f64>)> = None;
-    for log_start in [
-        0.5 * (reference_fit.params.log10_ic50 + test_fit.params.log10_ic50),
-        reference_fit.params.log10_ic50,
-        test_fit.params.log10_ic50,
-    ] {
-        let minimum = solve(&start_for(log_start), scout);
-        if minimum.rss.is_finite()
-            && best_start
-                .as_ref()
-                .is_none_or(|(rss, _)| minimum.rss < *rss)
+        };
+    // The test curve's concentrations divided by 10^δ (its LogIC50 held at the reference's
+    // plus δ in the shared-LogIC50 model).
+    let shift = |target: &mut CurveSet, delta: f64| {
+        for (x, original) in target.curves[1]
+            .0
+            .log_x
+            .iter_mut()
+            .zip(&set.curves[1].0.log_x)
         {
-            best_start = Some((minimum.rss, minimum.params));
+            *x = original - delta;
+        }
+    };
+    let at_full = start_for(reference_fit.params.log10_ic50);
+    let full_start: Vec<f64> = match ProjectedCurves::from_set(&set) {
+        Some((_, map)) => map.iter().map(|i| at_full[*i]).collect(),
+        None => at_full,
+    };
+    // Besides the starts above, the reduced model is reached by continuation from the full
+    // one: the test curve's LogIC50 is walked from its own value to the reference's in
+    // four steps, each refit starting where the last one ended. Where the curves differ in
+    // shape, the starts can stop in a valley above the one the walk follows down (a too
+    // high reduced RSS makes the F test falsely significant); the lower minimum counts.
+    let mut shifted = set.clone();
+    let mut walk = full_start.clone();
+    for step in 1..4 {
+        let delta = log10_ratio * (1.0 - f64::from(step) / 4.0);
+        shift(&mut shifted, delta);
+        let minimum = match ProjectedCurves::from_set(&shifted) {
+            Some((model, _)) => minimize(&model, &walk, PROFILE_SETTINGS),
+            None => minimize(&shifted, &walk, PROFILE_SETTINGS),
+        };
+        if minimum.rss.is_finite() {
+            walk = minimum.params;
         }
     }
-    let best = best_start.and_then(|(scout_rss, params)| {
-        let minimum = resume(&params, settings);
-        let walked_valley = minimum.termination == "LostPatience";
-        ((minimum.success || walked_valley) && minimum.rss.is_finite())
-            .then_some(minimum.rss.min(scout_rss))
-    });
-    let Some(rss_reduced) = best else {
+    let Some((rss_reduced, _)) = reduced_fit(&set, test_fit.params.log10_ic50, Some(&walk)) else {
         return comparison;
     };
     let df_reduced = set.n_points().saturating_sub(next);
     extra_sum_of_squares(&mut comparison, rss_reduced, df_reduced);
+    // Where the CI from the standard error and the F test agree (or there is no F test),
+    // the profile adds nothing to the verdict and is not computed; where they disagree
+    // (small samples, asymmetric likelihoods), or there is no such CI, it is the interval
+    // that agrees with the test.
+    let disagree = match (comparison.ratio_ci95, comparison.p_value) {
+        (Some([lo, hi]), Some(p)) => (lo > 1.0 || hi < 1.0) != (p < 0.05),
+        (None, Some(_)) => true,
+        (_, None) => false,
+    };
+    if !disagree {
+        return comparison;
+    }
+    // The profile of log10 RI: the joint model with the test curve's LogIC50 held at the
+    // reference's plus δ is the shared-LogIC50 model on the test curve's concentrations
+    // divided by 10^δ. At δ = log10 RI its minimum is the full model's (each curve's own
+    // fit); the limits are where the F statistic against the full model reaches its 5 %
+    // critical value. Each point is solved as the F test's reduced model is (the same
+    // starts, in the shifted frame) and from the previous point, so that at δ = 0 the
+    // profile is the F test's refit and the interval holds 1 exactly when p ≥ 0.05.
+    let (reference_range, test_range) = (
+        set.curves[0].0.tested_log_range(),
+        set.curves[1].0.tested_log_range(),
+    );
+    let limits = (
+        test_range.0 - reference_range.1 - 3.0,
+        test_range.1 - reference_range.0 + 3.0,
+    );
+    let others = full_start;
+    let refit = |delta: f64, warm: &[f64]| -> Option<(f64, Vec<f64>)> {
+        shift(&mut shifted, delta);
+        reduced_fit(&shifted, test_fit.params.log10_ic50 - delta, Some(warm))
+    };
+    if let Some(t) = t95(df_full as f64) {
+        comparison.ratio_ci95_profile = crate::fit::profile::interval(
+            log10_ratio,
+            others,
+            (rss_full, df_full, t),
+            limits,
+            se_log.map(|se| t * se),
+            refit,
+        )
+        .map(|bounds| bounds.map(|b| b.map(|v| 10f64.powf(v))));
+    }
+    // Where a curve is a step between two doses the profile can jump right beside δ = 0
+    // (a refit on another branch than the F test's): an interval that then disagrees with
+    // the test is not shown.
+    if let (Some([lo, hi]), Some(p)) = (comparison.ratio_ci95_profile, comparison.p_value) {
+        let holds_one = lo.is_none_or(|lo| lo <= 1.0) && hi.is_none_or(|hi| hi >= 1.0);
+        if holds_one != (p >= 0.05) {
+            comparison.ratio_ci95_profile = None;
+        }
+    }
     comparison
 }
+
+/// The refits of the RI's profile: as tight as the LogIC50 profile's.
+const PROFILE_SETTINGS: SolverSettings = SolverSettings {
+    tolerance: 1e-10,
+    patience: 20,
+};
 
 /// The F test of equal IC50s from the reduced model's RSS and residual df (the full
 /// model's are in `comparison`).

@@ -141,6 +141,36 @@ pub fn five_pl_log_ic50_interval(
     Some(problem.interval(others, profile))
 }
 
+/// The profile-likelihood 95 % interval of any parameter (log10 units, as LogIC50's):
+/// `estimate` at the optimum, whose RSS is `rss_min` with `df` residual degrees of freedom
+/// and the t quantile `t`; the limits are where `refit(v, warm)` (the RSS minimized with
+/// the parameter held at `v`, and the refitted parameters, the next warm start) reaches
+/// `rss_min · (1 + t²/df)`. `others` are the refitted parameters at the optimum; the search
+/// stops at `limits` (an open side is `None`). `None` where there is no profile (no
+/// degrees of freedom, or no positive finite RSS).
+pub fn interval(
+    estimate: f64,
+    others: Vec<f64>,
+    fit: (f64, usize, f64),
+    limits: (f64, f64),
+    wald_half_width: Option<f64>,
+    refit: impl FnMut(f64, &[f64]) -> Option<(f64, Vec<f64>)>,
+) -> Option<[Option<f64>; 2]> {
+    let (rss_min, df, t) = fit;
+    if df == 0 || !(rss_min.is_finite() && rss_min > 0.0) || !estimate.is_finite() {
+        return None;
+    }
+    let problem = Profile {
+        log_hat: estimate,
+        rss_min,
+        df,
+        t,
+        limits,
+        wald_half_width,
+    };
+    Some(problem.interval(others, refit))
+}
+
 /// A free parameter's slot once LogIC50's (`log_idx`) is taken out.
 fn renumbered(r: ParamRef, log_idx: usize) -> ParamRef {
     match r {
@@ -161,7 +191,8 @@ struct Profile {
     rss_min: f64,
     df: usize,
     t: f64,
-    tested_range: Option<(f64, f64)>,
+    /// The search stops at these values of the parameter.
+    limits: (f64, f64),
     wald_half_width: Option<f64>,
 }
 
@@ -188,12 +219,15 @@ impl Profile {
             .filter(|(i, _)| *i != log_idx)
             .map(|(_, v)| *v)
             .collect();
+        let limits = tested_range.map_or((log_hat - 6.0, log_hat + 6.0), |(lo, hi)| {
+            (lo.log10() - 3.0, hi.log10() + 3.0)
+        });
         let problem = Self {
             log_hat,
             rss_min,
             df,
             t,
-            tested_range,
+            limits,
             wald_half_width,
         };
         Some((problem, others))
@@ -212,15 +246,11 @@ impl Profile {
             rss_min,
             df,
             t,
-            tested_range,
+            limits: (lo_limit, hi_limit),
             wald_half_width,
         } = *self;
         let threshold = rss_min * (1.0 + t * t / df as f64);
         let target = (threshold - rss_min).sqrt();
-        let (lo_limit, hi_limit) = tested_range
-            .map_or((log_hat - 6.0, log_hat + 6.0), |(lo, hi)| {
-                (lo.log10() - 3.0, hi.log10() + 3.0)
-            });
         // z(v) = √(RSS_profile(v) − RSS_min).
         let mut profile = |value: f64, warm: &[f64]| -> Option<(f64, Vec<f64>)> {
             refit(value, warm)

@@ -376,6 +376,9 @@ pub fn comparison_json(comparison: &Comparison, experiment: Option<&str>) -> Val
         "ratio": opt(comparison.ratio),
         "ratio_ci95": interval(comparison.ratio_ci95),
         "ratio_ci95_delta": interval(comparison.ratio_ci95_delta),
+        "ratio_ci95_profile": comparison
+            .ratio_ci95_profile
+            .map_or(Value::Null, |[lo, hi]| json!([opt(lo), opt(hi)])),
         "ratio_bound": comparison.ratio_bound,
         "log10_ratio": opt(comparison.log10_ratio),
         "log10_ratio_se": opt(comparison.log10_ratio_se),
@@ -384,6 +387,7 @@ pub fn comparison_json(comparison: &Comparison, experiment: Option<&str>) -> Val
         "p_value": opt(comparison.p_value),
         "rss_full": opt(comparison.rss_full),
         "rss_reduced": opt(comparison.rss_reduced),
+        "verdict": comparison.verdict,
     });
     if let (Some(name), Some(object)) = (experiment, value.as_object_mut()) {
         object.insert("experiment".into(), json!(name));
