@@ -158,16 +158,10 @@ fn sentence(comparison: &Comparison, reference: &Fit, test: &Fit) -> String {
     match comparison.ratio {
         Some(ratio) => {
             let profile = comparison.ratio_ci95_profile.map(|[lo, hi]| {
-                format!(
-                    "{}{}, {}{}",
-                    if lo.is_some() { "[" } else { "(" },
-                    lo.map_or("0".into(), f),
-                    hi.map_or("∞".into(), f),
-                    if hi.is_some() { "]" } else { ")" },
-                )
+                crate::report::format_ratio_ci(lo.unwrap_or(0.0), hi.unwrap_or(f64::INFINITY))
             });
             let ci = match (comparison.ratio_ci95, &profile) {
-                (Some([lo, hi]), _) => format!(" [{}, {}]", f(lo), f(hi)),
+                (Some([lo, hi]), _) => format!(" {}", crate::report::format_ratio_ci(lo, hi)),
                 (None, Some(profile)) => format!(" {profile} (profile-likelihood CI)"),
                 (None, None) => String::new(),
             };

@@ -43,10 +43,9 @@ fn ri_of(analysis: &Analysis, label: &str) -> String {
         .find(|c| format!("{} vs {}", c.test, c.reference) == label)
         .map_or_else(String::new, |c| match (c.ratio, c.ratio_ci95) {
             (Some(r), Some([a, b])) => format!(
-                "{} [{}, {}]",
+                "{} {}",
                 format_number(r),
-                format_number(a),
-                format_number(b)
+                crate::report::format_ratio_ci(a, b)
             ),
             (Some(r), None) => format_number(r),
             (None, _) => c.ratio_bound.as_deref().map_or_else(

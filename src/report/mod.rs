@@ -115,6 +115,30 @@ pub fn format_number(value: f64) -> String {
     format_significant(value, 4)
 }
 
+/// A ratio's 95 % CI, `[9.870, 15.43]`; a limit the data do not bound (a lower limit of 0,
+/// an upper limit that is not finite, as when the standard error is unbounded) is open:
+/// `(0, 15.43]`, `[1.055, ∞)`.
+#[must_use]
+pub fn format_ratio_ci(lo: f64, hi: f64) -> String {
+    let open_lo = !(lo > 0.0 && lo.is_finite());
+    let open_hi = !hi.is_finite();
+    format!(
+        "{}{}, {}{}",
+        if open_lo { "(" } else { "[" },
+        if open_lo {
+            "0".into()
+        } else {
+            format_number(lo)
+        },
+        if open_hi {
+            "∞".into()
+        } else {
+            format_number(hi)
+        },
+        if open_hi { ")" } else { "]" },
+    )
+}
+
 /// `value` with `digits` significant digits: plain notation from 1e-4 to below 1e6,
 /// scientific (with `digits − 1` decimals) outside; "—" when not finite.
 #[must_use]
@@ -195,7 +219,15 @@ pub fn absolute_ic50_ci(fit: &crate::fit::Fit) -> Option<[f64; 2]> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ReportDate, format_number};
+    use super::{ReportDate, format_number, format_ratio_ci};
+
+    #[test]
+    fn a_ratio_ci_the_data_do_not_bound_is_written_open() {
+        assert_eq!(format_ratio_ci(1.5, 12.0), "[1.500, 12.00]");
+        assert_eq!(format_ratio_ci(0.0, f64::INFINITY), "(0, ∞)");
+        assert_eq!(format_ratio_ci(0.25, f64::INFINITY), "[0.2500, ∞)");
+        assert_eq!(format_ratio_ci(0.0, 3.0), "(0, 3.000]");
+    }
 
     #[test]
     fn dates_parse_and_come_from_the_clock() {

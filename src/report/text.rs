@@ -319,7 +319,7 @@ fn fitting_text(analysis: &Analysis) -> String {
 #[must_use]
 pub fn ratio_cell(comparison: &Comparison) -> String {
     match (comparison.ratio, comparison.ratio_ci95) {
-        (Some(r), Some([lo, hi])) => format!("{} [{}, {}]", f(r), f(lo), f(hi)),
+        (Some(r), Some([lo, hi])) => format!("{} {}", f(r), super::format_ratio_ci(lo, hi)),
         (Some(r), None) => f(r),
         (None, _) => comparison
             .ratio_bound
