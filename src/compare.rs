@@ -158,7 +158,16 @@ fn sentence(comparison: &Comparison, reference: &Fit, test: &Fit) -> String {
     match comparison.ratio {
         Some(ratio) => {
             let profile = comparison.ratio_ci95_profile.map(|[lo, hi]| {
-                crate::report::format_ratio_ci(lo.unwrap_or(0.0), hi.unwrap_or(f64::INFINITY))
+                let text =
+                    crate::report::format_ratio_ci(lo.unwrap_or(0.0), hi.unwrap_or(f64::INFINITY));
+                // A limit at 1 beside a significant F test is open (see `profile_holds_one`).
+                match (comparison.p_value, lo, hi) {
+                    (Some(p), Some(lo), _) if p < 0.05 && at_one(lo) => format!("({}", &text[1..]),
+                    (Some(p), _, Some(hi)) if p < 0.05 && at_one(hi) => {
+                        format!("{})", &text[..text.len() - 1])
+                    }
+                    _ => text,
+                }
             });
             let ci = match (comparison.ratio_ci95, &profile) {
                 (Some([lo, hi]), _) => format!(" {}", crate::report::format_ratio_ci(lo, hi)),
@@ -571,16 +580,53 @@ fn compare_fits(
         )
         .map(|bounds| bounds.map(|b| b.map(|v| 10f64.powf(v))));
     }
-    // Where a curve is a step between two doses the profile can jump right beside δ = 0
-    // (a refit on another branch than the F test's): an interval that then disagrees with
-    // the test is not shown.
+    // Where both curves are steps between doses the profile is flat down to RI = 1 and jumps
+    // there (the steps can be placed on either side of one dose): its limit, found to
+    // 1e-4 decades, can land a hair beyond 1 while the F test (the profile at 1 exactly)
+    // excludes 1. The limit is then 1, open: the data exclude RI = 1 and nothing above it.
     if let (Some([lo, hi]), Some(p)) = (comparison.ratio_ci95_profile, comparison.p_value) {
-        let holds_one = lo.is_none_or(|lo| lo <= 1.0) && hi.is_none_or(|hi| hi >= 1.0);
-        if holds_one != (p >= 0.05) {
+        let (lo, hi) = if p < 0.05 {
+            (
+                if lo.is_some_and(at_one) {
+                    Some(1.0)
+                } else {
+                    lo
+                },
+                if hi.is_some_and(at_one) {
+                    Some(1.0)
+                } else {
+                    hi
+                },
+            )
+        } else {
+            (lo, hi)
+        };
+        comparison.ratio_ci95_profile = Some([lo, hi]);
+        // Otherwise a refit on another branch than the F test's right beside RI = 1 can
+        // leave an interval that disagrees with the test: it is not shown.
+        if profile_holds_one([lo, hi], p) != (p >= 0.05) {
             comparison.ratio_ci95_profile = None;
         }
     }
     comparison
+}
+
+/// How close to RI = 1 (in decades) a profile limit at a jump is taken to be 1: twice the
+/// tolerance to which the profile places a jump.
+const JUMP_AT_ONE: f64 = 2e-4;
+
+/// Whether a profile limit of the RI lies at 1, up to where the profile places a jump.
+fn at_one(limit: f64) -> bool {
+    limit.log10().abs() <= JUMP_AT_ONE
+}
+
+/// Whether a profile CI of the RI holds 1. A limit of exactly 1 beside a significant F test
+/// is the place of a jump, open: 1 itself is excluded.
+fn profile_holds_one([lo, hi]: [Option<f64>; 2], p: f64) -> bool {
+    let open_at_one = p < 0.05;
+    let above = lo.is_none_or(|lo| lo < 1.0 || (lo <= 1.0 && !open_at_one));
+    let below = hi.is_none_or(|hi| hi > 1.0 || (hi >= 1.0 && !open_at_one));
+    above && below
 }
 
 /// The refits of the RI's profile: as tight as the LogIC50 profile's.

@@ -1153,6 +1153,31 @@ fn ri_ci_disagreeing_with_the_f_test_names_the_profile_ci_that_agrees() {
     }
 }
 
+/// Two curves that are steps between the same ten-fold doses (the parental line's between
+/// 10 and 100, the resistant line's between 100 and 1000): the steps can sit on either side
+/// of 100, so every RI above 1 fits as well as the estimate, and RI = 1 does not (the F
+/// test: p ≈ 6e-8). The profile is flat down to 1 and jumps there; its lower limit is 1,
+/// open, and the sentence writes it so, not as a limit a hair below 1 beside "the IC50s
+/// differ".
+#[test]
+fn ri_profile_that_jumps_at_one_is_open_there() {
+    let json = cli_json(&data("ri_profile_jumps_at_one.csv"));
+    let comparison = &json["comparisons"][0];
+    let p = comparison["p_value"].as_f64().expect("p");
+    assert!(p < 1e-6, "{comparison}");
+    let profile = &comparison["ratio_ci95_profile"];
+    assert_eq!(profile[0].as_f64(), Some(1.0), "{comparison}");
+    let hi = profile[1].as_f64().expect("upper limit");
+    // The steps can be at most a decade and a bit apart.
+    assert!((10.0..=100.0).contains(&hi), "{comparison}");
+    let verdict = comparison["verdict"].as_str().expect("verdict");
+    assert!(verdict.contains("the IC50s differ"), "{verdict}");
+    assert!(
+        verdict.contains("which agrees with the F test, is (1.000, "),
+        "{verdict}"
+    );
+}
+
 /// Where the CI from the standard error and the F test agree, the sentence is as before
 /// (no second interval), and the profile CI is not computed.
 #[test]
