@@ -532,7 +532,9 @@ fn compare_fits(
             walk = minimum.params;
         }
     }
-    let Some((rss_reduced, _)) = reduced_fit(&set, test_fit.params.log10_ic50, Some(&walk)) else {
+    let Some((rss_reduced, reduced_params)) =
+        reduced_fit(&set, test_fit.params.log10_ic50, Some(&walk))
+    else {
         return comparison;
     };
     let df_reduced = set.n_points().saturating_sub(next);
@@ -565,20 +567,48 @@ fn compare_fits(
         test_range.1 - reference_range.0 + 3.0,
     );
     let others = full_start;
-    let refit = |delta: f64, warm: &[f64]| -> Option<(f64, Vec<f64>)> {
+    let mut refit = |delta: f64, warm: &[f64]| -> Option<(f64, Vec<f64>)> {
         shift(&mut shifted, delta);
         reduced_fit(&shifted, test_fit.params.log10_ic50 - delta, Some(warm))
     };
     if let Some(t) = t95(df_full as f64) {
-        comparison.ratio_ci95_profile = crate::fit::profile::interval(
+        let fit = (rss_full, df_full, t);
+        let mut bounds = crate::fit::profile::interval(
             log10_ratio,
             others,
-            (rss_full, df_full, t),
+            fit,
             limits,
             se_log.map(|se| t * se),
-            refit,
-        )
-        .map(|bounds| bounds.map(|b| b.map(|v| 10f64.powf(v))));
+            &mut refit,
+        );
+        // A profile with more than one valley: from the estimate it reaches the threshold
+        // before RI = 1, yet at 1 (the F test's refit) it is below it again. The interval
+        // then spans every RI the F test does not reject: on that side its limit is where
+        // the profile crosses the threshold beyond 1.
+        if let (Some([lo, hi]), Some(p)) = (bounds.as_mut(), comparison.p_value)
+            && p >= 0.05
+        {
+            let side = if lo.is_some_and(|lo| lo > 0.0) {
+                Some((lo, -1.0))
+            } else if hi.is_some_and(|hi| hi < 0.0) {
+                Some((hi, 1.0))
+            } else {
+                None
+            };
+            if let Some((limit, direction)) = side {
+                *limit = crate::fit::profile::outer_limit(
+                    0.0,
+                    rss_reduced,
+                    reduced_params,
+                    direction,
+                    fit,
+                    limits,
+                    &mut refit,
+                );
+            }
+        }
+        comparison.ratio_ci95_profile =
+            bounds.map(|bounds| bounds.map(|b| b.map(|v| 10f64.powf(v))));
     }
     // Where both curves are steps between doses the profile is flat down to RI = 1 and jumps
     // there (the steps can be placed on either side of one dose): its limit, found to

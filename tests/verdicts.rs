@@ -1093,6 +1093,7 @@ fn ri_ci_disagreeing_with_the_f_test_names_the_profile_ci_that_agrees() {
     for (name, differ, smooth) in [
         ("ri_ci_excludes_one_f_test_does_not.csv", false, false),
         ("ri_ci_includes_one_f_test_differs.csv", true, true),
+        ("ri_profile_two_valleys.csv", false, true),
     ] {
         let json = cli_json(&data(name));
         let comparison = &json["comparisons"][0];
@@ -1210,4 +1211,103 @@ fn shared_ic50_refit_reaches_the_lower_valley() {
     let rss_full = comparison["rss_full"].as_f64().expect("full RSS");
     assert!(rss_reduced <= 4230.16, "{comparison}");
     assert!(rss_reduced >= rss_full, "{comparison}");
+}
+
+/// A curve of `reps` points per dose at `n_doses` doses `spacing` decades apart (the highest
+/// 10^1.7), with vehicle points, for the comparison properties.
+#[allow(clippy::too_many_arguments)]
+fn pair_curve(
+    label: &str,
+    (top, bottom, log_ic50, hill): (f64, f64, f64, f64),
+    n_doses: usize,
+    spacing: f64,
+    reps: usize,
+    sd: f64,
+    seed: u64,
+) -> DoseResponse {
+    let mut pairs = Vec::new();
+    let mut k = 0;
+    for _ in 0..reps {
+        pairs.push((0.0, 100.0 + sd * noise(seed, k)));
+        k += 1;
+    }
+    for d in 0..n_doses {
+        let log_c = 1.7 - d as f64 * spacing;
+        let y = bottom + (top - bottom) / (1.0 + 10f64.powf((log_ic50 - log_c) * hill));
+        for _ in 0..reps {
+            pairs.push((10f64.powf(log_c), y + sd * noise(seed, k)));
+            k += 1;
+        }
+    }
+    DoseResponse::from_pairs(label, &pairs)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 96,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20_261_205),
+        ..ProptestConfig::default()
+    })]
+
+    /// A comparison's sentence never contradicts itself: where the RI's CI from the standard
+    /// error and the F test of equal IC50s disagree, the profile-likelihood CI is given, and
+    /// it (open at 1 where it jumps there) holds 1 exactly when p ≥ 0.05; the words follow p.
+    /// Pairs across shapes, ratios, replicates (one to three per dose), dose spacings (half-
+    /// log and ten-fold, where curves turn into steps) and noise.
+    #[test]
+    fn comparison_verdicts_do_not_contradict_themselves(
+        bottoms in (-5.0f64..40.0, -5.0f64..50.0),
+        hills in (-4.0f64..-0.5, -4.0f64..-0.5),
+        test_top in 85.0f64..110.0,
+        log_ic50 in -1.5f64..1.0,
+        log_ri in -0.3f64..1.5,
+        n_doses in 5usize..11,
+        ten_fold in any::<bool>(),
+        reps in 1usize..4,
+        sd in prop::sample::select(vec![2.0, 5.0, 10.0, 15.0]),
+        seed in any::<u64>(),
+    ) {
+        let spacing = if ten_fold { 1.0 } else { 0.5 };
+        let reference = pair_curve("ref", (100.0, bottoms.0, log_ic50, hills.0), n_doses, spacing, reps, sd, seed);
+        let test = pair_curve(
+            "ref/R",
+            (test_top, bottoms.1, log_ic50 + log_ri, hills.1),
+            n_doses,
+            spacing,
+            reps,
+            sd,
+            seed ^ 0x9e37_79b9,
+        );
+        let options = FitOptions::default();
+        let (Ok(reference_fit), Ok(test_fit)) = (fit_4pl(&reference, &options), fit_4pl(&test, &options)) else {
+            return Err(TestCaseError::fail("a generated curve did not fit"));
+        };
+        let comparison = platefit::compare::compare((&reference, &reference_fit), (&test, &test_fit), &options);
+        let verdict = &comparison.verdict;
+        let Some(p) = comparison.p_value else {
+            prop_assert!(comparison.ratio_ci95_profile.is_none(), "{verdict}");
+            return Ok(());
+        };
+        prop_assert_eq!(verdict.contains("; the IC50s differ"), p < 0.05, "{}", verdict);
+        let wald_disagrees = comparison
+            .ratio_ci95
+            .is_some_and(|[lo, hi]| (lo > 1.0 || hi < 1.0) != (p < 0.05));
+        if wald_disagrees {
+            prop_assert!(comparison.ratio_ci95_profile.is_some(), "no profile CI: {verdict}");
+            prop_assert!(verdict.contains("which agrees with the F test"), "{}", verdict);
+        }
+        if let Some([lo, hi]) = comparison.ratio_ci95_profile {
+            // A limit of exactly 1 beside p < 0.05 is open (the profile jumps there).
+            let open = p < 0.05;
+            let holds_one = lo.is_none_or(|lo| lo < 1.0 || (lo <= 1.0 && !open))
+                && hi.is_none_or(|hi| hi > 1.0 || (hi >= 1.0 && !open));
+            prop_assert_eq!(holds_one, p >= 0.05, "profile {:?}, p = {}: {}", [lo, hi], p, verdict);
+            if let Some(ratio) = comparison.ratio {
+                prop_assert!(
+                    lo.is_none_or(|lo| lo <= ratio * 1.0001) && hi.is_none_or(|hi| hi >= ratio * 0.9999),
+                    "profile {:?} does not hold the estimate {}", [lo, hi], ratio
+                );
+            }
+        }
+    }
 }

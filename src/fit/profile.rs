@@ -171,6 +171,38 @@ pub fn interval(
     Some(problem.interval(others, refit))
 }
 
+/// Where a profile has more than one valley, the limit beyond a known inside point: from
+/// `center` (a value whose profile RSS `rss_center` is below the threshold, with the refitted
+/// parameters `params` there) outwards in `direction` (−1 or +1) to where the profile
+/// reaches the threshold of `fit` = (RSS_min, df, t), as `interval` searches from the
+/// optimum; `None` where it does not before `limits`. The 95 % interval that spans every
+/// value the F test does not reject, where the first crossing from the optimum leaves some
+/// out.
+pub fn outer_limit(
+    center: f64,
+    rss_center: f64,
+    params: Vec<f64>,
+    direction: f64,
+    fit: (f64, usize, f64),
+    limits: (f64, f64),
+    mut refit: impl FnMut(f64, &[f64]) -> Option<(f64, Vec<f64>)>,
+) -> Option<f64> {
+    let (rss_min, df, t) = fit;
+    if df == 0 || !(rss_min.is_finite() && rss_min > 0.0) || !center.is_finite() {
+        return None;
+    }
+    let problem = Profile {
+        log_hat: center,
+        rss_min,
+        df,
+        t,
+        limits,
+        wald_half_width: None,
+    };
+    let z_center = (rss_center - rss_min).max(0.0).sqrt();
+    problem.side(direction.signum(), (z_center, params), &mut refit)
+}
+
 /// A free parameter's slot once LogIC50's (`log_idx`) is taken out.
 fn renumbered(r: ParamRef, log_idx: usize) -> ParamRef {
     match r {
@@ -241,6 +273,22 @@ impl Profile {
         others: Vec<f64>,
         mut refit: impl FnMut(f64, &[f64]) -> Option<(f64, Vec<f64>)>,
     ) -> [Option<f64>; 2] {
+        [
+            self.side(-1.0, (0.0, others.clone()), &mut refit),
+            self.side(1.0, (0.0, others), &mut refit),
+        ]
+    }
+
+    /// The first value, from `log_hat` outwards in `direction` (−1 or +1), where the profile
+    /// reaches the threshold; `None` where it does not before the limit, or a refit failed.
+    /// `start`: z = √(RSS − RSS_min) at `log_hat` (0 at the optimum) and the free parameters
+    /// there.
+    fn side(
+        &self,
+        direction: f64,
+        start: (f64, Vec<f64>),
+        refit: &mut impl FnMut(f64, &[f64]) -> Option<(f64, Vec<f64>)>,
+    ) -> Option<f64> {
         let Self {
             log_hat,
             rss_min,
@@ -260,116 +308,112 @@ impl Profile {
         let initial_step = wald_half_width
             .filter(|w| w.is_finite() && *w > 1e-6)
             .map_or(0.05, |w| w.min(2.0));
-        let mut bounds = [None, None];
-        for (side, direction) in [(0usize, -1.0f64), (1, 1.0)] {
-            let limit = if direction < 0.0 {
-                log_hat - lo_limit
-            } else {
-                hi_limit - log_hat
+        let (z_start, others) = start;
+        let limit = if direction < 0.0 {
+            log_hat - lo_limit
+        } else {
+            hi_limit - log_hat
+        };
+        // Distances from the estimate. `inside`: the farthest point with z < z* (and the
+        // parameters there, the warm start of the next refit); `outside`: the nearest point
+        // with z ≥ z*, once one is found; `older`/`latest`: the last two points, for the
+        // secant.
+        let mut inside = (0.0f64, z_start, others.clone());
+        let mut outside: Option<(f64, f64)> = None;
+        let mut older = (0.0f64, z_start);
+        let mut distance = initial_step;
+        let mut reference_width = f64::INFINITY;
+        let mut slow_steps = 0;
+        let mut flat_profile = false;
+        let mut found = None;
+        for _ in 0..MAX_REFITS {
+            if distance >= limit {
+                if outside.is_none() && inside.0 >= limit {
+                    break;
+                }
+                distance = limit;
+            }
+            let value = log_hat + direction * distance;
+            let mut refit = profile(value, &inside.2);
+            // A refit far above the threshold may have followed the warm start into a worse
+            // local minimum (a jump in the profile): try again from the optimum's values.
+            // Once the profile is known to be flat-then-jumping, a refit beyond the jump
+            // is expected to land high, and the warm start (from the nearest inside point)
+            // is the better one: no second refit.
+            if !flat_profile
+                && inside.0 > 0.0
+                && refit.as_ref().is_none_or(|(z, _)| *z > 1.5 * target)
+                && let Some(again) = profile(value, &others)
+                && refit.as_ref().is_none_or(|(z, _)| again.0 < *z)
+            {
+                refit = Some(again);
+            }
+            let Some((z, params)) = refit else {
+                break;
             };
-            // Distances from the estimate. `inside`: the farthest point with z < z* (and the
-            // parameters there, the warm start of the next refit); `outside`: the nearest point
-            // with z ≥ z*, once one is found; `older`/`latest`: the last two points, for the
-            // secant.
-            let mut inside = (0.0f64, 0.0f64, others.clone());
-            let mut outside: Option<(f64, f64)> = None;
-            let mut older = (0.0f64, 0.0f64);
-            let mut distance = initial_step;
-            let mut reference_width = f64::INFINITY;
-            let mut slow_steps = 0;
-            let mut flat_profile = false;
-            let mut found = None;
-            for _ in 0..MAX_REFITS {
-                if distance >= limit {
-                    if outside.is_none() && inside.0 >= limit {
+            // z within 1e-5 of z*: the RSS there is the threshold to 2e-5 (relative) and the
+            // limit is off by 1e-5 of its distance from the estimate, far inside the four
+            // significant digits reported.
+            if (z - target).abs() <= 1e-5 * target {
+                found = Some(distance);
+                break;
+            }
+            // A refit inside the threshold with the same RSS as the previous inside point:
+            // the profile is flat here (it will jump, as for very steep curves).
+            flat_profile |= z < target && inside.0 > 0.0 && (z - inside.1).abs() <= 1e-9 * target;
+            if z < target {
+                inside = (distance, z, params);
+            } else if outside.is_none_or(|o| distance < o.0) {
+                outside = Some((distance, z));
+            }
+            let latest = (distance, z);
+            let secant =
+                latest.0 + (target - latest.1) * (latest.0 - older.0) / (latest.1 - older.1);
+            older = latest;
+            distance = match outside {
+                Some((d_out, z_out)) => {
+                    let width = d_out - inside.0;
+                    // Where the profile jumps (flat, then a refit on another branch), the
+                    // limit is the jump's place, found to 1e-4 decades (0.023 % of the
+                    // IC50, below the 4 significant digits reported); a smooth profile is
+                    // solved to 1e-7.
+                    let tolerance = if flat_profile { 1e-4 } else { 1e-7 };
+                    if width <= tolerance {
+                        // The first point known to reach the threshold (at a jump, the
+                        // profile is below it just inside).
+                        found = Some(d_out);
                         break;
                     }
-                    distance = limit;
-                }
-                let value = log_hat + direction * distance;
-                let mut refit = profile(value, &inside.2);
-                // A refit far above the threshold may have followed the warm start into a worse
-                // local minimum (a jump in the profile): try again from the optimum's values.
-                // Once the profile is known to be flat-then-jumping, a refit beyond the jump
-                // is expected to land high, and the warm start (from the nearest inside point)
-                // is the better one: no second refit.
-                if !flat_profile
-                    && inside.0 > 0.0
-                    && refit.as_ref().is_none_or(|(z, _)| *z > 1.5 * target)
-                    && let Some(again) = profile(value, &others)
-                    && refit.as_ref().is_none_or(|(z, _)| again.0 < *z)
-                {
-                    refit = Some(again);
-                }
-                let Some((z, params)) = refit else {
-                    break;
-                };
-                // z within 1e-5 of z*: the RSS there is the threshold to 2e-5 (relative) and the
-                // limit is off by 1e-5 of its distance from the estimate, far inside the four
-                // significant digits reported.
-                if (z - target).abs() <= 1e-5 * target {
-                    found = Some(distance);
-                    break;
-                }
-                // A refit inside the threshold with the same RSS as the previous inside point:
-                // the profile is flat here (it will jump, as for very steep curves).
-                flat_profile |=
-                    z < target && inside.0 > 0.0 && (z - inside.1).abs() <= 1e-9 * target;
-                if z < target {
-                    inside = (distance, z, params);
-                } else if outside.is_none_or(|o| distance < o.0) {
-                    outside = Some((distance, z));
-                }
-                let latest = (distance, z);
-                let secant =
-                    latest.0 + (target - latest.1) * (latest.0 - older.0) / (latest.1 - older.1);
-                older = latest;
-                distance = match outside {
-                    Some((d_out, z_out)) => {
-                        let width = d_out - inside.0;
-                        // Where the profile jumps (flat, then a refit on another branch), the
-                        // limit is the jump's place, found to 1e-4 decades (0.023 % of the
-                        // IC50, below the 4 significant digits reported); a smooth profile is
-                        // solved to 1e-7.
-                        let tolerance = if flat_profile { 1e-4 } else { 1e-7 };
-                        if width <= tolerance {
-                            // The first point known to reach the threshold (at a jump, the
-                            // profile is below it just inside).
-                            found = Some(d_out);
-                            break;
-                        }
-                        // Secant steps shrink the bracket fast where z is close to linear. Where
-                        // it is not (flat, then a jump where the refit changes branch), bisect:
-                        // from then on once the profile was flat, and whenever three steps have
-                        // not halved the bracket.
-                        if width <= 0.5 * reference_width {
-                            reference_width = width;
-                            slow_steps = 0;
-                        } else {
-                            slow_steps += 1;
-                        }
-                        let bisecting = flat_profile || slow_steps >= 3;
-                        let within = |d: f64| d.is_finite() && d > inside.0 && d < d_out;
-                        let false_position = inside.0
-                            + (target - inside.1) * (d_out - inside.0) / (z_out - inside.1);
-                        if bisecting {
-                            0.5 * (inside.0 + d_out)
-                        } else if within(secant) {
-                            secant
-                        } else if within(false_position) {
-                            false_position
-                        } else {
-                            0.5 * (inside.0 + d_out)
-                        }
+                    // Secant steps shrink the bracket fast where z is close to linear. Where
+                    // it is not (flat, then a jump where the refit changes branch), bisect:
+                    // from then on once the profile was flat, and whenever three steps have
+                    // not halved the bracket.
+                    if width <= 0.5 * reference_width {
+                        reference_width = width;
+                        slow_steps = 0;
+                    } else {
+                        slow_steps += 1;
                     }
-                    // Not bracketed yet: extrapolate along z, by at most 4× the distance so far;
-                    // where the profile is flat, step out geometrically.
-                    None if secant.is_finite() && secant > inside.0 => secant.min(4.0 * inside.0),
-                    None => 1.6 * inside.0.max(initial_step),
-                };
-            }
-            bounds[side] = found.map(|d| log_hat + direction * d);
+                    let bisecting = flat_profile || slow_steps >= 3;
+                    let within = |d: f64| d.is_finite() && d > inside.0 && d < d_out;
+                    let false_position =
+                        inside.0 + (target - inside.1) * (d_out - inside.0) / (z_out - inside.1);
+                    if bisecting {
+                        0.5 * (inside.0 + d_out)
+                    } else if within(secant) {
+                        secant
+                    } else if within(false_position) {
+                        false_position
+                    } else {
+                        0.5 * (inside.0 + d_out)
+                    }
+                }
+                // Not bracketed yet: extrapolate along z, by at most 4× the distance so far;
+                // where the profile is flat, step out geometrically.
+                None if secant.is_finite() && secant > inside.0 => secant.min(4.0 * inside.0),
+                None => 1.6 * inside.0.max(initial_step),
+            };
         }
-        bounds
+        found.map(|d| log_hat + direction * d)
     }
 }
