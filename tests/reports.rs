@@ -22,7 +22,7 @@ use platefit::report::pdf::{PageSize, PdfOptions, experiment_report, summary_rep
 use platefit::report::pzfx::{XScale, document};
 use platefit::report::table::ic50_text;
 use platefit::report::text::{absolute_ic50_cell, f_test_cell, ratio_cell};
-use platefit::report::xlsx::{FIT_COLUMNS, SHEETS, workbook};
+use platefit::report::xlsx::{COMPARISON_COLUMNS, FIT_COLUMNS, SHEETS, workbook};
 use platefit::report::{ReportDate, format_number};
 
 fn sample_path() -> PathBuf {
@@ -297,11 +297,26 @@ fn workbook_reads_back_with_the_analysis_numbers() {
     let comparisons = book.worksheet_range("Comparisons").unwrap();
     let rows: Vec<&[Data]> = comparisons.rows().collect();
     let c = &analysis.comparisons[0];
-    assert_eq!(rows[1][1].to_string(), c.test);
-    assert_eq!(rows[1][2].to_string(), c.reference);
-    assert_eq!(cell_f64(&rows[1][4]), c.ratio);
-    assert_eq!(cell_f64(&rows[1][5]), c.ratio_ci95.map(|v| v[0]));
-    assert_eq!(cell_f64(&rows[1][15]), c.p_value);
+    let header: Vec<String> = rows[0].iter().map(ToString::to_string).collect();
+    assert_eq!(header, COMPARISON_COLUMNS.map(String::from).to_vec());
+    let col = |name: &str| {
+        COMPARISON_COLUMNS
+            .iter()
+            .position(|column| *column == name)
+            .unwrap()
+    };
+    assert_eq!(rows[1][col("test")].to_string(), c.test);
+    assert_eq!(rows[1][col("reference")].to_string(), c.reference);
+    assert_eq!(cell_f64(&rows[1][col("resistance_index")]), c.ratio);
+    assert_eq!(
+        cell_f64(&rows[1][col("ri_ci95_low")]),
+        c.ratio_ci95.map(|v| v[0])
+    );
+    assert_eq!(cell_f64(&rows[1][col("p_value")]), c.p_value);
+    assert_eq!(
+        cell_f64(&rows[1][col("ri_ci95_profile_low")]),
+        c.ratio_ci95_profile.map(|v| v[0].unwrap_or(0.0))
+    );
     // Plate-shaped sheets: row 0 title, row 1 column numbers, then rows A…H.
     let plate = &analysis.plates[0];
     for (sheet, value) in [

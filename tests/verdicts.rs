@@ -1311,3 +1311,40 @@ proptest! {
         }
     }
 }
+
+/// The CSV export carries the profile-likelihood CI of the RI and the sentence beside it.
+#[test]
+fn csv_export_has_the_profile_ci_and_the_verdict() {
+    let output = Command::new(env!("CARGO_BIN_EXE_platefit"))
+        .arg("fit")
+        .arg(data("ri_ci_excludes_one_f_test_does_not.csv"))
+        .args(["--csv", "-"])
+        .output()
+        .expect("platefit runs");
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let header = rows
+        .iter()
+        .position(|r| r.get(0) == Some("experiment") && r.iter().any(|c| c == "resistance_index"))
+        .expect("comparison header");
+    let column = |name: &str| {
+        rows[header]
+            .iter()
+            .position(|c| c == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
+    let row = &rows[header + 1];
+    let number = |name: &str| -> f64 { row[column(name)].parse().expect(name) };
+    let (lo, hi) = (
+        number("ri_ci95_profile_low"),
+        number("ri_ci95_profile_high"),
+    );
+    assert!(lo < 1.0 && hi > 1.0, "[{lo}, {hi}]");
+    assert!(number("p_value") >= 0.05);
+    assert!(row[column("verdict")].contains("profile-likelihood CI"));
+}

@@ -99,10 +99,13 @@ pub fn write_results_csv(analyses: &[Analysis], out: impl Write) -> Result<(), :
             "ri_ci95_high",
             "ri_ci95_delta_low",
             "ri_ci95_delta_high",
+            "ri_ci95_profile_low",
+            "ri_ci95_profile_high",
             "f",
             "df_num",
             "df_den",
             "p_value",
+            "verdict",
         ])?;
         for (analysis, c) in comparisons {
             writer.write_record([
@@ -115,10 +118,13 @@ pub fn write_results_csv(analyses: &[Analysis], out: impl Write) -> Result<(), :
                 cell(c.ratio_ci95.map(|v| v[1])),
                 cell(c.ratio_ci95_delta.map(|v| v[0])),
                 cell(c.ratio_ci95_delta.map(|v| v[1])),
+                cell(c.ratio_ci95_profile.map(|v| v[0].unwrap_or(0.0))),
+                cell(c.ratio_ci95_profile.and_then(|v| v[1])),
                 cell(c.f),
                 c.df.map(|d| d[0].to_string()).unwrap_or_default(),
                 c.df.map(|d| d[1].to_string()).unwrap_or_default(),
                 cell(c.p_value),
+                c.verdict.clone(),
             ])?;
         }
     }

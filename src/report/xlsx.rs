@@ -90,7 +90,7 @@ pub const OUTLIER_COLUMNS: [&str; 11] = [
 ];
 
 /// The column headers of the "Comparisons" sheet.
-pub const COMPARISON_COLUMNS: [&str; 17] = [
+pub const COMPARISON_COLUMNS: [&str; 19] = [
     "experiment",
     "test",
     "reference",
@@ -100,6 +100,8 @@ pub const COMPARISON_COLUMNS: [&str; 17] = [
     "ri_ci95_high",
     "ri_ci95_delta_low",
     "ri_ci95_delta_high",
+    "ri_ci95_profile_low",
+    "ri_ci95_profile_high",
     "ri_bound",
     "log10_ri",
     "se_log10_ri",
@@ -393,6 +395,10 @@ fn comparisons_sheet(
                 number(c.ratio_ci95.map(|v| v[1])),
                 number(c.ratio_ci95_delta.map(|v| v[0])),
                 number(c.ratio_ci95_delta.map(|v| v[1])),
+                // An open lower limit is 0; an open upper limit is left empty, as an
+                // unbounded Wald limit is.
+                number(c.ratio_ci95_profile.map(|v| v[0].unwrap_or(0.0))),
+                number(c.ratio_ci95_profile.and_then(|v| v[1])),
                 text(c.ratio_bound.clone().unwrap_or_default()),
                 number(c.log10_ratio),
                 number(c.log10_ratio_se),
