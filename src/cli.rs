@@ -23,7 +23,10 @@ use crate::layout::{CurveKey, Layout, read_layout, resistance_pairs};
 use crate::normalize::Normalization;
 use crate::project::atomic_write_regenerable;
 use crate::reads::{ReadChoice, ReferenceChoice};
-use crate::report::{csv::write_results_csv, json::results_json_pretty, table::results_table};
+use crate::report::{
+    csv::write_results_csv, json::results_json_pretty, table::results_table,
+    table::results_table_in,
+};
 use crate::summary::Summary;
 
 /// platefit: cell-viability dose-response analysis (CCK-8, MTT, resazurin).
@@ -258,7 +261,9 @@ pub struct AnalyzeArgs {
 /// `platefit fit`.
 #[derive(Debug, Args)]
 pub struct FitArgs {
-    /// CSV with columns `conc`, `response` and optionally `curve`.
+    /// CSV with columns `conc` (or `log_conc`: log10 concentrations), `response` and
+    /// optionally `curve`; or one response column per replicate or curve (`conc,K562_1,
+    /// K562_2,K562/FLM_1,K562/FLM_2`, Prism's `conc,K562,K562,…`).
     pub points: PathBuf,
     /// Write the results JSON here (`-` for standard output).
     #[arg(long, value_name = "OUT")]
@@ -907,12 +912,9 @@ pub fn parse_points_noting(bytes: &[u8], name: &str) -> Result<(Vec<DoseResponse
         .with_context(|| format!("{name}: cannot read the header line"))?
         .clone();
     let names: Vec<&str> = headers.iter().collect();
-    let find = |columns: &[&str]| crate::dose_response::find_column(&names, columns);
-    let conc = find(crate::dose_response::CONCENTRATION_COLUMN)
-        .ok_or_else(|| anyhow!("{name}: line 1: expected a `conc` column (found {names:?})"))?;
-    let response = find(crate::dose_response::RESPONSE_COLUMN)
-        .ok_or_else(|| anyhow!("{name}: line 1: expected a `response` column (found {names:?})"))?;
-    let curve = find(crate::dose_response::CURVE_COLUMN);
+    let columns = PointsColumns::find(&names, name)?;
+    let conc = columns.dose;
+    let curve = columns.curve;
     let mut curves: Vec<DoseResponse> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     // One record read into again and again; only the columns used are trimmed. Lines are
@@ -957,56 +959,93 @@ pub fn parse_points_noting(bytes: &[u8], name: &str) -> Result<(Vec<DoseResponse
             crate::import::parse_number(text, delimiter != ',')
                 .ok_or_else(|| anyhow!("{name}: line {line}: {what} {text:?} is not a number"))
         };
-        if let Some((what, text)) = [(conc, "conc"), (response, "response")]
-            .into_iter()
-            .map(|(col, what)| (what, field(col)))
-            .find(|(_, text)| is_missing_value(text))
-        {
-            missing.push(format!("line {line} ({what} {text:?})"));
+        let dose_text = field(conc);
+        if is_missing_value(dose_text) {
+            missing.push(format!(
+                "line {line} ({} {dose_text:?})",
+                columns.dose_word()
+            ));
             continue;
         }
-        let c = number(conc, "conc")?;
+        let c = if columns.log_dose {
+            let log = number(conc, "log10 conc")?;
+            let c = 10f64.powf(log);
+            if !(c.is_finite() && c > 0.0) {
+                bail!(
+                    "{name}: line {line}: log10 conc {log} gives no concentration a double can hold"
+                );
+            }
+            c
+        } else {
+            number(conc, "conc")?
+        };
         if c < 0.0 {
-            bail!("{name}: line {line}: conc {c} is negative");
+            bail!(
+                "{name}: line {line}: conc {c} is negative (for log10 concentrations name the column `log_conc`)"
+            );
         }
-        let r = number(response, "response")?;
-        let label = match curve.map(field) {
-            Some(label) if !label.is_empty() => label,
-            _ => "curve",
-        };
-        let point = crate::dose_response::DosePoint {
-            concentration: c,
-            response: r,
-            well: None,
-            excluded: false,
-        };
-        // Rows of one curve usually follow each other: the last curve is tried first, then
-        // the index (a file may hold hundreds of curves).
-        let found = match curves.last() {
-            Some(last) if last.label == label => Some(curves.len() - 1),
-            _ => index.get(label).copied(),
-        };
-        match found {
-            Some(at) => curves[at].points.push(point),
-            None => {
-                index.insert(label.to_string(), curves.len());
-                curves.push(DoseResponse {
-                    label: label.to_string(),
-                    points: vec![point],
-                });
+        let row_label = curve.map(field).filter(|label| !label.is_empty());
+        for (col, series) in &columns.responses {
+            let text = field(*col);
+            let what = if columns.wide {
+                format!("{:?}", names[*col])
+            } else {
+                "response".to_string()
+            };
+            if is_missing_value(text) {
+                missing.push(format!("line {line} ({what} {text:?})"));
+                continue;
+            }
+            let r = number(*col, &what)?;
+            let joined;
+            let label = match (row_label, series.as_deref()) {
+                (Some(row), Some(series)) => {
+                    joined = format!("{row} {series}");
+                    joined.as_str()
+                }
+                (Some(row), None) => row,
+                (None, Some(series)) => series,
+                (None, None) => "curve",
+            };
+            let point = crate::dose_response::DosePoint {
+                concentration: c,
+                response: r,
+                well: None,
+                excluded: false,
+            };
+            // Rows of one curve usually follow each other: the last curve is tried first,
+            // then the index (a file may hold hundreds of curves).
+            let found = match curves.last() {
+                Some(last) if last.label == label => Some(curves.len() - 1),
+                _ => index.get(label).copied(),
+            };
+            match found {
+                Some(at) => curves[at].points.push(point),
+                None => {
+                    index.insert(label.to_string(), curves.len());
+                    curves.push(DoseResponse {
+                        label: label.to_string(),
+                        points: vec![point],
+                    });
+                }
             }
         }
     }
     if curves.is_empty() {
         bail!("{name}: no points");
     }
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = columns
+        .notes(&names)
+        .into_iter()
+        .map(|note| format!("{name}: {note}"))
+        .collect();
     if !missing.is_empty() {
         const SHOWN: usize = 5;
         let more = missing.len().saturating_sub(SHOWN);
         warnings.push(format!(
-            "{name}: {} row{} without a number left out (a missing value): {}{}",
+            "{name}: {} {}{} without a number left out (a missing value): {}{}",
             missing.len(),
+            if columns.wide { "value" } else { "row" },
             if missing.len() == 1 { "" } else { "s" },
             missing[..missing.len().min(SHOWN)].join(", "),
             if more > 0 {
@@ -1017,6 +1056,147 @@ pub fn parse_points_noting(bytes: &[u8], name: &str) -> Result<(Vec<DoseResponse
         ));
     }
     Ok((curves, warnings))
+}
+
+/// Which columns of a points table hold what.
+struct PointsColumns {
+    /// The concentration column.
+    dose: usize,
+    /// Whether it holds log10 concentrations.
+    log_dose: bool,
+    /// The curve (label) column.
+    curve: Option<usize>,
+    /// The response columns, each with the curve it names in a wide table (`None`: the
+    /// row's curve, or one curve for the file).
+    responses: Vec<(usize, Option<String>)>,
+    /// One response column per replicate or curve (a wide table) rather than one per file.
+    wide: bool,
+    /// The one response column has none of the response names: it is the only column left.
+    guessed: bool,
+}
+
+impl PointsColumns {
+    /// The columns of a points table with these headers: a concentration column (or one of
+    /// log10 concentrations), an optional curve column, and either one response column (a
+    /// long table) or several (a wide table: `conc,rep1,rep2,rep3`, `conc,K562,K562,
+    /// K562/FLM,K562/FLM`, `line,conc,viability_1,viability_2`).
+    fn find(names: &[&str], file: &str) -> Result<Self> {
+        use crate::dose_response::{
+            CONCENTRATION_COLUMN, CURVE_COLUMN, RESPONSE_COLUMN, find_column, find_columns,
+            find_log_concentration_column, is_not_a_response, other_log_base, replicate_series,
+        };
+        let (dose, log_dose) = match find_column(names, CONCENTRATION_COLUMN) {
+            Some(k) => (k, false),
+            None => match find_log_concentration_column(names) {
+                Some(k) => (k, true),
+                None => {
+                    if let Some((header, base)) = names
+                        .iter()
+                        .find_map(|h| other_log_base(h).map(|base| (h, base)))
+                    {
+                        bail!(
+                            "{file}: line 1: column {header:?} holds {base} concentrations; platefit reads concentrations (`conc`) or log10 concentrations (`log_conc`)"
+                        );
+                    }
+                    bail!(
+                        "{file}: line 1: expected a `conc` column (or `log_conc` for log10 concentrations) (found {names:?})"
+                    );
+                }
+            },
+        };
+        let curve = find_column(names, CURVE_COLUMN).filter(|&k| k != dose);
+        let others = |k: &usize| *k != dose && Some(*k) != curve;
+        let named: Vec<usize> = find_columns(names, RESPONSE_COLUMN)
+            .into_iter()
+            .filter(others)
+            .collect();
+        let measured: Vec<usize> = named
+            .iter()
+            .copied()
+            .filter(|&k| !is_not_a_response(names[k]))
+            .collect();
+        let responses: Vec<usize> = match (named.as_slice(), measured.len()) {
+            ([only], _) => vec![*only],
+            (_, 1..) => measured,
+            _ => (0..names.len())
+                .filter(others)
+                .filter(|&k| !is_not_a_response(names[k]) && !names[k].trim().is_empty())
+                .collect(),
+        };
+        if responses.is_empty() {
+            bail!("{file}: line 1: expected a `response` column (found {names:?})");
+        }
+        let wide = responses.len() > 1;
+        let guessed = !wide && named.is_empty();
+        let responses = responses
+            .into_iter()
+            .map(|k| {
+                (
+                    k,
+                    if wide {
+                        replicate_series(names[k])
+                    } else {
+                        None
+                    },
+                )
+            })
+            .collect();
+        Ok(Self {
+            dose,
+            log_dose,
+            curve,
+            responses,
+            wide,
+            guessed,
+        })
+    }
+
+    /// The concentration column as errors and notes name it.
+    fn dose_word(&self) -> &'static str {
+        if self.log_dose { "log10 conc" } else { "conc" }
+    }
+
+    /// What was read other than a plain long table, said once: log10 concentrations, and
+    /// how a wide table's columns became curves.
+    fn notes(&self, names: &[&str]) -> Vec<String> {
+        let mut notes = Vec::new();
+        if self.log_dose {
+            notes.push(format!(
+                "column {:?} read as log10 concentrations (concentration = 10^value)",
+                names[self.dose]
+            ));
+        }
+        if let (true, Some((k, _))) = (self.guessed, self.responses.first()) {
+            notes.push(format!(
+                "column {:?} read as the responses (the one column that is not the concentration, the curve or a summary)",
+                names[*k]
+            ));
+        }
+        if self.wide {
+            let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+            for (k, series) in &self.responses {
+                let curve = match (self.curve, series) {
+                    (Some(_), Some(series)) => format!("<curve> {series}"),
+                    (Some(_), None) => "<curve>".to_string(),
+                    (None, Some(series)) => series.clone(),
+                    (None, None) => "curve".to_string(),
+                };
+                match groups.iter_mut().find(|(name, _)| *name == curve) {
+                    Some((_, columns)) => columns.push(names[*k]),
+                    None => groups.push((curve, vec![names[*k]])),
+                }
+            }
+            let described: Vec<String> = groups
+                .iter()
+                .map(|(curve, columns)| format!("{curve} ← {}", columns.join(", ")))
+                .collect();
+            notes.push(format!(
+                "one response column per replicate or curve: {}",
+                described.join("; ")
+            ));
+        }
+        notes
+    }
 }
 
 /// A byte offset reported by the CSV reader as an index into the text.
@@ -1153,7 +1333,7 @@ fn run_fit(args: &FitArgs) -> Result<()> {
         write_output(path, &bytes)?;
     }
     if !to_stdout(args.json.as_ref()) && !to_stdout(args.csv.as_ref()) {
-        print!("{}", results_table(&analyses).replace(" µM", ""));
+        print!("{}", results_table_in(&analyses, false));
     }
     Ok(())
 }

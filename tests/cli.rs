@@ -531,12 +531,220 @@ fn points_columns_with_units_in_their_names() {
             "{header}"
         );
     }
-    // Log concentrations are not read as concentrations: the file is refused, naming what
-    // it expected.
+    // Log concentrations are not read as concentrations: a column that says log is read as
+    // log10 concentrations (where no plain one exists), one in another base is refused.
     std::fs::write(&path, "conc_log10,response\n-2,99\n-1,90\n0,50\n1,10\n").expect("write");
+    let curves = platefit::cli::read_points(&path).expect("log10 concentrations");
+    let concentrations: Vec<f64> = curves[0].points.iter().map(|p| p.concentration).collect();
+    assert_eq!(concentrations, [0.01, 0.1, 1.0, 10.0]);
+    std::fs::write(&path, "ln_conc,response\n-2,99\n-1,90\n0,50\n1,10\n").expect("write");
     let error = format!(
         "{:#}",
         platefit::cli::read_points(&path).expect_err("refused")
     );
-    assert!(error.contains("expected a `conc` column"), "{error}");
+    assert!(
+        error.contains("line 1") && error.contains("\"ln_conc\" holds ln concentrations"),
+        "{error}"
+    );
+}
+
+/// Points tables as Prism, Excel and pandas write them: one column per replicate (`conc,
+/// rep1,rep2,rep3`), replicate subcolumns under a repeated curve name (`conc,K562,K562,
+/// K562/FLM,K562/FLM`), numbered replicates (`K562_1`, `HeLa (2)`, `A549.1`), a curve
+/// column with replicate columns beside a summary (`viability_sd`, left out), and X as
+/// log10 concentration (Prism's "X is log(concentration)"). Each reads into the curves the
+/// long table would give, says how it read them, and fits to the same numbers.
+#[test]
+fn points_tables_in_wide_form_and_with_log_concentrations() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("wide.csv");
+    let doses = [0.0, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0];
+    let response = |c: f64, ic50: f64, k: usize| {
+        100.0 / (1.0 + (c / ic50).powf(1.2)) + [1.5, -1.0, 0.5][k % 3]
+    };
+    // The long table every wide one below must equal.
+    let mut long = String::from("curve,conc,response\n");
+    for c in doses {
+        for (line, ic50) in [("K562", 2.0), ("K562/FLM", 20.0)] {
+            for k in 0..3 {
+                long.push_str(&format!("{line},{c},{:.4}\n", response(c, ic50, k)));
+            }
+        }
+    }
+    let read = |text: &str| {
+        std::fs::write(&path, text).expect("write");
+        platefit::cli::read_points_noting(&path).expect("reads")
+    };
+    let sorted = |curves: &[platefit::dose_response::DoseResponse]| {
+        let mut points: Vec<(String, u64, u64)> = curves
+            .iter()
+            .flat_map(|c| {
+                c.points.iter().map(|p| {
+                    (
+                        c.label.clone(),
+                        p.concentration.to_bits(),
+                        p.response.to_bits(),
+                    )
+                })
+            })
+            .collect();
+        points.sort();
+        points
+    };
+    let (expected, _) = read(&long);
+    for header in [
+        "conc,K562,K562,K562,K562/FLM,K562/FLM,K562/FLM",
+        "Concentration (µM),K562_1,K562_2,K562_3,K562/FLM_1,K562/FLM_2,K562/FLM_3",
+        "dose,K562 (1),K562 (2),K562 (3),K562/FLM (1),K562/FLM (2),K562/FLM (3)",
+        "conc,K562,K562.1,K562.2,K562/FLM,K562/FLM.1,K562/FLM.2",
+        "conc,K562 rep1,K562 rep2,K562 rep3,K562/FLM rep1,K562/FLM rep2,K562/FLM rep3",
+    ] {
+        let mut text = format!("{header}\n");
+        for c in doses {
+            let mut row = vec![format!("{c}")];
+            for ic50 in [2.0, 20.0] {
+                for k in 0..3 {
+                    row.push(format!("{:.4}", response(c, ic50, k)));
+                }
+            }
+            text.push_str(&row.join(","));
+            text.push('\n');
+        }
+        let (curves, notes) = read(&text);
+        let labels: Vec<&str> = curves.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["K562", "K562/FLM"], "{header}");
+        assert_eq!(sorted(&curves), sorted(&expected), "{header}");
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("one response column per replicate")
+                    && n.contains("K562/FLM ← ")),
+            "{header}: {notes:?}"
+        );
+    }
+    // Replicate columns beside a curve column and a summary column; a missing cell is left
+    // out and named.
+    let mut text = String::from("line,conc,viability_1,viability_2,viability_3,viability_sd\n");
+    for c in doses {
+        for (line, ic50) in [("K562", 2.0), ("K562/FLM", 20.0)] {
+            let values: Vec<String> = (0..3)
+                .map(|k| format!("{:.4}", response(c, ic50, k)))
+                .collect();
+            text.push_str(&format!("{line},{c},{},9.9\n", values.join(",")));
+        }
+    }
+    let (curves, _) = read(&text);
+    assert_eq!(sorted(&curves), sorted(&expected));
+    let (curves, notes) = read(&text.replacen("K562,0.1,", "K562,0.1,NA,", 1).replacen(
+        ",9.9\nK562/FLM,0.1",
+        "\nK562/FLM,0.1",
+        1,
+    ));
+    assert_eq!(curves[0].points.len(), 3 * doses.len() - 1);
+    assert!(
+        notes.iter().any(|n| n.contains("1 value without a number")),
+        "{notes:?}"
+    );
+    // Replicates only (one curve, named by the file's rows: "curve").
+    let mut text = String::from("conc,rep1,rep2,rep3\n");
+    for c in doses {
+        let values: Vec<String> = (0..3)
+            .map(|k| format!("{:.4}", response(c, 2.0, k)))
+            .collect();
+        text.push_str(&format!("{c},{}\n", values.join(",")));
+    }
+    let (curves, _) = read(&text);
+    assert_eq!(curves.len(), 1);
+    assert_eq!(curves[0].label, "curve");
+    assert_eq!(curves[0].points.len(), 3 * doses.len());
+    // A response column with another name is read when it is the one column left (a
+    // column of replicate numbers is not a response), and the note says so.
+    let (curves, notes) = read("curve,conc,replicate,signal\nA,1,1,90\nA,1,2,92\nA,10,1,40\n");
+    let values: Vec<f64> = curves[0].points.iter().map(|p| p.response).collect();
+    assert_eq!(values, [90.0, 92.0, 40.0]);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("column \"signal\" read as the responses")),
+        "{notes:?}"
+    );
+    // Through the command line: the wide table's curves are fitted and compared exactly
+    // as the long table's.
+    let fit_json = |text: &str| {
+        std::fs::write(&path, text).expect("write");
+        json_of(&platefit(&[
+            "fit",
+            path.to_str().expect("path"),
+            "--json",
+            "-",
+        ]))
+    };
+    let wide_json = fit_json(&{
+        let mut text = String::from("conc,K562,K562,K562,K562/FLM,K562/FLM,K562/FLM\n");
+        for c in doses {
+            let mut row = vec![format!("{c}")];
+            for ic50 in [2.0, 20.0] {
+                for k in 0..3 {
+                    row.push(format!("{:.4}", response(c, ic50, k)));
+                }
+            }
+            text.push_str(&row.join(","));
+            text.push('\n');
+        }
+        text
+    });
+    let long_json = fit_json(&long);
+    for key in ["ic50", "hill_slope", "top", "bottom"] {
+        for k in 0..2 {
+            assert_eq!(
+                wide_json["curves"][k][key], long_json["curves"][k][key],
+                "{key} of curve {k}"
+            );
+        }
+    }
+    assert_eq!(
+        wide_json["comparisons"][0]["p_value"],
+        long_json["comparisons"][0]["p_value"]
+    );
+    assert!(wide_json["comparisons"][0]["p_value"].as_f64().is_some());
+    // X as log10 concentration (no vehicle: log 0 does not exist): the same fit as the
+    // concentrations themselves, and the note says how the column was read.
+    let mut plain = String::from("conc,response\n");
+    let mut logged = String::from("Log[Dose],response\n");
+    for c in &doses[1..] {
+        for k in 0..3 {
+            let y = response(*c, 2.0, k);
+            plain.push_str(&format!("{c},{y:.4}\n"));
+            logged.push_str(&format!("{},{y:.4}\n", c.log10()));
+        }
+    }
+    let plain_json = fit_json(&plain);
+    let log_json = fit_json(&logged);
+    let ic50 = |json: &Value| json["curves"][0]["ic50"].as_f64().expect("ic50");
+    assert!(
+        (ic50(&plain_json) / ic50(&log_json) - 1.0).abs() < 1e-9,
+        "{} vs {}",
+        ic50(&plain_json),
+        ic50(&log_json)
+    );
+    assert!(
+        log_json["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w
+                .as_str()
+                .is_some_and(|w| w.contains("\"Log[Dose]\" read as log10"))),
+        "{log_json}"
+    );
+    // A negative concentration names the line and says how log concentrations are read.
+    std::fs::write(&path, "conc,response\n-2,99\n-1,90\n").expect("write");
+    let error = format!(
+        "{:#}",
+        platefit::cli::read_points(&path).expect_err("refused")
+    );
+    assert!(
+        error.contains("line 2") && error.contains("log_conc"),
+        "{error}"
+    );
 }

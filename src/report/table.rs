@@ -42,9 +42,27 @@ fn short(value: f64) -> String {
 /// The results of one or more analyses as a text table.
 #[must_use]
 pub fn results_table(analyses: &[Analysis]) -> String {
+    results_table_in(analyses, true)
+}
+
+/// [`results_table`], with the concentration unit in the headers or without it (points
+/// files carry no unit: IC50s are in the unit of their `conc` column).
+#[must_use]
+pub fn results_table_in(analyses: &[Analysis], with_unit: bool) -> String {
     let mut out = String::new();
     for analysis in analyses {
-        let unit = analysis.unit.symbol();
+        let unit = if with_unit {
+            analysis.unit.symbol()
+        } else {
+            ""
+        };
+        let unit_word = |word: &str| {
+            if unit.is_empty() {
+                word.to_string()
+            } else {
+                format!("{word} {unit}")
+            }
+        };
         let _ = writeln!(out, "{}", analysis.experiment);
         for plate in &analysis.plates {
             let qc = &plate.normalized.qc;
@@ -106,8 +124,8 @@ pub fn results_table(analyses: &[Analysis]) -> String {
             .collect();
         let header = [
             "curve".to_string(),
-            format!("IC50 {unit} [95% CI]"),
-            format!("abs. IC50 {unit}"),
+            format!("{} [95% CI]", unit_word("IC50")),
+            unit_word("abs. IC50"),
             "Hill".into(),
             "Top / Bottom".into(),
             "R²".into(),
