@@ -414,9 +414,9 @@ fn compare_fits(
         tolerance: 1e-12,
         patience: 20,
     };
-    // Three short runs from the two curves' own LogIC50s and their midpoint, then the best
-    // one is continued: cheap, deterministic, and it finds the lowest valley in the
-    // reference experiments (drc's tight refits never go lower).
+    // Three short runs from the two curves' own LogIC50s and their midpoint, each then
+    // continued: deterministic, and it finds the lowest valley in the reference experiments
+    // (drc's tight refits never go lower).
     let scout = SolverSettings {
         tolerance: settings.tolerance,
         patience: 8,
@@ -464,30 +464,34 @@ fn compare_fits(
                 Some((model, _)) => minimize(model, start, settings),
                 None => minimize(set, start, settings),
             };
-            let mut best_start: Option<(f64, Vec<f64>)> = None;
+            // Every start is continued, not only the one lowest after its short run: on a
+            // sweep of 2,264 random pairs the lowest scout's continuation stopped above
+            // another's in 55 (by up to 10 % of the reduced RSS, p up to 12 times too
+            // small); each of the three starts was the one needed in some of them.
             let reference_log = reference_fit.params.log10_ic50;
+            let mut best: Option<(f64, Vec<f64>)> = None;
             for log_start in [0.5 * (reference_log + test_log), reference_log, test_log] {
-                let minimum = solve(&start_for(log_start), scout);
-                if minimum.rss.is_finite()
-                    && best_start
-                        .as_ref()
-                        .is_none_or(|(rss, _)| minimum.rss < *rss)
-                {
-                    best_start = Some((minimum.rss, minimum.params));
-                }
-            }
-            let best = best_start.and_then(|(scout_rss, params)| {
+                let (scout_rss, params) = {
+                    let minimum = solve(&start_for(log_start), scout);
+                    if !minimum.rss.is_finite() {
+                        continue;
+                    }
+                    (minimum.rss, minimum.params)
+                };
                 let minimum = resume(&params, settings);
                 let walked_valley = minimum.termination == "LostPatience";
                 if !((minimum.success || walked_valley) && minimum.rss.is_finite()) {
-                    return None;
+                    continue;
                 }
-                Some(if minimum.rss <= scout_rss {
+                let candidate = if minimum.rss <= scout_rss {
                     (minimum.rss, minimum.params)
                 } else {
                     (scout_rss, params)
-                })
-            });
+                };
+                if best.as_ref().is_none_or(|(rss, _)| candidate.0 < *rss) {
+                    best = Some(candidate);
+                }
+            }
             let warmed = warm
                 .map(|warm| resume(warm, PROFILE_SETTINGS))
                 .filter(|minimum| minimum.rss.is_finite())
