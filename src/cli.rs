@@ -987,16 +987,21 @@ pub fn parse_points_noting(bytes: &[u8], name: &str) -> Result<(Vec<DoseResponse
         let row_label = curve.map(field).filter(|label| !label.is_empty());
         for (col, series) in &columns.responses {
             let text = field(*col);
-            let what = if columns.wide {
-                format!("{:?}", names[*col])
-            } else {
-                "response".to_string()
+            // What the column is called in a message (built only for one).
+            let what = || {
+                if columns.wide {
+                    format!("column {:?}", names[*col])
+                } else {
+                    "response".to_string()
+                }
             };
             if is_missing_value(text) {
-                missing.push(format!("line {line} ({what} {text:?})"));
+                missing.push(format!("line {line} ({} {text:?})", what()));
                 continue;
             }
-            let r = number(*col, &what)?;
+            let Some(r) = crate::import::parse_number(text, delimiter != ',') else {
+                bail!("{name}: line {line}: {} {text:?} is not a number", what());
+            };
             let joined;
             let label = match (row_label, series.as_deref()) {
                 (Some(row), Some(series)) => {

@@ -592,13 +592,8 @@ fn points_tables_in_wide_form_and_with_log_concentrations() {
         points
     };
     let (expected, _) = read(&long);
-    for header in [
-        "conc,K562,K562,K562,K562/FLM,K562/FLM,K562/FLM",
-        "Concentration (µM),K562_1,K562_2,K562_3,K562/FLM_1,K562/FLM_2,K562/FLM_3",
-        "dose,K562 (1),K562 (2),K562 (3),K562/FLM (1),K562/FLM (2),K562/FLM (3)",
-        "conc,K562,K562.1,K562.2,K562/FLM,K562/FLM.1,K562/FLM.2",
-        "conc,K562 rep1,K562 rep2,K562 rep3,K562/FLM rep1,K562/FLM rep2,K562/FLM rep3",
-    ] {
+    // A wide table under `header`: the concentration, then three replicates of each line.
+    let wide_text = |header: &str| {
         let mut text = format!("{header}\n");
         for c in doses {
             let mut row = vec![format!("{c}")];
@@ -610,7 +605,16 @@ fn points_tables_in_wide_form_and_with_log_concentrations() {
             text.push_str(&row.join(","));
             text.push('\n');
         }
-        let (curves, notes) = read(&text);
+        text
+    };
+    for header in [
+        "conc,K562,K562,K562,K562/FLM,K562/FLM,K562/FLM",
+        "Concentration (µM),K562_1,K562_2,K562_3,K562/FLM_1,K562/FLM_2,K562/FLM_3",
+        "dose,K562 (1),K562 (2),K562 (3),K562/FLM (1),K562/FLM (2),K562/FLM (3)",
+        "conc,K562,K562.1,K562.2,K562/FLM,K562/FLM.1,K562/FLM.2",
+        "conc,K562 rep1,K562 rep2,K562 rep3,K562/FLM rep1,K562/FLM rep2,K562/FLM rep3",
+    ] {
+        let (curves, notes) = read(&wide_text(header));
         let labels: Vec<&str> = curves.iter().map(|c| c.label.as_str()).collect();
         assert_eq!(labels, ["K562", "K562/FLM"], "{header}");
         assert_eq!(sorted(&curves), sorted(&expected), "{header}");
@@ -679,20 +683,7 @@ fn points_tables_in_wide_form_and_with_log_concentrations() {
             "-",
         ]))
     };
-    let wide_json = fit_json(&{
-        let mut text = String::from("conc,K562,K562,K562,K562/FLM,K562/FLM,K562/FLM\n");
-        for c in doses {
-            let mut row = vec![format!("{c}")];
-            for ic50 in [2.0, 20.0] {
-                for k in 0..3 {
-                    row.push(format!("{:.4}", response(c, ic50, k)));
-                }
-            }
-            text.push_str(&row.join(","));
-            text.push('\n');
-        }
-        text
-    });
+    let wide_json = fit_json(&wide_text("conc,K562,K562,K562,K562/FLM,K562/FLM,K562/FLM"));
     let long_json = fit_json(&long);
     for key in ["ic50", "hill_slope", "top", "bottom"] {
         for k in 0..2 {
