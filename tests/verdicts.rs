@@ -511,6 +511,19 @@ fn check(curve: &Curve, options: &FitOptions) -> Result<(), TestCaseError> {
             "absolute {v} outside range"
         );
     }
+    // An absolute IC50 that is neither a number nor a bound is explained: the column is
+    // empty and a reason says why (no IC50 at all, or why the absolute one is not given).
+    if fit.verdict.absolute == Estimate::Undetermined {
+        prop_assert!(
+            fit.verdict
+                .reasons
+                .iter()
+                .any(|r| r.contains("absolute IC50") || r.contains("no IC50")),
+            "{:?} without a word on the absolute IC50: {:?}",
+            fit.status,
+            fit.verdict
+        );
+    }
     Ok(())
 }
 
@@ -539,6 +552,24 @@ proptest! {
         check(&curve, &FitOptions::default())?;
         check(&curve, &FitOptions { fix_bottom: Some(0.0), ..FitOptions::default() })?;
         check(&curve, &FitOptions { fix_top: Some(100.0), ..FitOptions::default() })?;
+    }
+
+    /// A curve that levels off just above half, its points at the top doses scattered to
+    /// either side of 50 % (a partial effect, as paclitaxel on many breast cancer lines):
+    /// the fitted curve may not cross half where a point does, and the verdict then says
+    /// why the absolute IC50 is not given rather than leaving its column empty.
+    #[test]
+    fn bottom_just_above_half(
+        bottom in 50.5f64..58.0,
+        log_ic50 in -1.5f64..0.5,
+        hill in -3.0f64..-0.7,
+        n_doses in 6usize..10,
+        sd in 2.0f64..7.0,
+        vehicle in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let curve = generate(105.0, bottom, log_ic50, hill, 1.7, n_doses, sd, vehicle, seed);
+        check(&curve, &FitOptions::default())?;
     }
 
     /// The same curves as a raw signal (luminescence counts, or absorbance with its

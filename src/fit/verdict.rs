@@ -681,6 +681,25 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                             show(fitted_lo),
                             show(curve_at(p, inputs.asymmetry, log_hi))
                         ));
+                    } else if verdict.absolute == Estimate::Undetermined {
+                        // Points just below half, within their scatter of a curve that
+                        // levels off just above it: the fit says the response does not
+                        // reach half, the points do not say it does. No number and no
+                        // bound, and the reader is told why the column is empty.
+                        let lowest_level = inputs
+                            .treated
+                            .iter()
+                            .min_by(|a, b| a.mean.total_cmp(&b.mean));
+                        let seen = lowest_level.map_or_else(String::new, |l| {
+                            format!(" (lowest: {} at {})", show(l.mean), num(l.concentration))
+                        });
+                        verdict.reasons.push(format!(
+                            "The absolute IC50 is not determined: points fall below {}{seen}, but within their scatter of the fitted curve, which does not cross {} in the tested range (it falls from {} to {}).",
+                            show(h),
+                            show(h),
+                            show(fitted_lo),
+                            show(curve_at(p, inputs.asymmetry, log_hi))
+                        ));
                     }
                 } else {
                     // The data cross half inside the range while the midpoint between the

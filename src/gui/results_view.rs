@@ -221,17 +221,18 @@ pub fn results_ui(
                 });
         });
     // Each flagged curve's reasons where the user looks, with the one-click remedy.
+    // A converged curve is listed only when a reason says why a column is empty.
     for curve in &analysis.curves {
         let fit = &curve.fit;
-        if fit.status == crate::fit::FitStatus::Converged {
+        let converged = fit.status == crate::fit::FitStatus::Converged;
+        if converged && fit.verdict.reasons.is_empty() {
             continue;
         }
         ui.horizontal_wrapped(|ui| {
-            ui.label(
+            let heading =
                 RichText::new(format!("{}: {}", curve.dose_response.label, curve.status_words()))
-                    .color(WARN)
-                    .strong(),
-            );
+                    .strong();
+            ui.label(if converged { heading } else { heading.color(WARN) });
             if let Some(remedy) = fit.verdict.remedy
                 && ui
                     .small_button(remedy.label())

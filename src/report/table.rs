@@ -161,7 +161,9 @@ pub fn results_table_in(analyses: &[Analysis], with_unit: bool) -> String {
         for c in &analysis.curves {
             if let Some(problem) = c.not_analysed() {
                 let _ = writeln!(out, "  {}: not analysed — {problem}", c.dose_response.label);
-            } else if c.fit.status != FitStatus::Converged {
+            } else {
+                // A converged curve's reasons say why a column is empty (an absolute IC50
+                // the data leave undetermined); a flagged curve's say why it is flagged.
                 for reason in &c.fit.verdict.reasons {
                     let _ = writeln!(out, "  {}: {reason}", c.dose_response.label);
                 }

@@ -75,14 +75,14 @@ pub fn status_words(status: FitStatus) -> String {
     status.words().to_string()
 }
 
-/// The notes under a results table: each flagged curve's reasons, `label: reason`, then
-/// what ROUT found on each curve it ran on (outliers listed with well and value).
+/// The notes under a results table: each curve's reasons (why it is flagged, or why a
+/// converged curve leaves a column empty), `label: reason`, then what ROUT found on each
+/// curve it ran on (outliers listed with well and value).
 #[must_use]
 pub fn verdict_notes(analysis: &Analysis) -> Vec<String> {
     analysis
         .curves
         .iter()
-        .filter(|c| c.fit.status != FitStatus::Converged)
         .flat_map(|c| {
             c.fit
                 .verdict
