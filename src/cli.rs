@@ -287,7 +287,7 @@ pub struct FitArgs {
     /// (fraction of control, drc's convention: 0.5), `raw` (a signal: relative IC50 only).
     /// Default: guessed from a fixed Top or the dose-zero points (0.8–1.25 → fraction,
     /// 80–125 → percent, else raw), else the highest level mean (0.5–1.6 → fraction, 4–250 →
-    /// percent, else raw).
+    /// percent, else raw; below 40 with the response falling to less than half of it: raw).
     #[arg(long, value_name = "SCALE", value_parser = ["percent", "fraction", "raw"])]
     pub scale: Option<String>,
     /// Same as `--scale percent`.
@@ -1210,7 +1210,8 @@ fn to_index(byte: u64) -> usize {
 }
 
 /// The response scale of points given without one: from a fixed Top, else the mean of all
-/// dose-zero points, else the highest level mean of any curve (a viability curve's top).
+/// dose-zero points, else the level means of the curves (the highest: a viability curve's
+/// top).
 fn guess_scale(curves: &[DoseResponse], fix_top: Option<f64>) -> ResponseScale {
     let mean = |values: &[f64]| {
         (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
@@ -1221,12 +1222,14 @@ fn guess_scale(curves: &[DoseResponse], fix_top: Option<f64>) -> ResponseScale {
         .filter(|p| p.concentration == 0.0)
         .map(|p| p.response)
         .collect();
-    let highest_level = curves
+    let levels: Vec<f64> = curves
         .iter()
         .flat_map(|c| c.level_summaries())
         .map(|l| l.mean)
-        .fold(f64::NEG_INFINITY, f64::max);
-    ResponseScale::guess(fix_top, mean(&vehicle), highest_level)
+        .collect();
+    let highest_level = levels.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let lowest_level = levels.iter().copied().fold(f64::INFINITY, f64::min);
+    ResponseScale::guess(fix_top, mean(&vehicle), highest_level, lowest_level)
 }
 
 fn run_fit(args: &FitArgs) -> Result<()> {

@@ -114,15 +114,18 @@ fn case3_without_vehicle_is_read_as_percent() {
     assert_eq!(json["status"], "ic50_below_range");
     assert_eq!(json["ic50_bound"], "< 0.002000");
     // An absorbance-like signal (highest level below 4) stays raw.
-    assert_eq!(ResponseScale::guess(None, None, 2.8), ResponseScale::Raw);
     assert_eq!(
-        ResponseScale::guess(None, None, 30.0),
+        ResponseScale::guess(None, None, 2.8, 1.0),
+        ResponseScale::Raw
+    );
+    assert_eq!(
+        ResponseScale::guess(None, None, 30.0, 18.0),
         ResponseScale::Percent
     );
     // With a control, % or fraction needs it where the verdict accepts a Top as the
     // vehicle level (80–125 % of 100 or 1).
     assert_eq!(
-        ResponseScale::guess(None, Some(30.0), 30.0),
+        ResponseScale::guess(None, Some(30.0), 30.0, 18.0),
         ResponseScale::Raw
     );
 }
@@ -132,6 +135,58 @@ fn case3_without_vehicle_is_read_as_percent() {
 /// 1.332 (the vehicle is 1.000)" beside vehicle points averaging 1.35, and gave an absolute
 /// IC50 at OD 0.5. Raw, the curve is complete and its relative IC50 a number; the same for a
 /// "%" file whose vehicle is at 170.
+/// A raw signal between 4 and 250 without dose-zero points — drc's ryegrass (root length
+/// 8 → 0.5), lepidium and secalonic data as they are often shared, treated doses only — is
+/// a complete curve, not cells dead at every dose: read as %, its lowest dose was "below
+/// half" and the curve the points show whole was reported as "IC50 < lowest dose" with no
+/// number. It is read as a raw signal, and its IC50 is the one of the same points fitted
+/// with `--scale raw`.
+#[test]
+fn complete_raw_curve_without_vehicle_is_not_below_range() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for name in ["ryegrass.csv", "lepidium.csv", "secalonic.csv"] {
+        let source = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/reference/datasets")
+            .join(name);
+        let text = std::fs::read_to_string(&source).expect("dataset");
+        let treated: String = text
+            .lines()
+            .filter(|line| !line.starts_with("0,"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let path = dir.path().join(name);
+        std::fs::write(&path, treated).expect("write");
+        let guessed = cli_json(&path);
+        let curve = &guessed["curves"][0];
+        assert_eq!(curve["scale"], "raw", "{name}: {curve}");
+        assert_eq!(curve["status"], "converged", "{name}: {curve}");
+        let raw = Command::new(env!("CARGO_BIN_EXE_platefit"))
+            .arg("fit")
+            .arg(&path)
+            .args(["--scale", "raw", "--json", "-"])
+            .output()
+            .expect("platefit runs");
+        let raw: Value = serde_json::from_slice(&raw.stdout).expect("JSON");
+        let ic50 = curve["ic50"].as_f64().expect("a number");
+        assert_eq!(Some(ic50), raw["curves"][0]["ic50"].as_f64(), "{name}");
+        let (lo, hi) = (
+            curve["tested_range"][0].as_f64().expect("range"),
+            curve["tested_range"][1].as_f64().expect("range"),
+        );
+        assert!(lo < ic50 && ic50 < hi, "{name}: {ic50} in [{lo}, {hi}]");
+    }
+    // Cells dead at every dose (flat, 18–35 %) stay %; a curve that falls by more than half
+    // from a highest level below 40 is raw.
+    assert_eq!(
+        ResponseScale::guess(None, None, 8.0, 0.5),
+        ResponseScale::Raw
+    );
+    assert_eq!(
+        ResponseScale::guess(None, None, 35.0, 18.0),
+        ResponseScale::Percent
+    );
+}
+
 #[test]
 fn vehicle_far_from_one_or_a_hundred_is_a_raw_signal() {
     for (name, vehicle) in [
@@ -158,7 +213,7 @@ fn vehicle_far_from_one_or_a_hundred_is_a_raw_signal() {
         (126.0, ResponseScale::Raw),
     ] {
         assert_eq!(
-            ResponseScale::guess(None, Some(vehicle), 0.3),
+            ResponseScale::guess(None, Some(vehicle), 0.3, 0.1),
             scale,
             "{vehicle}"
         );

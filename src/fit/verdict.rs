@@ -79,23 +79,34 @@ impl ResponseScale {
     }
 
     /// Guesses the scale of points given without one: a fixed Top near 1 or 100, else the
-    /// mean of the vehicle (dose-zero) points, else the highest level mean. With a control
-    /// (fixed Top or vehicle) the data are a fraction or % of it only when the control lies
-    /// within [`CONTROL_BAND`] of 1 or 100 — the band in which the verdict accepts a Top as
-    /// the vehicle level, so no verdict says "the vehicle is 100 %" beside vehicle points at
-    /// 135 or 1.35 (raw absorbance, counts). Without a control a highest level mean between
-    /// 0.5 and 1.6 reads as a fraction and between 4 and 250 as %: where every dose inhibits
-    /// the highest level is far below 100 % (18–35 % is cells dead at every dose, not a raw
-    /// signal); raw absorbance stays below 4, luminescence and fluorescence counts are in the
-    /// hundreds or more.
+    /// mean of the vehicle (dose-zero) points, else the level means of the treated points.
+    /// With a control (fixed Top or vehicle) the data are a fraction or % of it only when
+    /// the control lies within [`CONTROL_BAND`] of 1 or 100 — the band in which the verdict
+    /// accepts a Top as the vehicle level, so no verdict says "the vehicle is 100 %" beside
+    /// vehicle points at 135 or 1.35 (raw absorbance, counts). Without a control a highest
+    /// level mean between 0.5 and 1.6 reads as a fraction and between 4 and 250 as %: where
+    /// every dose inhibits the highest level is far below 100 % (18–35 % is cells dead at
+    /// every dose, not a raw signal); raw absorbance stays below 4, luminescence and
+    /// fluorescence counts are in the hundreds or more. One exception: a response that
+    /// falls to less than half of its highest level while that level is below 40 is a
+    /// complete curve of a raw signal (root length 8 → 0.5, a count of 30 → 2), not cells
+    /// dead at every dose that die further: read as %, its lowest dose would already be
+    /// "below half" and a curve the points show whole would be called "IC50 below range".
     #[must_use]
-    pub fn guess(fix_top: Option<f64>, vehicle_mean: Option<f64>, highest_level: f64) -> Self {
+    pub fn guess(
+        fix_top: Option<f64>,
+        vehicle_mean: Option<f64>,
+        highest_level: f64,
+        lowest_level: f64,
+    ) -> Self {
         let (low, high) = CONTROL_BAND;
+        let falls_by_half = lowest_level < 0.5 * highest_level;
         match fix_top.or(vehicle_mean) {
             Some(c) if (low..=high).contains(&c) => Self::Fraction,
             Some(c) if (100.0 * low..=100.0 * high).contains(&c) => Self::Percent,
             Some(_) => Self::Raw,
             None if (0.5..=1.6).contains(&highest_level) => Self::Fraction,
+            None if highest_level < 40.0 && falls_by_half => Self::Raw,
             None if (4.0..=250.0).contains(&highest_level) => Self::Percent,
             None => Self::Raw,
         }
