@@ -408,6 +408,47 @@ fn rising_curve_is_increasing() {
     assert_eq!(fit.absolute_ic50(), None);
 }
 
+/// % inhibition given as if it were viability: a sigmoid rising from 3 % to 98 %. It was
+/// "IC50 below range (< 0.01): the response is below 50 % from the lowest dose on" beside
+/// the points above 50 % at the top doses. It is a rising curve (no IC50), and the reason
+/// says how to give such data; given as 100 − response they are a falling curve with the
+/// same midpoint.
+#[test]
+fn rising_sigmoid_across_half_is_increasing_not_below_range() {
+    let pairs: Vec<(f64, f64)> = (0..9)
+        .flat_map(|k| {
+            let c = 0.01 * 10f64.powf(0.5 * f64::from(k));
+            let y = 98.0 - 95.0 / (1.0 + (c / 2.0).powf(1.3));
+            [(c, y + 1.5), (c, y - 1.5), (c, y)]
+        })
+        .collect();
+    let fit = fit_4pl(&DoseResponse::from_pairs("inhibition", &pairs), &percent()).expect("fit");
+    assert_eq!(fit.status, FitStatus::Increasing, "{:?}", fit.verdict);
+    assert_eq!(fit.verdict.relative, Estimate::Undetermined);
+    assert_eq!(fit.verdict.absolute, Estimate::Undetermined);
+    let reasons = fit.verdict.reasons.join(" ");
+    assert!(reasons.contains("100 − response"), "{reasons}");
+    let complement: Vec<(f64, f64)> = pairs.iter().map(|(c, y)| (*c, 100.0 - y)).collect();
+    let falling = fit_4pl(
+        &DoseResponse::from_pairs("viability", &complement),
+        &percent(),
+    )
+    .expect("fit");
+    assert_eq!(
+        falling.status,
+        FitStatus::Converged,
+        "{:?}",
+        falling.verdict
+    );
+    let ic50 = falling.reported_ic50().expect("a number");
+    assert!((ic50 / 2.0 - 1.0).abs() < 0.05, "{ic50}");
+    assert!((falling.params.log10_ic50 - fit.params.log10_ic50).abs() < 1e-6);
+    // A rise that stays below half (0 % to 2 %) is still a maximal effect.
+    let low: Vec<(f64, f64)> = pairs.iter().map(|(c, y)| (*c, 0.02 * y)).collect();
+    let fit = fit_4pl(&DoseResponse::from_pairs("dead", &low), &percent()).expect("fit");
+    assert_eq!(fit.status, FitStatus::Ic50BelowRange, "{:?}", fit.verdict);
+}
+
 // ---------------------------------------------------------------------------------------
 // Property tests: the verdict follows the data.
 

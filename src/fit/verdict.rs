@@ -433,12 +433,18 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         return verdict;
     }
 
-    // Rule 3: a rising curve. On a known scale, a response already below half at the
-    // lowest dose is a maximal effect whatever it does inside the range (a rise from 0 % to
-    // 2 % is no IC50 above the range).
+    // Rule 3: a rising curve. On a known scale, a response below half at both ends of the
+    // range is a maximal effect whatever it does inside it (a rise from 0 % to 2 % is no
+    // IC50 above the range). A rise that crosses half is not: a sigmoid from 3 % to 98 %
+    // is cells that grow with dose — or, far more often, % inhibition given as if it were
+    // % viability — and "below the range" would deny the half of the points above 50 %.
     let span = p.top - p.bottom;
     let falling = span * p.hill_slope < 0.0;
-    if !falling && below_half(inputs.lowest.mean) && below_half(inputs.treated_mean) {
+    if !falling
+        && below_half(inputs.lowest.mean)
+        && below_half(inputs.treated_mean)
+        && below_half(inputs.highest.mean)
+    {
         verdict.status = FitStatus::Ic50BelowRange;
         verdict.relative = Estimate::Below(lo);
         verdict.absolute = Estimate::Below(lo);
@@ -468,6 +474,16 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
             show(inputs.highest.mean),
             num(hi)
         ));
+        if below_half(inputs.lowest.mean) && above_half(inputs.highest.mean) {
+            let complement = if scale == ResponseScale::Fraction {
+                "1 − response (inhibition as a fraction)"
+            } else {
+                "100 − response"
+            };
+            verdict.reasons.push(format!(
+                "If the responses are % inhibition or % cytotoxicity rather than viability, give {complement}."
+            ));
+        }
         verdict.flags.push(verdict.status);
         return verdict;
     }
