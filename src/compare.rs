@@ -362,20 +362,6 @@ fn compare_fits(
     // Reduced model: one LogIC50 for both curves.
     let reference_data = CurveData::from_dose_response(reference_points, options);
     let test_data = CurveData::from_dose_response(test_points, options);
-    // Steep curves have local minima where the shared midpoint passes a tested
-    // concentration; the same start with half the slopes rolls over them. A curve is steep
-    // here when its transition (10 % to 90 % of the span, 1.908/|Hill| decades) is narrower
-    // than two of its widest dilution steps (|Hill| > 2 on a 3-fold series), or |Hill| > 2.
-    // Shallower curves are smooth in the shared LogIC50 between the tested concentrations:
-    // on the 190 comparisons of the test suite and the synthetic plates the second run
-    // changed no reduced RSS by more than 2e-10 (relative) for them.
-    let widest_step = reference_data
-        .widest_log_step()
-        .max(test_data.widest_log_step());
-    let steep_slope = |hill: f64| {
-        let width = 81f64.log10() / hill.abs();
-        hill.abs() > 2.0 || width < 2.0 * widest_step
-    };
     let mut next = 0;
     let reference_refs = free_refs(options, &mut next, None, reference_fit.model.fixed_hill());
     let ParamRef::Free(shared) = reference_refs[index::LOG_IC50] else {
@@ -407,99 +393,56 @@ fn compare_fits(
         }
         start
     };
-    // A shared LogIC50 between very different curves has no proper optimum: the RSS falls
-    // slowly along a valley where one curve turns into a step. The evaluation budget bounds
-    // that walk (deterministically); a proper optimum converges long before it.
     let settings = SolverSettings {
         tolerance: 1e-12,
         patience: 20,
     };
-    // Three short runs from the two curves' own LogIC50s and their midpoint, each then
-    // continued: deterministic, and it finds the lowest valley in the reference experiments
-    // (drc's tight refits never go lower).
-    let scout = SolverSettings {
-        tolerance: settings.tolerance,
-        patience: 8,
-    };
-    // The solver moves the shared LogIC50 and the slopes; each curve's plateaus are
-    // projected out (solved by linear least squares at every step): three parameters
-    // instead of seven, the same minimum.
-    let hill_slots: Vec<usize> = [reference_refs, test_refs]
-        .iter()
-        .filter_map(|refs| match refs[index::HILL] {
-            ParamRef::Free(i) => Some(i),
-            ParamRef::Fixed(_) => None,
-        })
-        .collect();
     // The reduced model's minimum on `set` (the two curves, the test curve's concentrations
     // divided by 10^δ for the RI's profile: δ = 0 for the F test), whose test curve has its
     // own LogIC50 at `test_log` in that frame: the RSS and the solver's parameters (the
-    // nonlinear ones where the plateaus are projected). Also from `warm` where given (the
-    // profile's previous point); the lowest minimum wins.
+    // nonlinear ones where the plateaus are projected).
+    //
+    // At a shared LogIC50 L the two curves are independent, so the reduced RSS is the sum
+    // of each curve's own profile at L (its lowest RSS over its slope, the plateaus solved
+    // exactly). That sum is searched over L on a grid from below the lower of the two
+    // LogIC50s to above the higher and refined, each profile itself a search over the
+    // slope from nearly flat to a step; the solver then polishes the best point. No start
+    // decides the valley: between very different curves a shared LogIC50 turns one of them
+    // into a step, and solvers started from the curves' own fits stopped in higher valleys
+    // or walked slowly down the one towards the step (on random pairs the reduced RSS was
+    // up to 10 % too high, the F test falsely significant). Also from `warm` where given
+    // (the profile's previous point); the lowest minimum wins.
+    let reference_log = reference_fit.params.log10_ic50;
     let reduced_fit =
         |set: &CurveSet, test_log: f64, warm: Option<&[f64]>| -> Option<(f64, Vec<f64>)> {
-            let projected = ProjectedCurves::from_set(set);
-            let solve = |start_full: &[f64], settings: SolverSettings| match &projected {
+            let start = start_for(0.5 * (reference_log + test_log));
+            let range = (
+                reference_log.min(test_log) - SHARED_MARGIN,
+                reference_log.max(test_log) + SHARED_MARGIN,
+            );
+            let mut candidates: Vec<(f64, Vec<f64>)> = Vec::new();
+            match ProjectedCurves::from_set(set) {
                 Some((model, map)) => {
-                    let start: Vec<f64> = map.iter().map(|i| start_full[*i]).collect();
-                    let steep = minimize(model, &start, settings);
-                    if !hill_slots.iter().any(|i| steep_slope(start_full[*i])) {
-                        return steep;
+                    let start: Vec<f64> = map.iter().map(|i| start[*i]).collect();
+                    if let Some((rss, params)) = model.shared_log_ic50_minimum(range, &start) {
+                        let polished = minimize(&model, &params, settings);
+                        candidates.push((rss, params));
+                        candidates.push((polished.rss, polished.params));
                     }
-                    let shallow: Vec<f64> = map
-                        .iter()
-                        .zip(&start)
-                        .map(|(i, v)| if hill_slots.contains(i) { 0.5 * v } else { *v })
-                        .collect();
-                    let rolled = minimize(model, &shallow, settings);
-                    if rolled.rss < steep.rss {
-                        rolled
-                    } else {
-                        steep
+                    if let Some(warm) = warm {
+                        let resumed = minimize(&model, warm, PROFILE_SETTINGS);
+                        candidates.push((resumed.rss, resumed.params));
                     }
                 }
-                None => minimize(set, start_full, settings),
-            };
-            let resume = |start: &[f64], settings: SolverSettings| match &projected {
-                Some((model, _)) => minimize(model, start, settings),
-                None => minimize(set, start, settings),
-            };
-            // Every start is continued, not only the one lowest after its short run: on a
-            // sweep of 2,264 random pairs the lowest scout's continuation stopped above
-            // another's in 55 (by up to 10 % of the reduced RSS, p up to 12 times too
-            // small); each of the three starts was the one needed in some of them.
-            let reference_log = reference_fit.params.log10_ic50;
-            let mut best: Option<(f64, Vec<f64>)> = None;
-            for log_start in [0.5 * (reference_log + test_log), reference_log, test_log] {
-                let (scout_rss, params) = {
-                    let minimum = solve(&start_for(log_start), scout);
-                    if !minimum.rss.is_finite() {
-                        continue;
-                    }
-                    (minimum.rss, minimum.params)
-                };
-                let minimum = resume(&params, settings);
-                let walked_valley = minimum.termination == "LostPatience";
-                if !((minimum.success || walked_valley) && minimum.rss.is_finite()) {
-                    continue;
-                }
-                let candidate = if minimum.rss <= scout_rss {
-                    (minimum.rss, minimum.params)
-                } else {
-                    (scout_rss, params)
-                };
-                if best.as_ref().is_none_or(|(rss, _)| candidate.0 < *rss) {
-                    best = Some(candidate);
+                None => {
+                    let minimum = minimize(set, &start, settings);
+                    candidates.push((minimum.rss, minimum.params));
                 }
             }
-            let warmed = warm
-                .map(|warm| resume(warm, PROFILE_SETTINGS))
-                .filter(|minimum| minimum.rss.is_finite())
-                .map(|minimum| (minimum.rss, minimum.params));
-            match (best, warmed) {
-                (Some(best), Some(warmed)) => Some(if warmed.0 < best.0 { warmed } else { best }),
-                (best, warmed) => best.or(warmed),
-            }
+            candidates
+                .into_iter()
+                .filter(|(rss, _)| rss.is_finite())
+                .min_by(|a, b| a.0.total_cmp(&b.0))
         };
     // The test curve's concentrations divided by 10^δ (its LogIC50 held at the reference's
     // plus δ in the shared-LogIC50 model).
@@ -518,26 +461,8 @@ fn compare_fits(
         Some((_, map)) => map.iter().map(|i| at_full[*i]).collect(),
         None => at_full,
     };
-    // Besides the starts above, the reduced model is reached by continuation from the full
-    // one: the test curve's LogIC50 is walked from its own value to the reference's in
-    // four steps, each refit starting where the last one ended. Where the curves differ in
-    // shape, the starts can stop in a valley above the one the walk follows down (a too
-    // high reduced RSS makes the F test falsely significant); the lower minimum counts.
     let mut shifted = set.clone();
-    let mut walk = full_start.clone();
-    for step in 1..4 {
-        let delta = log10_ratio * (1.0 - f64::from(step) / 4.0);
-        shift(&mut shifted, delta);
-        let minimum = match ProjectedCurves::from_set(&shifted) {
-            Some((model, _)) => minimize(&model, &walk, PROFILE_SETTINGS),
-            None => minimize(&shifted, &walk, PROFILE_SETTINGS),
-        };
-        if minimum.rss.is_finite() {
-            walk = minimum.params;
-        }
-    }
-    let Some((rss_reduced, reduced_params)) =
-        reduced_fit(&set, test_fit.params.log10_ic50, Some(&walk))
+    let Some((rss_reduced, reduced_params)) = reduced_fit(&set, test_fit.params.log10_ic50, None)
     else {
         return comparison;
     };
@@ -662,6 +587,10 @@ fn profile_holds_one([lo, hi]: [Option<f64>; 2], p: f64) -> bool {
     let below = hi.is_none_or(|hi| hi > 1.0 || (hi >= 1.0 && !open_at_one));
     above && below
 }
+
+/// How far beyond the two curves' own LogIC50s (decades) the shared one is searched: the
+/// sum of two profiles each lowest at its own curve's LogIC50 is lowest between them.
+const SHARED_MARGIN: f64 = 0.3;
 
 /// The refits of the RI's profile: as tight as the LogIC50 profile's.
 const PROFILE_SETTINGS: SolverSettings = SolverSettings {

@@ -87,18 +87,6 @@ impl CurveData {
             })
     }
 
-    /// The widest step between successive tested concentrations, in decades (the vehicle
-    /// left out); 0 with fewer than two.
-    #[must_use]
-    pub fn widest_log_step(&self) -> f64 {
-        self.log_x
-            .iter()
-            .filter(|x| x.is_finite())
-            .zip(self.log_x.iter().filter(|x| x.is_finite()).skip(1))
-            .map(|(a, b)| b - a)
-            .fold(0.0, f64::max)
-    }
-
     /// Groups `(log10 concentration, response)` points by concentration.
     #[must_use]
     pub fn from_points(points: impl IntoIterator<Item = (f64, f64)>) -> Self {
@@ -374,18 +362,6 @@ impl LeastSquaresModel for CurveSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn widest_log_step_leaves_out_the_vehicle() {
-        let data = CurveData::from_points(
-            [f64::NEG_INFINITY, -2.0, -1.5, -1.5, 0.0, 0.5]
-                .into_iter()
-                .map(|x| (x, 1.0)),
-        );
-        assert!((data.widest_log_step() - 1.5).abs() < 1e-12);
-        let one = CurveData::from_points([(f64::NEG_INFINITY, 1.0), (0.0, 1.0)]);
-        assert!(one.widest_log_step().abs() < f64::EPSILON);
-    }
 
     #[test]
     fn jacobian_matches_numerical_differentiation() {

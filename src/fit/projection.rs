@@ -5,7 +5,8 @@
 //!
 //! Used where many small refits are needed: the profile-likelihood CI (one curve, LogIC50
 //! held, the slope alone) and the reduced model of the F test of equal IC50s (two curves,
-//! one shared LogIC50 and two slopes instead of seven parameters).
+//! one shared LogIC50 and two slopes instead of seven parameters), whose minimum is also
+//! searched globally here ([`ProjectedCurves::shared_log_ic50_minimum`]).
 //!
 //! The Jacobian is Kaufman's: each nonlinear derivative projected onto the orthogonal
 //! complement of its curve's plateau columns. At the linear optimum the residuals already
@@ -337,6 +338,325 @@ impl ProjectedCurves<'_> {
             first_row += levels;
         }
         out.iter().all(|v| v.is_finite())
+    }
+}
+
+/// The slopes tried for each curve at a shared LogIC50 before the best is refined: from
+/// nearly flat to a step (|Hill| 10¹²). Above 50 a decade apart: with the shared LogIC50 a
+/// hair δ from a dose, a slope of about 1/δ gives that dose's points any value between the
+/// plateaus (a step that passes right through a dose), a valley about three decades wide.
+const SLOPE_GRID: [f64; 24] = [
+    0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.4, 2.0, 3.0, 4.5, 7.0, 11.0, 20.0, 50.0, 150.0, 1e3, 1e4,
+    1e5, 1e6, 1e7, 1e8, 1e9, 1e12,
+];
+
+/// Spacing of the shared LogIC50's grid, in decades: at least three grid points between
+/// two doses of a 2-fold series, where a steep curve's profile can have a valley of its own.
+const SHARED_GRID_STEP: f64 = 0.1;
+
+/// How close to a tested dose (decades) the shared LogIC50 is tried on either side of it:
+/// with the steepest slope tried a dose that close is on a plateau.
+const BESIDE_A_DOSE: f64 = 1e-7;
+
+/// How many local minima of the shared LogIC50's samples (the lowest) are refined.
+const REFINED_MINIMA: usize = 2;
+
+/// Golden-section steps of each refinement: the bracket shrinks to 0.618⁹ ≈ 0.013 of its
+/// width; the solver polishes the rest from there.
+const GOLDEN_STEPS: usize = 9;
+
+/// The minimum of `f` on `[a, b]` by golden-section search (`f` unimodal there), with its
+/// value: `(x, f(x))`.
+fn golden(mut a: f64, mut b: f64, mut f: impl FnMut(f64) -> f64) -> (f64, f64) {
+    let ratio = 0.5 * (5f64.sqrt() - 1.0);
+    let mut c = b - ratio * (b - a);
+    let mut d = a + ratio * (b - a);
+    let (mut fc, mut fd) = (f(c), f(d));
+    for _ in 0..GOLDEN_STEPS {
+        if fc <= fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - ratio * (b - a);
+            fc = f(c);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + ratio * (b - a);
+            fd = f(d);
+        }
+    }
+    if fc <= fd { (c, fc) } else { (d, fd) }
+}
+
+/// The index of the smallest value (NaN never wins); `None` when every value is NaN.
+fn lowest(values: &[f64]) -> Option<usize> {
+    values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.is_nan())
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(k, _)| k)
+}
+
+impl ProjectedCurves<'_> {
+    /// One curve's RSS (its pure error included) at a LogIC50 and Hill slope, the plateaus
+    /// solved.
+    fn curve_rss(curve: &Curve<'_>, log_ic50: f64, hill: f64, scratch: &mut Projection) -> f64 {
+        if curve.fixed == [None, None] {
+            return Self::free_plateaus_rss(curve, log_ic50, hill);
+        }
+        project_curve_into(curve, log_ic50, hill, scratch);
+        let [bottom, top] = scratch.plateaus;
+        let level_sum: f64 = scratch
+            .s
+            .iter()
+            .zip(&curve.data.y)
+            .zip(&curve.data.count)
+            .map(|((s, y), n)| {
+                let r = bottom + (top - bottom) * s - y;
+                *n as f64 * r * r
+            })
+            .sum();
+        let rss = level_sum + curve.data.pure_error;
+        if rss.is_finite() { rss } else { f64::INFINITY }
+    }
+
+    /// [`Self::curve_rss`] with both plateaus free, in one pass: the normal equations and
+    /// `Σ n ȳ²` accumulated together, the RSS at the linear optimum `Σ n ȳ² − pᵀ(Aᵀȳ)`
+    /// (the searches' hot spot; the solver's polish recomputes residuals point by point).
+    fn free_plateaus_rss(curve: &Curve<'_>, log_ic50: f64, hill: f64) -> f64 {
+        let (mut m00, mut m01, mut m11, mut r0, mut r1) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        let (mut yy, mut sum, mut total) = (0.0, 0.0, 0.0);
+        for ((x, y), n) in curve
+            .data
+            .log_x
+            .iter()
+            .zip(&curve.data.y)
+            .zip(&curve.data.count)
+        {
+            let n = *n as f64;
+            let s = fraction_of_top(log_ic50, hill, *x);
+            let a = 1.0 - s;
+            m00 += n * a * a;
+            m01 += n * a * s;
+            m11 += n * s * s;
+            r0 += n * a * y;
+            r1 += n * s * y;
+            yy += n * y * y;
+            sum += n * y;
+            total += n;
+        }
+        let det = m00 * m11 - m01 * m01;
+        let level_sum = if det > 1e-12 * m00 * m11 {
+            let bottom = (m11 * r0 - m01 * r1) / det;
+            let top = (m00 * r1 - m01 * r0) / det;
+            yy - (bottom * r0 + top * r1)
+        } else {
+            // Dependent columns: the flat line through the data.
+            yy - sum * sum / total.max(1.0)
+        };
+        let rss = level_sum.max(0.0) + curve.data.pure_error;
+        if rss.is_finite() { rss } else { f64::INFINITY }
+    }
+
+    /// One curve's profile at a LogIC50: its lowest RSS over the Hill slope (of the sign
+    /// `sign`, or the fixed slope), and that slope. A grid from nearly flat to a step, then
+    /// golden-section search between the neighbours of the best grid point (in log |Hill|),
+    /// so a steep curve whose RSS has a valley at each dose gets the lowest of them.
+    fn slope_profile(
+        curve: &Curve<'_>,
+        log_ic50: f64,
+        slope: Result<f64, f64>,
+        scratch: &mut Projection,
+    ) -> (f64, f64) {
+        let sign = match slope {
+            Ok(fixed) => return (Self::curve_rss(curve, log_ic50, fixed, scratch), fixed),
+            Err(sign) => sign,
+        };
+        // Slopes so steep that every dose is on a plateau give the step's RSS: of those only
+        // the step is tried (|Hill| times the distance to the nearest dose above 20 leaves
+        // less than 1e-20 of the span at every dose).
+        let nearest = curve
+            .data
+            .log_x
+            .iter()
+            .filter(|x| x.is_finite())
+            .map(|x| (x - log_ic50).abs())
+            .fold(f64::INFINITY, f64::min);
+        let last = SLOPE_GRID.len() - 1;
+        let mut slopes = [0.0; SLOPE_GRID.len()];
+        let mut values = [0.0; SLOPE_GRID.len()];
+        let mut tried = 0;
+        for (k, h) in SLOPE_GRID.into_iter().enumerate() {
+            if k < last && h * nearest > 20.0 {
+                continue;
+            }
+            slopes[tried] = h;
+            values[tried] = Self::curve_rss(curve, log_ic50, sign * h, scratch);
+            tried += 1;
+        }
+        let (slopes, values) = (&slopes[..tried], &values[..tried]);
+        let Some(k) = lowest(values) else {
+            return (f64::INFINITY, sign);
+        };
+        let (a, b) = (
+            slopes[k.saturating_sub(1)].ln(),
+            slopes[(k + 1).min(tried - 1)].ln(),
+        );
+        let (u, rss) = golden(a, b, |u| {
+            Self::curve_rss(curve, log_ic50, sign * u.exp(), scratch)
+        });
+        if rss < values[k] {
+            (rss, sign * u.exp())
+        } else {
+            (values[k], sign * slopes[k])
+        }
+    }
+
+    /// The minimum of a model whose curves share one LogIC50 and each have their own Hill
+    /// slope (free, of the sign it has in `start`, or fixed), the plateaus projected. At a
+    /// shared LogIC50 L the curves are independent, so the model's RSS is the sum of their
+    /// own profiles at L, each a search over one slope. L is sampled over `range`, cut at
+    /// the tested doses (0.1 decades apart, a hair inside each dose, and the doses
+    /// themselves), and the lowest local minima are refined. No start decides which valley
+    /// is found, and the work is bounded by the range's width and the number of doses in it
+    /// (about 100 sums of slope profiles for a typical pair). Returns the RSS (pure error
+    /// included) and the nonlinear parameters; `None` when the curves do not share one free
+    /// LogIC50.
+    #[must_use]
+    pub fn shared_log_ic50_minimum(
+        &self,
+        range: (f64, f64),
+        start: &[f64],
+    ) -> Option<(f64, Vec<f64>)> {
+        let ParamRef::Free(shared) = self.curves.first()?.log_ic50 else {
+            return None;
+        };
+        if self
+            .curves
+            .iter()
+            .any(|c| c.log_ic50 != ParamRef::Free(shared))
+            || !(range.0.is_finite() && range.1.is_finite() && range.0 <= range.1)
+        {
+            return None;
+        }
+        // Ok(fixed slope) or Err(sign of the free slope).
+        let slopes: Vec<Result<f64, f64>> = self
+            .curves
+            .iter()
+            .map(|c| match c.hill {
+                ParamRef::Fixed(v) => Ok(v),
+                ParamRef::Free(j) => Err(if start.get(j).is_some_and(|h| *h > 0.0) {
+                    1.0
+                } else {
+                    -1.0
+                }),
+            })
+            .collect();
+        let mut scratch = Projection::default();
+        let mut total = |l: f64| -> f64 {
+            self.curves
+                .iter()
+                .zip(&slopes)
+                .map(|(c, slope)| Self::slope_profile(c, l, *slope, &mut scratch).0)
+                .sum()
+        };
+        let (lo, hi) = range;
+        // Between two doses the sum is smooth; at a dose it can jump (a curve that is a
+        // step between two doses fits equally well wherever its midpoint lies between
+        // them, so the other curve pulls the shared LogIC50 right up to a dose, and the
+        // minimum is the limit there; the step at the dose itself puts that dose's points
+        // at the middle of the plateaus, another value). So the range is cut at the tested
+        // doses into segments, each sampled 0.1 decades apart and a hair inside its ends;
+        // the doses themselves are tried too; the lowest sample of each of the best
+        // segments is refined within its segment.
+        let mut doses: Vec<f64> = self
+            .curves
+            .iter()
+            .flat_map(|c| c.data.log_x.iter().copied())
+            .filter(|x| *x > lo && *x < hi)
+            .collect();
+        doses.sort_by(f64::total_cmp);
+        doses.dedup();
+        let bounds: Vec<f64> = std::iter::once(lo)
+            .chain(doses.iter().copied())
+            .chain(std::iter::once(hi))
+            .collect();
+        let step = (hi - lo) / (((hi - lo) / SHARED_GRID_STEP).ceil().clamp(8.0, 80.0));
+        let (mut l, mut rss) = (f64::NAN, f64::INFINITY);
+        for dose in &doses {
+            let value = total(*dose);
+            if value < rss {
+                (l, rss) = (*dose, value);
+            }
+        }
+        // Each segment's samples and their values.
+        let mut segments: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+        let last = bounds.len() - 2;
+        for (s, pair) in bounds.windows(2).enumerate() {
+            let (a, b) = (pair[0], pair[1]);
+            let start = if s > 0 { a + BESIDE_A_DOSE } else { a };
+            let end = if s < last { b - BESIDE_A_DOSE } else { b };
+            if end < start {
+                continue;
+            }
+            let mut samples = vec![start];
+            let mut next = lo + ((start - lo) / step).floor() * step + step;
+            while next < end {
+                if next > start {
+                    samples.push(next);
+                }
+                next += step;
+            }
+            if end > start {
+                samples.push(end);
+            }
+            let values: Vec<f64> = samples.iter().map(|x| total(*x)).collect();
+            let Some(k) = lowest(&values) else {
+                continue;
+            };
+            if values[k] < rss {
+                (l, rss) = (samples[k], values[k]);
+            }
+            segments.push((samples, values));
+        }
+        // Within a segment the sum can have more than one valley (each curve's slope can
+        // switch branch): the lowest local minima of the samples, over all segments, are
+        // refined, each side of the sample on its own (a valley on either side of it).
+        let mut minima: Vec<(f64, f64, f64, f64)> = Vec::new();
+        for (samples, values) in &segments {
+            let n = samples.len();
+            for k in 0..n {
+                let (before, after) = (k.saturating_sub(1), (k + 1).min(n - 1));
+                if values[k] <= values[before] && values[k] <= values[after] {
+                    minima.push((values[k], samples[before], samples[k], samples[after]));
+                }
+            }
+        }
+        minima.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for &(_, before, at, after) in minima.iter().take(REFINED_MINIMA) {
+            for (a, b) in [(before, at), (at, after)] {
+                if b > a {
+                    let (refined, value) = golden(a, b, &mut total);
+                    if value < rss {
+                        (l, rss) = (refined, value);
+                    }
+                }
+            }
+        }
+        if !rss.is_finite() {
+            return None;
+        }
+        let mut params = start.to_vec();
+        *params.get_mut(shared)? = l;
+        for (c, slope) in self.curves.iter().zip(&slopes) {
+            if let ParamRef::Free(j) = c.hill {
+                *params.get_mut(j)? = Self::slope_profile(c, l, *slope, &mut scratch).1;
+            }
+        }
+        Some((rss, params))
     }
 }
 
