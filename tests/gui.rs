@@ -2007,6 +2007,36 @@ fn two_controls_without_positive_wells_say_why_where_the_plot_is() {
     h.get_by_label_contains("needs positive-control wells — mark the 0 %");
 }
 
+/// A converged curve whose absolute IC50 column is empty says why, in the app too: K562/FLM
+/// levels off above 50 % and its three wells at 50 µM scatter just below it (about 45 %):
+/// the mean is below half but within the scatter of a curve that does not reach it.
+#[test]
+fn converged_curve_explains_an_empty_absolute_ic50() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    let plate = sample_with_resistant_viability(dir.path(), "levels_off", |replicate, c| {
+        if c > 49.0 {
+            [34.0, 56.0, 40.0][replicate]
+        } else {
+            52.0 + 48.0 / (1.0 + (c / 0.5f64).powf(1.5))
+        }
+    });
+    let mut h = harness(app(dir.path(), &picker, true));
+    h.run();
+    drop_files(&mut h, &[&plate]);
+    let expected = analyze(&experiment(&h)).expect("analysis");
+    let resistant = &expected.curves[1].fit;
+    assert_eq!(
+        resistant.status,
+        platefit::FitStatus::Converged,
+        "{:?}",
+        resistant.verdict
+    );
+    assert_eq!(resistant.absolute_ic50(), None, "{:?}", resistant.verdict);
+    h.get_by_label("K562/FLM · flumatinib: converged");
+    h.get_by_label_contains("The absolute IC50 is not determined: points fall below 50 %");
+}
+
 /// Help › About names the version, the licence, how to cite and the data files.
 #[test]
 fn about_window_names_version_licence_and_files() {
@@ -2022,13 +2052,14 @@ fn about_window_names_version_licence_and_files() {
     h.get_by_label_contains(&dir.path().join("platefit.log").display().to_string());
 }
 
-/// A curve without a lower plateau (the sample with K562/FLM still falling at 50 µM, its
-/// Bottom extrapolated far below 0) shows its verdict in words under the results, with the
-/// one-click remedy; the click fixes Bottom at 0 (undoable) and the curve is complete.
-#[test]
-fn no_lower_plateau_offers_fix_bottom_at_zero() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let picker = QueuedPicker::default();
+/// The sample plate with K562/FLM's treated wells (rows E–G) set to `viability(row, conc)`
+/// % of the vehicle (blank and reference read as in the sample), written with its layout to
+/// `dir/name`; returns the plate's path.
+fn sample_with_resistant_viability(
+    dir: &std::path::Path,
+    name: &str,
+    viability: impl Fn(usize, f64) -> f64,
+) -> PathBuf {
     let text = String::from_utf8(SAMPLE_PLATE.to_vec()).expect("UTF-8 sample");
     let concentrations = [
         50.0,
@@ -2042,8 +2073,6 @@ fn no_lower_plateau_offers_fix_bottom_at_zero() {
         0.007_620_789_514,
         0.002_540_263_171,
     ];
-    // % viability of a 4PL with Bottom −60 %, IC50 30 µM, Hill −0.8: 4 % at 50 µM.
-    let viability = |c: f64| -60.0 + 160.0 / (1.0 + (c / 30.0f64).powf(0.8));
     let mut block = 0;
     let lines: Vec<String> = text
         .lines()
@@ -2052,22 +2081,38 @@ fn no_lower_plateau_offers_fix_bottom_at_zero() {
                 block = 1;
             }
             let row = line.split(',').next().unwrap_or("");
-            if block == 0 && ["E", "F", "G"].contains(&row) {
-                let mut cells: Vec<String> = line.split(',').map(String::from).collect();
-                for (k, c) in concentrations.iter().enumerate() {
-                    // Blank ≈ 0.128 and vehicle ≈ 1.42 (corrected), reference ≈ 0.046.
-                    let od = 0.046 + 0.128 + viability(*c) / 100.0 * (1.42 - 0.128);
-                    cells[k + 3] = format!("{od:.4}");
+            let replicate = ["E", "F", "G"].iter().position(|r| *r == row);
+            match replicate {
+                Some(replicate) if block == 0 => {
+                    let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+                    for (k, c) in concentrations.iter().enumerate() {
+                        // Blank ≈ 0.128 and vehicle ≈ 1.42 (corrected), reference ≈ 0.046.
+                        let od = 0.046 + 0.128 + viability(replicate, *c) / 100.0 * (1.42 - 0.128);
+                        cells[k + 3] = format!("{od:.4}");
+                    }
+                    cells.join(",")
                 }
-                cells.join(",")
-            } else {
-                line.to_string()
+                _ => line.to_string(),
             }
         })
         .collect();
-    let plate = dir.path().join("no_plateau.csv");
+    let plate = dir.join(format!("{name}.csv"));
     std::fs::write(&plate, lines.join("\n") + "\n").expect("write");
-    std::fs::write(dir.path().join("no_plateau_layout.csv"), SAMPLE_LAYOUT).expect("write");
+    std::fs::write(dir.join(format!("{name}_layout.csv")), SAMPLE_LAYOUT).expect("write");
+    plate
+}
+
+/// A curve without a lower plateau (the sample with K562/FLM still falling at 50 µM, its
+/// Bottom extrapolated far below 0) shows its verdict in words under the results, with the
+/// one-click remedy; the click fixes Bottom at 0 (undoable) and the curve is complete.
+#[test]
+fn no_lower_plateau_offers_fix_bottom_at_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let picker = QueuedPicker::default();
+    // % viability of a 4PL with Bottom −60 %, IC50 30 µM, Hill −0.8: 4 % at 50 µM.
+    let plate = sample_with_resistant_viability(dir.path(), "no_plateau", |_, c| {
+        -60.0 + 160.0 / (1.0 + (c / 30.0f64).powf(0.8))
+    });
     let mut h = harness(app(dir.path(), &picker, true));
     h.run();
     drop_files(&mut h, &[&plate]);
