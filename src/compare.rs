@@ -410,7 +410,7 @@ fn compare_fits(
     // decides the valley: between very different curves a shared LogIC50 turns one of them
     // into a step, and solvers started from the curves' own fits stopped in higher valleys
     // or walked slowly down the one towards the step (on random pairs the reduced RSS was
-    // up to 10 % too high, the F test falsely significant). Also from `warm` where given
+    // up to twelve times too high, the F test falsely significant). Also from `warm` where given
     // (the profile's previous point); the lowest minimum wins.
     let reference_log = reference_fit.params.log10_ic50;
     let reduced_fit =

@@ -1325,10 +1325,10 @@ fn ri_ci_agreeing_with_the_f_test_needs_no_profile() {
 }
 
 /// The F test's reduced model (one LogIC50 for both curves) on a steep curve against a
-/// shallow one: the three starts alone stopped in a valley at RSS 4464.88; a brute-force
-/// grid over the shared LogIC50 and both slopes (plateaus by linear least squares, written
-/// in Python for this test, slopes up to 90) reaches 4230.15, and the walk from the full
-/// model down to the shared LogIC50 finds the lower valley. A reduced RSS too high makes
+/// shallow one: refits started from the curves' own fits stopped in a valley at RSS
+/// 4464.88; a brute-force grid over the shared LogIC50 and both slopes (plateaus by linear
+/// least squares, written in Python for this test, slopes up to 90) reaches 4230.15, and
+/// the search over the shared LogIC50 finds the lower valley. A reduced RSS too high makes
 /// the F test falsely significant.
 #[test]
 fn shared_ic50_refit_reaches_the_lower_valley() {

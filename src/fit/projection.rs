@@ -570,8 +570,7 @@ impl ProjectedCurves<'_> {
         // minimum is the limit there; the step at the dose itself puts that dose's points
         // at the middle of the plateaus, another value). So the range is cut at the tested
         // doses into segments, each sampled 0.1 decades apart and a hair inside its ends;
-        // the doses themselves are tried too; the lowest sample of each of the best
-        // segments is refined within its segment.
+        // the doses themselves are tried too.
         let mut doses: Vec<f64> = self
             .curves
             .iter()
@@ -602,12 +601,11 @@ impl ProjectedCurves<'_> {
             if end < start {
                 continue;
             }
+            // The segment's ends and the points of the range's grid between them.
             let mut samples = vec![start];
             let mut next = lo + ((start - lo) / step).floor() * step + step;
             while next < end {
-                if next > start {
-                    samples.push(next);
-                }
+                samples.push(next);
                 next += step;
             }
             if end > start {
@@ -663,6 +661,53 @@ impl ProjectedCurves<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-pass RSS of the searches equals the projection's (solve, then residuals),
+    /// with dependent plateau columns too (a slope so shallow that the curve is flat).
+    #[test]
+    fn one_pass_rss_equals_the_projection() {
+        let data = CurveData::from_points(
+            [(f64::NEG_INFINITY, 101.0), (f64::NEG_INFINITY, 98.0)]
+                .into_iter()
+                .chain((0..8).map(|k| {
+                    let x = -2.0 + 0.5 * f64::from(k);
+                    (
+                        x,
+                        5.0 + 95.0 / (1.0 + 10f64.powf((x - 0.1) * 1.3)) + f64::from(k % 3),
+                    )
+                })),
+        );
+        let curve = Curve {
+            data: &data,
+            fixed: [None, None],
+            log_ic50: ParamRef::Fixed(0.0),
+            hill: ParamRef::Fixed(-1.0),
+        };
+        let mut scratch = Projection::default();
+        for (log_ic50, hill) in [
+            (0.1, -1.3),
+            (-1.0, -4.0),
+            (0.7, -0.3),
+            (-0.5, -1e-9),
+            (0.5, -1e12),
+        ] {
+            let one_pass = ProjectedCurves::free_plateaus_rss(&curve, log_ic50, hill);
+            project_curve_into(&curve, log_ic50, hill, &mut scratch);
+            let [bottom, top] = scratch.plateaus;
+            let two_pass: f64 = scratch
+                .s
+                .iter()
+                .zip(&data.y)
+                .zip(&data.count)
+                .map(|((s, y), n)| *n as f64 * (bottom + (top - bottom) * s - y).powi(2))
+                .sum::<f64>()
+                + data.pure_error;
+            assert!(
+                (one_pass - two_pass).abs() <= 1e-9 * two_pass,
+                "L {log_ic50}, Hill {hill}: {one_pass} against {two_pass}"
+            );
+        }
+    }
     use crate::fit::lm::{SolverSettings, minimize};
     use crate::fit::model::response_and_gradient;
 

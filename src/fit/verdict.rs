@@ -689,44 +689,41 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 } else if relative_side == Side::Within {
                     verdict.status = FitStatus::Converged;
                     verdict.relative = Estimate::Value(relative_value);
-                    if verdict.absolute == Estimate::Undetermined && clearly_below(h) {
-                        // The points fall below half inside the range where the fitted
-                        // curve does not (a response that recovers at the highest doses,
-                        // or a curve levelling off just above half): the curve does not
-                        // follow the points there.
-                        verdict.status = FitStatus::Ambiguous;
-                        let lowest_level = inputs
+                    if verdict.absolute == Estimate::Undetermined {
+                        // A level mean below half (the lowest is named) where the fitted
+                        // curve does not cross it.
+                        let seen = inputs
                             .treated
                             .iter()
-                            .min_by(|a, b| a.mean.total_cmp(&b.mean));
-                        let seen = lowest_level.map_or_else(String::new, |l| {
-                            format!(" ({} at {})", show(l.mean), num(l.concentration))
-                        });
-                        verdict.reasons.push(format!(
-                            "The data fall below {} inside the tested range{seen}, but the fitted curve does not (it falls from {} to {} within the range): the curve does not follow the points there, so the absolute IC50 is not determined; treat the relative IC50 with caution.",
-                            show(h),
+                            .min_by(|a, b| a.mean.total_cmp(&b.mean))
+                            .map_or_else(String::new, |l| {
+                                format!("{} at {}", show(l.mean), num(l.concentration))
+                            });
+                        let falls = format!(
+                            "it falls from {} to {} within the range",
                             show(fitted_lo),
                             show(curve_at(p, inputs.asymmetry, log_hi))
-                        ));
-                    } else if verdict.absolute == Estimate::Undetermined {
-                        // Points just below half, within their scatter of a curve that
-                        // levels off just above it: the fit says the response does not
-                        // reach half, the points do not say it does. No number and no
-                        // bound, and the reader is told why the column is empty.
-                        let lowest_level = inputs
-                            .treated
-                            .iter()
-                            .min_by(|a, b| a.mean.total_cmp(&b.mean));
-                        let seen = lowest_level.map_or_else(String::new, |l| {
-                            format!(" (lowest: {} at {})", show(l.mean), num(l.concentration))
-                        });
-                        verdict.reasons.push(format!(
-                            "The absolute IC50 is not determined: points fall below {}{seen}, but within their scatter of the fitted curve, which does not cross {} in the tested range (it falls from {} to {}).",
-                            show(h),
-                            show(h),
-                            show(fitted_lo),
-                            show(curve_at(p, inputs.asymmetry, log_hi))
-                        ));
+                        );
+                        if clearly_below(h) {
+                            // Clearly below: a response that recovers at the highest
+                            // doses, or a curve levelling off just above half; the curve
+                            // does not follow the points there.
+                            verdict.status = FitStatus::Ambiguous;
+                            verdict.reasons.push(format!(
+                                "The data fall below {} inside the tested range ({seen}), but the fitted curve does not ({falls}): the curve does not follow the points there, so the absolute IC50 is not determined; treat the relative IC50 with caution.",
+                                show(h)
+                            ));
+                        } else {
+                            // Within their scatter of a curve that levels off just above
+                            // half: the fit says the response does not reach half, the
+                            // points do not say it does. No number and no bound, and the
+                            // reader is told why the column is empty.
+                            verdict.reasons.push(format!(
+                                "The absolute IC50 is not determined: points fall below {} (lowest: {seen}), but within their scatter of the fitted curve, which does not cross {} in the tested range ({falls}).",
+                                show(h),
+                                show(h)
+                            ));
+                        }
                     }
                 } else {
                     // The data cross half inside the range while the midpoint between the
