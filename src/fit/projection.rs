@@ -361,18 +361,23 @@ const BESIDE_A_DOSE: f64 = 1e-7;
 /// How many local minima of the shared LogIC50's samples (the lowest) are refined.
 const REFINED_MINIMA: usize = 2;
 
-/// Golden-section steps of each refinement: the bracket shrinks to 0.618⁹ ≈ 0.013 of its
-/// width; the solver polishes the rest from there.
+/// Golden-section steps of a slope profile's refinement at the grid's ends and among the
+/// steep slopes: the bracket shrinks to 0.618⁹ ≈ 0.013 of its width.
 const GOLDEN_STEPS: usize = 9;
+
+/// Golden-section steps of the shared LogIC50's refinement on each side of a local minimum
+/// of its samples (0.1 decades apart): to 0.618⁵ ≈ 0.09 of that, 0.009 decades, which
+/// places the valley; the solver's polish from there finds its bottom.
+const SHARED_GOLDEN_STEPS: usize = 7;
 
 /// The minimum of `f` on `[a, b]` by golden-section search (`f` unimodal there), with its
 /// value: `(x, f(x))`.
-fn golden(mut a: f64, mut b: f64, mut f: impl FnMut(f64) -> f64) -> (f64, f64) {
+fn golden(mut a: f64, mut b: f64, steps: usize, mut f: impl FnMut(f64) -> f64) -> (f64, f64) {
     let ratio = 0.5 * (5f64.sqrt() - 1.0);
     let mut c = b - ratio * (b - a);
     let mut d = a + ratio * (b - a);
     let (mut fc, mut fd) = (f(c), f(d));
-    for _ in 0..GOLDEN_STEPS {
+    for _ in 0..steps {
         if fc <= fd {
             b = d;
             d = c;
@@ -390,6 +395,58 @@ fn golden(mut a: f64, mut b: f64, mut f: impl FnMut(f64) -> f64) -> (f64, f64) {
     if fc <= fd { (c, fc) } else { (d, fd) }
 }
 
+/// Up to this |Hill| the slope profile is refined by parabolas: no dose is so close to the
+/// LogIC50 that the curve's value there swings between the plateaus within a grid step
+/// (beside a dose a steep slope sets that dose's fraction of Top, a narrow valley in log
+/// |Hill| that golden section finds and parabolas miss).
+const SMOOTH_SLOPES: f64 = 20.0;
+
+/// Steps of the parabolic refinement of a slope profile: each a parabola through the best
+/// point and its neighbours (a golden-section step where the parabola does not help).
+const PARABOLIC_STEPS: usize = 6;
+
+/// The minimum of `f` from three points `(x, f(x))` in ascending `x` whose middle one is the
+/// lowest, by successive parabolic interpolation (Brent's step, safeguarded by golden
+/// section): the best point found, `(x, f(x))`. For the smooth valleys of a slope profile
+/// each step gains digits where golden section gains a factor 0.618.
+fn parabolic(
+    mut points: [(f64, f64); 3],
+    steps: usize,
+    mut f: impl FnMut(f64) -> f64,
+) -> (f64, f64) {
+    // Brent's safeguard: a parabolic step must move less than half the step before the
+    // last one, or the function is not parabola-like there (an asymmetric valley, where
+    // parabolas creep in from one side) and a golden-section step is taken instead.
+    let (mut before_last, mut last) = (points[2].0 - points[0].0, points[2].0 - points[0].0);
+    for _ in 0..steps {
+        let [(a, fa), (b, fb), (c, fc)] = points;
+        let (p, q) = ((b - a) * (fb - fc), (b - c) * (fb - fa));
+        let vertex = b - 0.5 * ((b - a) * p - (b - c) * q) / (p - q);
+        let margin = 1e-3 * (c - a);
+        let x = if vertex.is_finite()
+            && vertex > a + margin
+            && vertex < c - margin
+            && (vertex - b).abs() > margin
+            && (vertex - b).abs() < 0.5 * before_last
+        {
+            vertex
+        } else if b - a > c - b {
+            b - 0.381_966 * (b - a)
+        } else {
+            b + 0.381_966 * (c - b)
+        };
+        (before_last, last) = (last, (x - b).abs());
+        let fx = f(x);
+        points = match (fx < fb, x < b) {
+            (true, true) => [(a, fa), (x, fx), (b, fb)],
+            (true, false) => [(b, fb), (x, fx), (c, fc)],
+            (false, true) => [(x, fx), (b, fb), (c, fc)],
+            (false, false) => [(a, fa), (b, fb), (x, fx)],
+        };
+    }
+    points[1]
+}
+
 /// The index of the smallest value (NaN never wins); `None` when every value is NaN.
 fn lowest(values: &[f64]) -> Option<usize> {
     values
@@ -400,90 +457,196 @@ fn lowest(values: &[f64]) -> Option<usize> {
         .map(|(k, _)| k)
 }
 
-impl ProjectedCurves<'_> {
-    /// One curve's RSS (its pure error included) at a LogIC50 and Hill slope, the plateaus
-    /// solved.
-    fn curve_rss(curve: &Curve<'_>, log_ic50: f64, hill: f64, scratch: &mut Projection) -> f64 {
-        if curve.fixed == [None, None] {
-            return Self::free_plateaus_rss(curve, log_ic50, hill);
-        }
-        project_curve_into(curve, log_ic50, hill, scratch);
-        let [bottom, top] = scratch.plateaus;
-        let level_sum: f64 = scratch
-            .s
-            .iter()
-            .zip(&curve.data.y)
-            .zip(&curve.data.count)
-            .map(|((s, y), n)| {
-                let r = bottom + (top - bottom) * s - y;
-                *n as f64 * r * r
-            })
-            .sum();
-        let rss = level_sum + curve.data.pure_error;
-        if rss.is_finite() { rss } else { f64::INFINITY }
-    }
+/// One curve prepared for the searches' inner loop, where its RSS is evaluated thousands of
+/// times at given LogIC50s and slopes with the plateaus solved: the level sums that do not
+/// depend on the curve (`Σ n ȳ²`, `Σ n ȳ`, `Σ n`) once, and at each evaluation only the five
+/// sums of the plateaus' normal equations, from one exponential and one division per level.
+/// For the slopes of the grid the exponential itself is precomputed: `10^(h·(L − x))` is
+/// `10^(h·(L − c)) · 10^(−h·(x − c))`, one factor per evaluation and one per level, so a
+/// grid evaluation costs a multiplication and a division per level.
+#[derive(Debug)]
+struct SearchCurve {
+    /// `[log10 dose, n, n·ȳ]` of each level with a positive dose.
+    levels: Vec<[f64; 3]>,
+    /// `[n, n·ȳ]` of the dose-zero levels: on a plateau at every slope.
+    zero: [f64; 2],
+    /// `Σ n ȳ²`, `Σ n ȳ` and `Σ n` over all levels.
+    yy: f64,
+    sum: f64,
+    total: f64,
+    pure_error: f64,
+    fixed: [Option<f64>; 2],
+    /// The curve's slope: fixed (`Ok`) or free of this sign (`Err`).
+    slope: Result<f64, f64>,
+    /// Where the grid's factors are taken from (the middle of the doses).
+    centre: f64,
+    /// For the first `factored` slopes of [`SLOPE_GRID`] (times the sign), row after row:
+    /// `e^(−hill·ln 10·(x − centre))` of each level. Only slopes whose two factors stay
+    /// below e^600 over the doses and the searched LogIC50s are factored; steeper ones
+    /// are evaluated directly.
+    factors: Vec<f64>,
+    factored: usize,
+}
 
-    /// [`Self::curve_rss`] with both plateaus free, in one pass: the normal equations and
-    /// `Σ n ȳ²` accumulated together, the RSS at the linear optimum `Σ n ȳ² − pᵀ(Aᵀȳ)`
-    /// (the searches' hot spot; the solver's polish recomputes residuals point by point).
-    fn free_plateaus_rss(curve: &Curve<'_>, log_ic50: f64, hill: f64) -> f64 {
-        let (mut m00, mut m01, mut m11, mut r0, mut r1) = (0.0, 0.0, 0.0, 0.0, 0.0);
+/// Beyond this exponent the grid's two factors are not used (their product could overflow).
+const LARGEST_FACTOR_EXPONENT: f64 = 600.0;
+
+impl SearchCurve {
+    /// `curve` prepared for a search of the LogIC50 over `range`, its slope fixed or free of
+    /// the sign given.
+    fn new(curve: &Curve<'_>, slope: Result<f64, f64>, range: (f64, f64)) -> Self {
+        let data = curve.data;
+        let mut levels = Vec::with_capacity(data.log_x.len());
+        let mut zero = [0.0; 2];
         let (mut yy, mut sum, mut total) = (0.0, 0.0, 0.0);
-        for ((x, y), n) in curve
-            .data
-            .log_x
-            .iter()
-            .zip(&curve.data.y)
-            .zip(&curve.data.count)
-        {
+        for ((x, y), n) in data.log_x.iter().zip(&data.y).zip(&data.count) {
             let n = *n as f64;
-            let s = fraction_of_top(log_ic50, hill, *x);
-            let a = 1.0 - s;
-            m00 += n * a * a;
-            m01 += n * a * s;
-            m11 += n * s * s;
-            r0 += n * a * y;
-            r1 += n * s * y;
+            if *x == f64::NEG_INFINITY {
+                zero[0] += n;
+                zero[1] += n * y;
+            } else {
+                levels.push([*x, n, n * y]);
+            }
             yy += n * y * y;
             sum += n * y;
             total += n;
         }
-        let det = m00 * m11 - m01 * m01;
-        let level_sum = if det > 1e-12 * m00 * m11 {
-            let bottom = (m11 * r0 - m01 * r1) / det;
-            let top = (m00 * r1 - m01 * r0) / det;
-            yy - (bottom * r0 + top * r1)
+        let (low, high) = levels
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| {
+                (lo.min(l[0]), hi.max(l[0]))
+            });
+        let centre = if low <= high { 0.5 * (low + high) } else { 0.0 };
+        let reach =
+            0.5 * (high - low).max(0.0) + (range.0 - centre).abs().max((range.1 - centre).abs());
+        let mut factors = Vec::new();
+        let mut factored = 0;
+        if let Err(sign) = slope
+            && reach.is_finite()
+        {
+            for h in SLOPE_GRID {
+                if h * std::f64::consts::LN_10 * reach > LARGEST_FACTOR_EXPONENT {
+                    break;
+                }
+                let hill = sign * h;
+                factors.extend(
+                    levels
+                        .iter()
+                        .map(|l| (-hill * std::f64::consts::LN_10 * (l[0] - centre)).exp()),
+                );
+                factored += 1;
+            }
+        }
+        Self {
+            levels,
+            zero,
+            yy,
+            sum,
+            total,
+            pure_error: data.pure_error,
+            fixed: curve.fixed,
+            slope,
+            centre,
+            factors,
+            factored,
+        }
+    }
+
+    /// The sums `[Σ n a², Σ n a s, Σ n s², Σ n ȳ a, Σ n ȳ s]` (`s` the fraction of Top,
+    /// `a = 1 − s`) of the dose-zero levels, on the plateau the slope's sign puts them.
+    fn zero_sums(&self, hill: f64) -> [f64; 5] {
+        let [n, ny] = self.zero;
+        if hill < 0.0 {
+            [0.0, 0.0, n, 0.0, ny]
+        } else if hill > 0.0 {
+            [n, 0.0, 0.0, ny, 0.0]
         } else {
-            // Dependent columns: the flat line through the data.
-            yy - sum * sum / total.max(1.0)
+            [0.25 * n, 0.25 * n, 0.25 * n, 0.5 * ny, 0.5 * ny]
+        }
+    }
+
+    /// The RSS (pure error included) at a LogIC50 and Hill slope, the plateaus solved.
+    fn rss(&self, log_ic50: f64, hill: f64) -> f64 {
+        let mut sums = self.zero_sums(hill);
+        let scale = hill * std::f64::consts::LN_10;
+        for &[x, n, ny] in &self.levels {
+            // s = 1 / (1 + e^z) as `fraction_of_top` computes it (e^(−|z|) never
+            // overflows), and a = 1 − s as the projection takes it: a Bottom column that
+            // rounds to zero is dependent here as there.
+            let z = (log_ic50 - x) * scale;
+            let e = (-z.abs()).exp();
+            let s = if z > 0.0 {
+                e / (1.0 + e)
+            } else {
+                1.0 / (1.0 + e)
+            };
+            accumulate(&mut sums, s, 1.0 - s, n, ny);
+        }
+        self.rss_from_sums(sums)
+    }
+
+    /// [`Self::rss`] at the `k`-th (factored) slope of the grid.
+    fn grid_rss(&self, log_ic50: f64, k: usize) -> f64 {
+        let sign = match self.slope {
+            Ok(_) => return f64::INFINITY,
+            Err(sign) => sign,
         };
-        let rss = level_sum.max(0.0) + curve.data.pure_error;
+        let hill = sign * SLOPE_GRID[k];
+        let mut sums = self.zero_sums(hill);
+        let shared = (hill * std::f64::consts::LN_10 * (log_ic50 - self.centre)).exp();
+        let row = &self.factors[k * self.levels.len()..(k + 1) * self.levels.len()];
+        for (&[_, n, ny], factor) in self.levels.iter().zip(row) {
+            let s = 1.0 / (1.0 + shared * factor);
+            accumulate(&mut sums, s, 1.0 - s, n, ny);
+        }
+        self.rss_from_sums(sums)
+    }
+
+    /// The RSS at the plateaus that minimise it (the free ones solved from the normal
+    /// equations, the fixed ones as given): `Σ n ȳ² − 2 pᵀr + pᵀMp`, plus the pure error.
+    fn rss_from_sums(&self, [m00, m01, m11, r0, r1]: [f64; 5]) -> f64 {
+        let quadratic = |b: f64, t: f64| {
+            self.yy - 2.0 * (b * r0 + t * r1) + b * b * m00 + 2.0 * b * t * m01 + t * t * m11
+        };
+        // A flat line at `v` (the dependent-columns case).
+        let flat = |v: f64| self.yy - 2.0 * v * self.sum + v * v * self.total;
+        let level_sum = match self.fixed {
+            [None, None] => {
+                let det = m00 * m11 - m01 * m01;
+                if det > 1e-12 * m00 * m11 {
+                    let bottom = (m11 * r0 - m01 * r1) / det;
+                    let top = (m00 * r1 - m01 * r0) / det;
+                    self.yy - (bottom * r0 + top * r1)
+                } else {
+                    self.yy - self.sum * self.sum / self.total.max(1.0)
+                }
+            }
+            [None, Some(top)] if m00 > 1e-300 => quadratic((r0 - top * m01) / m00, top),
+            [Some(bottom), None] if m11 > 1e-300 => quadratic(bottom, (r1 - bottom * m01) / m11),
+            [Some(bottom), Some(top)] => quadratic(bottom, top),
+            [None, Some(v)] | [Some(v), None] => flat(v),
+        };
+        let rss = level_sum.max(0.0) + self.pure_error;
         if rss.is_finite() { rss } else { f64::INFINITY }
     }
 
-    /// One curve's profile at a LogIC50: its lowest RSS over the Hill slope (of the sign
-    /// `sign`, or the fixed slope), and that slope. A grid from nearly flat to a step, then
-    /// golden-section search between the neighbours of the best grid point (in log |Hill|),
-    /// so a steep curve whose RSS has a valley at each dose gets the lowest of them.
-    fn slope_profile(
-        curve: &Curve<'_>,
-        log_ic50: f64,
-        slope: Result<f64, f64>,
-        scratch: &mut Projection,
-    ) -> (f64, f64) {
-        let sign = match slope {
-            Ok(fixed) => return (Self::curve_rss(curve, log_ic50, fixed, scratch), fixed),
+    /// The curve's profile at a LogIC50: its lowest RSS over the Hill slope (of its sign, or
+    /// the fixed slope), and that slope. A grid from nearly flat to a step, then
+    /// parabolic steps between the neighbours of the best grid point (in log |Hill|;
+    /// golden section at the grid's ends), so a steep curve whose RSS has a valley at each
+    /// dose gets the lowest of them.
+    fn profile(&self, log_ic50: f64) -> (f64, f64) {
+        let sign = match self.slope {
+            Ok(fixed) => return (self.rss(log_ic50, fixed), fixed),
             Err(sign) => sign,
         };
         // Slopes so steep that every dose is on a plateau give the step's RSS: of those only
         // the step is tried (|Hill| times the distance to the nearest dose above 20 leaves
         // less than 1e-20 of the span at every dose).
-        let nearest = curve
-            .data
-            .log_x
+        let nearest = self
+            .levels
             .iter()
-            .filter(|x| x.is_finite())
-            .map(|x| (x - log_ic50).abs())
+            .map(|l| (l[0] - log_ic50).abs())
             .fold(f64::INFINITY, f64::min);
         let last = SLOPE_GRID.len() - 1;
         let mut slopes = [0.0; SLOPE_GRID.len()];
@@ -494,27 +657,46 @@ impl ProjectedCurves<'_> {
                 continue;
             }
             slopes[tried] = h;
-            values[tried] = Self::curve_rss(curve, log_ic50, sign * h, scratch);
+            values[tried] = if k < self.factored {
+                self.grid_rss(log_ic50, k)
+            } else {
+                self.rss(log_ic50, sign * h)
+            };
             tried += 1;
         }
         let (slopes, values) = (&slopes[..tried], &values[..tried]);
         let Some(k) = lowest(values) else {
             return (f64::INFINITY, sign);
         };
-        let (a, b) = (
-            slopes[k.saturating_sub(1)].ln(),
-            slopes[(k + 1).min(tried - 1)].ln(),
-        );
-        let (u, rss) = golden(a, b, |u| {
-            Self::curve_rss(curve, log_ic50, sign * u.exp(), scratch)
-        });
+        let at = |k: usize| (slopes[k].ln(), values[k]);
+        let valley = |u: f64| self.rss(log_ic50, sign * u.exp());
+        let (u, rss) = if k > 0 && k + 1 < tried && slopes[k + 1] <= SMOOTH_SLOPES {
+            parabolic([at(k - 1), at(k), at(k + 1)], PARABOLIC_STEPS, valley)
+        } else {
+            let (a, b) = (at(k.saturating_sub(1)).0, at((k + 1).min(tried - 1)).0);
+            golden(a, b, GOLDEN_STEPS, valley)
+        };
         if rss < values[k] {
             (rss, sign * u.exp())
         } else {
             (values[k], sign * slopes[k])
         }
     }
+}
 
+/// Adds one level (fraction of Top `s`, `a = 1 − s`, `n` points of mean `ny / n`) to the
+/// sums of [`SearchCurve::zero_sums`].
+#[inline]
+fn accumulate(sums: &mut [f64; 5], s: f64, a: f64, n: f64, ny: f64) {
+    let (na, ns) = (n * a, n * s);
+    sums[0] += na * a;
+    sums[1] += na * s;
+    sums[2] += ns * s;
+    sums[3] += ny * a;
+    sums[4] += ny * s;
+}
+
+impl ProjectedCurves<'_> {
     /// The minimum of a model whose curves share one LogIC50 and each have their own Hill
     /// slope (free, of the sign it has in `start`, or fixed), the plateaus projected. At a
     /// shared LogIC50 L the curves are independent, so the model's RSS is the sum of their
@@ -555,14 +737,13 @@ impl ProjectedCurves<'_> {
                 }),
             })
             .collect();
-        let mut scratch = Projection::default();
-        let mut total = |l: f64| -> f64 {
-            self.curves
-                .iter()
-                .zip(&slopes)
-                .map(|(c, slope)| Self::slope_profile(c, l, *slope, &mut scratch).0)
-                .sum()
-        };
+        let prepared: Vec<SearchCurve> = self
+            .curves
+            .iter()
+            .zip(&slopes)
+            .map(|(c, slope)| SearchCurve::new(c, *slope, range))
+            .collect();
+        let total = |l: f64| -> f64 { prepared.iter().map(|c| c.profile(l).0).sum() };
         let (lo, hi) = range;
         // Between two doses the sum is smooth; at a dose it can jump (a curve that is a
         // step between two doses fits equally well wherever its midpoint lies between
@@ -637,7 +818,7 @@ impl ProjectedCurves<'_> {
         for &(_, before, at, after) in minima.iter().take(REFINED_MINIMA) {
             for (a, b) in [(before, at), (at, after)] {
                 if b > a {
-                    let (refined, value) = golden(a, b, &mut total);
+                    let (refined, value) = golden(a, b, SHARED_GOLDEN_STEPS, total);
                     if value < rss {
                         (l, rss) = (refined, value);
                     }
@@ -649,9 +830,9 @@ impl ProjectedCurves<'_> {
         }
         let mut params = start.to_vec();
         *params.get_mut(shared)? = l;
-        for (c, slope) in self.curves.iter().zip(&slopes) {
+        for (c, search) in self.curves.iter().zip(&prepared) {
             if let ParamRef::Free(j) = c.hill {
-                *params.get_mut(j)? = Self::slope_profile(c, l, *slope, &mut scratch).1;
+                *params.get_mut(j)? = search.profile(l).1;
             }
         }
         Some((rss, params))
@@ -662,50 +843,83 @@ impl ProjectedCurves<'_> {
 mod tests {
     use super::*;
 
-    /// The one-pass RSS of the searches equals the projection's (solve, then residuals),
-    /// with dependent plateau columns too (a slope so shallow that the curve is flat).
+    /// The searches' RSS from level sums equals the projection's (solve, then residuals),
+    /// evaluated directly and from the grid's precomputed factors, with free and fixed
+    /// plateaus, and with dependent plateau columns (a slope so shallow that the curve is
+    /// flat, or so steep that every dose is on one plateau).
     #[test]
-    fn one_pass_rss_equals_the_projection() {
+    fn search_rss_equals_the_projection() {
         let data = CurveData::from_points(
             [(f64::NEG_INFINITY, 101.0), (f64::NEG_INFINITY, 98.0)]
                 .into_iter()
-                .chain((0..8).map(|k| {
+                .chain((0..8).flat_map(|k| {
                     let x = -2.0 + 0.5 * f64::from(k);
-                    (
-                        x,
-                        5.0 + 95.0 / (1.0 + 10f64.powf((x - 0.1) * 1.3)) + f64::from(k % 3),
-                    )
+                    let y = 5.0 + 95.0 / (1.0 + 10f64.powf((x - 0.1) * 1.3));
+                    [(x, y + f64::from(k % 3)), (x, y - 1.5)]
                 })),
         );
-        let curve = Curve {
-            data: &data,
-            fixed: [None, None],
-            log_ic50: ParamRef::Fixed(0.0),
-            hill: ParamRef::Fixed(-1.0),
-        };
-        let mut scratch = Projection::default();
-        for (log_ic50, hill) in [
-            (0.1, -1.3),
-            (-1.0, -4.0),
-            (0.7, -0.3),
-            (-0.5, -1e-9),
-            (0.5, -1e12),
-        ] {
-            let one_pass = ProjectedCurves::free_plateaus_rss(&curve, log_ic50, hill);
-            project_curve_into(&curve, log_ic50, hill, &mut scratch);
-            let [bottom, top] = scratch.plateaus;
-            let two_pass: f64 = scratch
+        let two_pass = |fixed: [Option<f64>; 2], log_ic50: f64, hill: f64| {
+            let curve = Curve {
+                data: &data,
+                fixed,
+                log_ic50: ParamRef::Fixed(log_ic50),
+                hill: ParamRef::Fixed(hill),
+            };
+            let projection = project_curve(&curve, log_ic50, hill);
+            let [bottom, top] = projection.plateaus;
+            projection
                 .s
                 .iter()
                 .zip(&data.y)
                 .zip(&data.count)
                 .map(|((s, y), n)| *n as f64 * (bottom + (top - bottom) * s - y).powi(2))
                 .sum::<f64>()
-                + data.pure_error;
-            assert!(
-                (one_pass - two_pass).abs() <= 1e-9 * two_pass,
-                "L {log_ic50}, Hill {hill}: {one_pass} against {two_pass}"
-            );
+                + data.pure_error
+        };
+        let range = (-2.5, 2.0);
+        for fixed in [
+            [None, None],
+            [Some(0.0), None],
+            [None, Some(100.0)],
+            [Some(3.0), Some(97.0)],
+        ] {
+            for sign in [-1.0, 1.0] {
+                let curve = Curve {
+                    data: &data,
+                    fixed,
+                    log_ic50: ParamRef::Free(0),
+                    hill: ParamRef::Free(1),
+                };
+                let search = SearchCurve::new(&curve, Err(sign), range);
+                assert!(search.factored >= 10, "{}", search.factored);
+                for log_ic50 in [0.1, -1.0, 0.7, -0.5, 1.99, -2.5] {
+                    for (k, h) in SLOPE_GRID.into_iter().enumerate() {
+                        let expected = two_pass(fixed, log_ic50, sign * h);
+                        let tolerance = 1e-9 * expected;
+                        let direct = search.rss(log_ic50, sign * h);
+                        assert!(
+                            (direct - expected).abs() <= tolerance,
+                            "{fixed:?} L {log_ic50} Hill {}: {direct} against {expected}",
+                            sign * h
+                        );
+                        if k < search.factored {
+                            let factored = search.grid_rss(log_ic50, k);
+                            assert!(
+                                (factored - expected).abs() <= tolerance,
+                                "{fixed:?} L {log_ic50} Hill {} (grid): {factored} against \
+                                 {expected}",
+                                sign * h
+                            );
+                        }
+                    }
+                    let expected = two_pass(fixed, log_ic50, -1e-9);
+                    let flat = search.rss(log_ic50, -1e-9);
+                    assert!(
+                        (flat - expected).abs() <= 1e-9 * expected,
+                        "{flat} {expected}"
+                    );
+                }
+            }
         }
     }
     use crate::fit::lm::{SolverSettings, minimize};
