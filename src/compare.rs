@@ -410,40 +410,37 @@ fn compare_fits(
     // decides the valley: between very different curves a shared LogIC50 turns one of them
     // into a step, and solvers started from the curves' own fits stopped in higher valleys
     // or walked slowly down the one towards the step (on random pairs the reduced RSS was
-    // up to twelve times too high, the F test falsely significant). Also from `warm` where given
-    // (the profile's previous point); the lowest minimum wins.
+    // up to twelve times too high, the F test falsely significant).
     let reference_log = reference_fit.params.log10_ic50;
-    let reduced_fit =
-        |set: &CurveSet, test_log: f64, warm: Option<&[f64]>| -> Option<(f64, Vec<f64>)> {
-            let start = start_for(0.5 * (reference_log + test_log));
-            let range = (
-                reference_log.min(test_log) - SHARED_MARGIN,
-                reference_log.max(test_log) + SHARED_MARGIN,
-            );
-            let mut candidates: Vec<(f64, Vec<f64>)> = Vec::new();
-            match ProjectedCurves::from_set(set) {
-                Some((model, map)) => {
-                    let start: Vec<f64> = map.iter().map(|i| start[*i]).collect();
-                    if let Some((rss, params)) = model.shared_log_ic50_minimum(range, &start) {
-                        let polished = minimize(&model, &params, settings);
-                        candidates.push((rss, params));
-                        candidates.push((polished.rss, polished.params));
-                    }
-                    if let Some(warm) = warm {
-                        let resumed = minimize(&model, warm, PROFILE_SETTINGS);
-                        candidates.push((resumed.rss, resumed.params));
-                    }
-                }
-                None => {
-                    let minimum = minimize(set, &start, settings);
-                    candidates.push((minimum.rss, minimum.params));
+    let reduced_fit = |set: &CurveSet, test_log: f64| -> Option<(f64, Vec<f64>)> {
+        let start = start_for(0.5 * (reference_log + test_log));
+        let range = (
+            reference_log.min(test_log) - SHARED_MARGIN,
+            reference_log.max(test_log) + SHARED_MARGIN,
+        );
+        let mut candidates: Vec<(f64, Vec<f64>)> = Vec::new();
+        match ProjectedCurves::from_set(set) {
+            Some((model, map)) => {
+                let start: Vec<f64> = map.iter().map(|i| start[*i]).collect();
+                if let Some((rss, params)) = model.shared_log_ic50_minimum(range, &start) {
+                    let polished = minimize(&model, &params, settings);
+                    candidates.push((rss, params));
+                    candidates.push((polished.rss, polished.params));
                 }
             }
-            candidates
-                .into_iter()
-                .filter(|(rss, _)| rss.is_finite())
-                .min_by(|a, b| a.0.total_cmp(&b.0))
-        };
+            None => {
+                let minimum = minimize(set, &start, settings);
+                candidates.push((minimum.rss, minimum.params));
+            }
+        }
+        lowest_minimum(candidates)
+    };
+    // The solver resumed from `warm` (the profile's previous point) on a projected set.
+    let resumed_fit = |set: &CurveSet, warm: &[f64]| -> Option<(f64, Vec<f64>)> {
+        let (model, _) = ProjectedCurves::from_set(set)?;
+        let resumed = minimize(&model, warm, PROFILE_SETTINGS);
+        Some((resumed.rss, resumed.params))
+    };
     // The test curve's concentrations divided by 10^δ (its LogIC50 held at the reference's
     // plus δ in the shared-LogIC50 model).
     let shift = |target: &mut CurveSet, delta: f64| {
@@ -462,8 +459,7 @@ fn compare_fits(
         None => at_full,
     };
     let mut shifted = set.clone();
-    let Some((rss_reduced, reduced_params)) = reduced_fit(&set, test_fit.params.log10_ic50, None)
-    else {
+    let Some((rss_reduced, reduced_params)) = reduced_fit(&set, test_fit.params.log10_ic50) else {
         return comparison;
     };
     let df_reduced = set.n_points().saturating_sub(next);
@@ -496,9 +492,21 @@ fn compare_fits(
         test_range.1 - reference_range.0 + 3.0,
     );
     let others = full_start;
+    // Each point is the lower of the global search's minimum and the solver resumed from the
+    // warm start. The profile asks again at the same δ from another warm start (after a
+    // jump): the search's minimum, which does not depend on it, is kept from the first time.
+    let mut searched: Option<(f64, Option<Minimum>)> = None;
     let mut refit = |delta: f64, warm: &[f64]| -> Option<(f64, Vec<f64>)> {
         shift(&mut shifted, delta);
-        reduced_fit(&shifted, test_fit.params.log10_ic50 - delta, Some(warm))
+        let global = match &searched {
+            Some((at, global)) if at.to_bits() == delta.to_bits() => global.clone(),
+            _ => {
+                let global = reduced_fit(&shifted, test_fit.params.log10_ic50 - delta);
+                searched = Some((delta, global.clone()));
+                global
+            }
+        };
+        lowest_minimum(global.into_iter().chain(resumed_fit(&shifted, warm)))
     };
     if let Some(t) = t95(df_full as f64) {
         let fit = (rss_full, df_full, t);
@@ -568,6 +576,17 @@ fn compare_fits(
         }
     }
     comparison
+}
+
+/// A minimum of the reduced model: its RSS and the solver's parameters.
+type Minimum = (f64, Vec<f64>);
+
+/// The lowest finite minimum among `candidates`.
+fn lowest_minimum(candidates: impl IntoIterator<Item = Minimum>) -> Option<Minimum> {
+    candidates
+        .into_iter()
+        .filter(|(rss, _)| rss.is_finite())
+        .min_by(|a, b| a.0.total_cmp(&b.0))
 }
 
 /// How close to RI = 1 (in decades) a profile limit at a jump is taken to be 1: twice the
