@@ -366,7 +366,7 @@ const REFINED_MINIMA: usize = 2;
 const GOLDEN_STEPS: usize = 9;
 
 /// Golden-section steps of the shared LogIC50's refinement on each side of a local minimum
-/// of its samples (0.1 decades apart): to 0.618⁵ ≈ 0.09 of that, 0.009 decades, which
+/// of its samples (0.1 decades apart): to 0.618⁷ ≈ 0.034 of that, 0.003 decades, which
 /// places the valley; the solver's polish from there finds its bottom.
 const SHARED_GOLDEN_STEPS: usize = 7;
 
