@@ -1015,6 +1015,30 @@ fn raw_signal_last_dose_kills_is_not_above_range() {
     );
 }
 
+/// Real luminescence counts (dr4pl's `Dirk_data_20`): about 1,300 from 0.0008 to 8, then
+/// 45 at 80 (duplicates). The free 4PL puts Bottom at −344, a quarter of Top below zero
+/// where the points end at 45, and its midpoint (37) between 1,325 and that: a level no
+/// point supports. Only "ambiguous" was said before; a signal's lower plateau is not below
+/// zero, so a Bottom below zero and below every level by a tenth of Top is extrapolated, as
+/// a Bottom below −10 % of the vehicle is on a % scale: "no lower plateau".
+#[test]
+fn raw_signal_bottom_far_below_zero_is_no_lower_plateau() {
+    let json = cli_fit("raw_signal_bottom_below_zero.csv", &[]);
+    assert_eq!(json["scale"], "raw", "{json}");
+    assert_eq!(json["status"], "no_lower_plateau", "{json}");
+    let bottom = json["bottom"].as_f64().expect("Bottom");
+    let top = json["top"].as_f64().expect("Top");
+    assert!(bottom < -0.1 * top, "{json}");
+    let reasons = json["reasons"].to_string();
+    assert!(
+        reasons.contains("No lower plateau: Bottom is extrapolated"),
+        "{reasons}"
+    );
+    // The same points with Bottom fixed at zero are a complete curve, not flagged so.
+    let fixed = cli_fit("raw_signal_bottom_below_zero.csv", &["--fix-bottom", "0"]);
+    assert_ne!(fixed["status"], "no_lower_plateau", "{fixed}");
+}
+
 /// The scale is part of the options: on a raw scale there is no absolute IC50.
 #[test]
 fn raw_scale_has_no_absolute_ic50() {

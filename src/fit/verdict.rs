@@ -522,8 +522,15 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     let left_at_hi = fraction_left(oriented, inputs.asymmetry, log_hi);
     let left_at_lo = fraction_left(oriented, inputs.asymmetry, log_lo);
     let control = scale.control();
-    let lower_extrapolated = !inputs.bottom_fixed
-        && (left_at_hi > 0.25 || control.is_some_and(|c| bottom < -0.1 * c && left_at_hi > 0.05));
+    // Bottom far below what the points show: below zero by a tenth of the vehicle level
+    // (% or fraction of it), or on a raw scale (a signal, whose lower plateau is not below
+    // zero) below both zero and the lowest level mean by a tenth of Top.
+    let bottom_below_the_data = match control {
+        Some(c) => bottom < -0.1 * c,
+        None => top > 0.0 && bottom < treated_min.min(0.0) - 0.1 * top,
+    };
+    let lower_extrapolated =
+        !inputs.bottom_fixed && (left_at_hi > 0.25 || (bottom_below_the_data && left_at_hi > 0.05));
     let has_vehicle = inputs.vehicle.is_some();
     let upper_extrapolated = !inputs.top_fixed
         && ((!has_vehicle && left_at_lo < 0.75)
