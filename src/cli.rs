@@ -287,7 +287,8 @@ pub struct FitArgs {
     /// (fraction of control, drc's convention: 0.5), `raw` (a signal: relative IC50 only).
     /// Default: guessed from a fixed Top or the dose-zero points (0.8–1.25 → fraction,
     /// 80–125 → percent, else raw), else the highest level mean (0.5–1.6 → fraction, 4–250 →
-    /// percent, else raw; below 40 with the response falling to less than half of it: raw).
+    /// percent, else raw; below 40 with the response falling to less than half of it: raw;
+    /// a note then says which scale was assumed).
     #[arg(long, value_name = "SCALE", value_parser = ["percent", "fraction", "raw"])]
     pub scale: Option<String>,
     /// Same as `--scale percent`.
@@ -1211,8 +1212,11 @@ fn to_index(byte: u64) -> usize {
 
 /// The response scale of points given without one: from a fixed Top, else the mean of all
 /// dose-zero points, else the level means of the curves (the highest: a viability curve's
-/// top).
-fn guess_scale(curves: &[DoseResponse], fix_top: Option<f64>) -> ResponseScale {
+/// top). Where there is no control to go by (neither a fixed Top nor dose-zero points) the
+/// guess rests on the size of the numbers alone, and a note says what was assumed and how
+/// to say otherwise: raw absorbance around 1 reads as a fraction of control, and its
+/// absolute IC50 would be where the curve crosses 0.5.
+fn guess_scale(curves: &[DoseResponse], fix_top: Option<f64>) -> (ResponseScale, Option<String>) {
     let mean = |values: &[f64]| {
         (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
     };
@@ -1229,16 +1233,46 @@ fn guess_scale(curves: &[DoseResponse], fix_top: Option<f64>) -> ResponseScale {
         .collect();
     let highest_level = levels.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let lowest_level = levels.iter().copied().fold(f64::INFINITY, f64::min);
-    ResponseScale::guess(fix_top, mean(&vehicle), highest_level, lowest_level)
+    let vehicle_mean = mean(&vehicle);
+    let scale = ResponseScale::guess(fix_top, vehicle_mean, highest_level, lowest_level);
+    if fix_top.is_some() || vehicle_mean.is_some() || !highest_level.is_finite() {
+        return (scale, None);
+    }
+    let highest = crate::compare::format_sig(highest_level);
+    let (read_as, so, otherwise) = match scale {
+        ResponseScale::Fraction => (
+            "fractions of control",
+            "the absolute IC50 is where the curve crosses 0.5",
+            "--scale raw for raw signals (absorbance) or --scale percent for % of control",
+        ),
+        ResponseScale::Percent => (
+            "% of control",
+            "the absolute IC50 is where the curve crosses 50 %",
+            "--scale raw for raw signals or --scale fraction for fractions of control",
+        ),
+        ResponseScale::Raw => (
+            "raw signals",
+            "only the relative IC50 is reported",
+            "--scale percent for % of control or --scale fraction for fractions of control",
+        ),
+    };
+    let note = format!(
+        "No dose-zero points and no fixed Top: the responses were read as {read_as} from their size (highest level mean {highest}), so {so}; give {otherwise}."
+    );
+    (scale, Some(note))
 }
 
 fn run_fit(args: &FitArgs) -> Result<()> {
-    let (curves, warnings) = read_points_noting(&args.points)?;
+    let (curves, mut warnings) = read_points_noting(&args.points)?;
     let scale = match (args.scale.as_deref(), args.percent, args.raw) {
         (Some("fraction"), _, _) => ResponseScale::Fraction,
         (Some("raw"), _, _) | (None, _, true) => ResponseScale::Raw,
         (Some(_), _, _) | (None, true, _) => ResponseScale::Percent,
-        (None, false, false) => guess_scale(&curves, args.fix_top),
+        (None, false, false) => {
+            let (scale, note) = guess_scale(&curves, args.fix_top);
+            warnings.extend(note);
+            scale
+        }
     };
     let percent = scale != ResponseScale::Raw;
     let options = FitOptions {

@@ -1039,6 +1039,67 @@ fn raw_signal_bottom_far_below_zero_is_no_lower_plateau() {
     assert_ne!(fixed["status"], "no_lower_plateau", "{fixed}");
 }
 
+/// A scale guessed from the size of the numbers alone (no dose-zero points, no fixed Top)
+/// is said, with how to give another: raw absorbance falling from 1.2 to 0.1 reads as a
+/// fraction of control, and its absolute IC50 (where the curve crosses 0.5) means nothing
+/// for a signal unless the reader is told that is what it is. With dose-zero points, a
+/// fixed Top or `--scale`, nothing is guessed from size and no note is written.
+#[test]
+fn a_scale_guessed_from_the_size_of_the_numbers_is_said() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("absorbance.csv");
+    let mut text = String::from("conc,response\n");
+    for c in [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0] {
+        let y = 0.12 + 1.1 / (1.0 + f64::powf(c, 1.2));
+        text.push_str(&format!("{c},{:.4}\n{c},{:.4}\n", y + 0.01, y - 0.01));
+    }
+    std::fs::write(&path, &text).expect("write");
+    let note_of = |json: &Value| -> Vec<String> {
+        json["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .filter_map(|w| w.as_str())
+            .filter(|w| w.contains("No dose-zero points and no fixed Top"))
+            .map(str::to_string)
+            .collect()
+    };
+    let guessed = cli_json(&path);
+    assert_eq!(guessed["curves"][0]["scale"], "fraction", "{guessed}");
+    let notes = note_of(&guessed);
+    assert_eq!(notes.len(), 1, "{guessed}");
+    assert!(
+        notes[0].contains("read as fractions of control")
+            && notes[0].contains("crosses 0.5")
+            && notes[0].contains("--scale raw"),
+        "{notes:?}"
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_platefit"))
+        .arg("fit")
+        .arg(&path)
+        .output()
+        .expect("platefit runs");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("read as fractions of control"),
+        "the table prints the note"
+    );
+    for args in [&["--scale", "raw"][..], &["--fix-top", "1.2"][..]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_platefit"))
+            .arg("fit")
+            .arg(&path)
+            .args(args)
+            .args(["--json", "-"])
+            .output()
+            .expect("platefit runs");
+        let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        assert!(note_of(&json).is_empty(), "{args:?}: {json}");
+    }
+    // With vehicle points the scale follows the vehicle mean: no note.
+    std::fs::write(&path, format!("{text}0,1.23\n0,1.21\n")).expect("write");
+    let with_vehicle = cli_json(&path);
+    assert!(note_of(&with_vehicle).is_empty(), "{with_vehicle}");
+}
+
 /// The scale is part of the options: on a raw scale there is no absolute IC50.
 #[test]
 fn raw_scale_has_no_absolute_ic50() {
