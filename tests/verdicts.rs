@@ -1020,7 +1020,8 @@ fn raw_signal_last_dose_kills_is_not_above_range() {
 /// where the points end at 45, and its midpoint (37) between 1,325 and that: a level no
 /// point supports. Only "ambiguous" was said before; a signal's lower plateau is not below
 /// zero, so a Bottom below zero and below every level by a tenth of Top is extrapolated, as
-/// a Bottom below −10 % of the vehicle is on a % scale: "no lower plateau".
+/// a Bottom below −10 % of the vehicle is on a % scale: "no lower plateau", with the remedy
+/// (the points end near zero, at 3 % of Top): fix Bottom at 0.
 #[test]
 fn raw_signal_bottom_far_below_zero_is_no_lower_plateau() {
     let json = cli_fit("raw_signal_bottom_below_zero.csv", &[]);
@@ -1034,6 +1035,10 @@ fn raw_signal_bottom_far_below_zero_is_no_lower_plateau() {
         reasons.contains("No lower plateau: Bottom is extrapolated"),
         "{reasons}"
     );
+    // The points end at 3 % of Top: the remedy a signal allows is a Bottom of zero.
+    assert!(reasons.contains("fall to 3 % of Top"), "{reasons}");
+    assert_eq!(json["remedy"]["action"], "fix_bottom", "{json}");
+    assert_eq!(json["remedy"]["value"], 0.0, "{json}");
     // The same points with Bottom fixed at zero are a complete curve, not flagged so.
     let fixed = cli_fit("raw_signal_bottom_below_zero.csv", &["--fix-bottom", "0"]);
     assert_ne!(fixed["status"], "no_lower_plateau", "{fixed}");

@@ -808,6 +808,17 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 verdict.status = FitStatus::NoLowerPlateau;
                 verdict.relative = in_range_only(relative_side);
                 verdict.reasons.push(lower_reason());
+                // A signal whose points reach zero at the highest dose (within 5 % of Top):
+                // its lower plateau is zero, which the free fit does not see.
+                if !inputs.bottom_fixed && top > 0.0 && inputs.highest.mean.abs() <= 0.05 * top {
+                    verdict.reasons.push(format!(
+                        "The points fall to {:.0} % of Top at the highest dose ({} at {}), close to zero, where a signal's lower plateau lies: fixing Bottom at 0 fits a complete curve.",
+                        100.0 * inputs.highest.mean / top,
+                        show(inputs.highest.mean),
+                        num(hi)
+                    ));
+                    verdict.remedy = Some(Remedy::FixBottom(0.0));
+                }
             }
             // A midpoint below the lowest dose that the data have not passed there: Top is
             // extrapolated above what the points show.
