@@ -843,6 +843,71 @@ impl ProjectedCurves<'_> {
 mod tests {
     use super::*;
 
+    /// The slope profile's parabolic refinement: exact on a parabola after one step; on a
+    /// valley steep on one side and flat on the other (as slope profiles are, where plain
+    /// parabolas crept in from the flat side), Brent's safeguard gets as close as golden
+    /// section's eleven evaluations in six; never worse than the point it starts from.
+    #[test]
+    fn parabolic_refinement_finds_asymmetric_valleys() {
+        let parabola = |u: f64| (u - 1.3).powi(2) + 2.0;
+        let start = [1.0, 1.5, 2.0].map(|u| (u, parabola(u)));
+        let (u, value) = parabolic(start, 1, parabola);
+        assert!(
+            (u - 1.3).abs() < 1e-12 && (value - 2.0).abs() < 1e-12,
+            "{u} {value}"
+        );
+        let skewed = |u: f64| (4.0 * (u - 1.3)).exp() - 4.0 * (u - 1.3);
+        let start = [3f64.ln(), 4.5f64.ln(), 7f64.ln()].map(|u| (u, skewed(u)));
+        let (u, value) = parabolic(start, PARABOLIC_STEPS, skewed);
+        let (_, golden_value) = golden(start[0].0, start[2].0, GOLDEN_STEPS, skewed);
+        assert!(
+            value <= start[1].1,
+            "{value} above the start {}",
+            start[1].1
+        );
+        assert!((u - 1.3).abs() < 0.02, "{u}");
+        assert!(
+            value - 1.0 <= 1.5 * (golden_value - 1.0) + 1e-6,
+            "{value} against golden {golden_value}"
+        );
+    }
+
+    /// A real slope profile with that shape (a random pair's curve, one point per dose, at
+    /// a LogIC50 a hair below its dose 0.81): steep towards shallow slopes, flat towards
+    /// steep ones. Without Brent's safeguard six parabolic steps stopped at RSS 25.6605;
+    /// golden section's eleven evaluations reach 25.6552, and so must the profile.
+    #[test]
+    fn slope_profile_matches_golden_section_on_a_one_sided_valley() {
+        let points = [
+            (0.01, 100.6672),
+            (0.03, 98.2702),
+            (0.09, 100.7783),
+            (0.27, 100.1632),
+            (0.81, 70.7894),
+            (2.43, 37.9165),
+            (7.29, 36.6539),
+            (21.87, 37.1520),
+            (65.61, 32.6505),
+        ];
+        let data = CurveData::from_points(points.map(|(c, y): (f64, f64)| (c.log10(), y)));
+        let curve = Curve {
+            data: &data,
+            fixed: [None, None],
+            log_ic50: ParamRef::Free(0),
+            hill: ParamRef::Free(1),
+        };
+        let search = SearchCurve::new(&curve, Err(-1.0), (-1.0, 1.0));
+        let log_ic50 = 0.81f64.log10() - BESIDE_A_DOSE;
+        let (rss, _) = search.profile(log_ic50);
+        let (_, golden_rss) = golden(3f64.ln(), 7f64.ln(), GOLDEN_STEPS, |u| {
+            search.rss(log_ic50, -u.exp())
+        });
+        assert!(
+            rss <= golden_rss * (1.0 + 1e-5),
+            "profile {rss} against golden section {golden_rss}"
+        );
+    }
+
     /// The searches' RSS from level sums equals the projection's (solve, then residuals),
     /// evaluated directly and from the grid's precomputed factors, with free and fixed
     /// plateaus, and with dependent plateau columns (a slope so shallow that the curve is
