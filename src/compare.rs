@@ -412,13 +412,13 @@ fn compare_fits(
     // or walked slowly down the one towards the step (on random pairs the reduced RSS was
     // up to twelve times too high, the F test falsely significant).
     let reference_log = reference_fit.params.log10_ic50;
-    let reduced_fit = |set: &CurveSet, test_log: f64| -> Option<(f64, Vec<f64>)> {
+    let reduced_fit = |set: &CurveSet, test_log: f64| -> Option<Minimum> {
         let start = start_for(0.5 * (reference_log + test_log));
         let range = (
             reference_log.min(test_log) - SHARED_MARGIN,
             reference_log.max(test_log) + SHARED_MARGIN,
         );
-        let mut candidates: Vec<(f64, Vec<f64>)> = Vec::new();
+        let mut candidates: Vec<Minimum> = Vec::new();
         match ProjectedCurves::from_set(set) {
             Some((model, map)) => {
                 let start: Vec<f64> = map.iter().map(|i| start[*i]).collect();
@@ -436,7 +436,7 @@ fn compare_fits(
         lowest_minimum(candidates)
     };
     // The solver resumed from `warm` (the profile's previous point) on a projected set.
-    let resumed_fit = |set: &CurveSet, warm: &[f64]| -> Option<(f64, Vec<f64>)> {
+    let resumed_fit = |set: &CurveSet, warm: &[f64]| -> Option<Minimum> {
         let (model, _) = ProjectedCurves::from_set(set)?;
         let resumed = minimize(&model, warm, PROFILE_SETTINGS);
         Some((resumed.rss, resumed.params))
@@ -496,7 +496,7 @@ fn compare_fits(
     // warm start. The profile asks again at the same δ from another warm start (after a
     // jump): the search's minimum, which does not depend on it, is kept from the first time.
     let mut searched: Option<(f64, Option<Minimum>)> = None;
-    let mut refit = |delta: f64, warm: &[f64]| -> Option<(f64, Vec<f64>)> {
+    let mut refit = |delta: f64, warm: &[f64]| -> Option<Minimum> {
         shift(&mut shifted, delta);
         let global = match &searched {
             Some((at, global)) if at.to_bits() == delta.to_bits() => global.clone(),

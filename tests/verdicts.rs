@@ -27,23 +27,10 @@ fn fit_file(name: &str, options: &FitOptions) -> Fit {
     fit_4pl(&points(name), options).expect("valid points")
 }
 
-/// `platefit fit FILE ARGS --json -` → the first curve's JSON.
+/// `platefit fit FILE ARGS --json -` on a file of `tests/data/verdicts` → the first curve's
+/// JSON.
 fn cli_fit(name: &str, args: &[&str]) -> Value {
-    let path = data(name);
-    let output = Command::new(env!("CARGO_BIN_EXE_platefit"))
-        .arg("fit")
-        .arg(&path)
-        .args(args)
-        .args(["--json", "-"])
-        .output()
-        .expect("platefit runs");
-    assert!(
-        output.status.success(),
-        "{name}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    json["curves"][0].clone()
+    cli_json_with(&data(name), args)["curves"][0].clone()
 }
 
 fn percent() -> FitOptions {
@@ -160,13 +147,7 @@ fn complete_raw_curve_without_vehicle_is_not_below_range() {
         let curve = &guessed["curves"][0];
         assert_eq!(curve["scale"], "raw", "{name}: {curve}");
         assert_eq!(curve["status"], "converged", "{name}: {curve}");
-        let raw = Command::new(env!("CARGO_BIN_EXE_platefit"))
-            .arg("fit")
-            .arg(&path)
-            .args(["--scale", "raw", "--json", "-"])
-            .output()
-            .expect("platefit runs");
-        let raw: Value = serde_json::from_slice(&raw.stdout).expect("JSON");
+        let raw = cli_json_with(&path, &["--scale", "raw"]);
         let ic50 = curve["ic50"].as_f64().expect("a number");
         assert_eq!(Some(ic50), raw["curves"][0]["ic50"].as_f64(), "{name}");
         let (lo, hi) = (
@@ -1089,14 +1070,7 @@ fn a_scale_guessed_from_the_size_of_the_numbers_is_said() {
         "the table prints the note"
     );
     for args in [&["--scale", "raw"][..], &["--fix-top", "1.2"][..]] {
-        let output = Command::new(env!("CARGO_BIN_EXE_platefit"))
-            .arg("fit")
-            .arg(&path)
-            .args(args)
-            .args(["--json", "-"])
-            .output()
-            .expect("platefit runs");
-        let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let json = cli_json_with(&path, args);
         assert!(note_of(&json).is_empty(), "{args:?}: {json}");
     }
     // With vehicle points the scale follows the vehicle mean: no note.
@@ -1286,15 +1260,22 @@ fn case8_top_far_below_the_vehicle() {
 
 /// `platefit fit FILE --json -` → the whole JSON.
 fn cli_json(path: &std::path::Path) -> Value {
+    cli_json_with(path, &[])
+}
+
+/// `platefit fit PATH ARGS --json -` → the whole results JSON.
+fn cli_json_with(path: &std::path::Path, args: &[&str]) -> Value {
     let output = Command::new(env!("CARGO_BIN_EXE_platefit"))
         .arg("fit")
         .arg(path)
+        .args(args)
         .args(["--json", "-"])
         .output()
         .expect("platefit runs");
     assert!(
         output.status.success(),
-        "{}",
+        "{}: {}",
+        path.display(),
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("JSON")
