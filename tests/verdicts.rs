@@ -255,6 +255,124 @@ fn case7_bottom_near_half() {
     assert!(fit.absolute_ic50().is_some(), "{:?}", fit.verdict);
 }
 
+/// A partial effect whose plateau points (one replicate per dose) scatter from 38 % to 67 %
+/// around a fitted Bottom of 53 %: "> highest" would claim the response stays above half,
+/// which the points at 38 % and 48 % do not show, and the plateau is within its own
+/// uncertainty of 50 %. The absolute IC50 is not determined, and a reason says why.
+#[test]
+fn partial_effect_scattering_around_half_has_no_absolute_bound() {
+    let fit = fit_file("partial_scatter_around_half.csv", &percent());
+    assert_eq!(fit.status, FitStatus::Partial, "{:?}", fit.verdict);
+    assert_eq!(
+        fit.verdict.absolute,
+        Estimate::Undetermined,
+        "{:?}",
+        fit.verdict
+    );
+    assert!(
+        fit.verdict.reasons[0]
+            .contains("too close to 50 % to tell whether the response reaches it"),
+        "{:?}",
+        fit.verdict.reasons
+    );
+    let json = cli_fit("partial_scatter_around_half.csv", &[]);
+    assert_eq!(json["status"], "partial", "{json}");
+    assert!(json["absolute_ic50_bound"].is_null(), "{json}");
+    assert!(json["absolute_ic50"].is_null(), "{json}");
+}
+
+/// A level mean just below half within its noise beside a plateau well determined above
+/// half (triplicates, SD about 1 %, Bottom 53 %): a partial effect whose response stays
+/// above about 50 %, so the absolute IC50 is "> highest".
+#[test]
+fn partial_effect_clearly_above_half_keeps_its_bound() {
+    let mut pairs = vec![(0.0, 100.0), (0.0, 101.0), (0.0, 99.0)];
+    for (c, values) in [
+        (0.001, [100.0, 99.0, 101.0]),
+        (0.01, [97.0, 99.0, 98.0]),
+        (0.1, [79.0, 81.0, 80.0]),
+        (1.0, [56.0, 55.0, 57.0]),
+        (10.0, [50.5, 49.0, 49.5]),
+        (100.0, [56.0, 55.0, 57.0]),
+    ] {
+        pairs.extend(values.iter().map(|v| (c, *v)));
+    }
+    let fit = fit_4pl(&DoseResponse::from_pairs("partial", &pairs), &percent()).expect("fit");
+    assert_eq!(fit.status, FitStatus::Partial, "{:?}", fit.verdict);
+    assert_eq!(
+        fit.verdict.absolute,
+        Estimate::Above(100.0),
+        "{:?}",
+        fit.verdict
+    );
+    assert!(
+        fit.verdict.reasons[0].contains("stays above about 50 %"),
+        "{:?}",
+        fit.verdict.reasons
+    );
+    // The same points with the lower level scattered as widely as the plateau's distance
+    // from half: no bound.
+    let wide: Vec<(f64, f64)> = pairs
+        .iter()
+        .map(|&(c, v)| {
+            if c >= 1.0 {
+                (c, 50.0 + 4.0 * (v - 53.0))
+            } else {
+                (c, v)
+            }
+        })
+        .collect();
+    let fit = fit_4pl(&DoseResponse::from_pairs("wide", &wide), &percent()).expect("fit");
+    assert_ne!(
+        fit.verdict.absolute,
+        Estimate::Above(100.0),
+        "{:?}",
+        fit.verdict
+    );
+}
+
+/// A free curve ending at 51 % whose midpoint lies inside the range and whose Bottom (34 %)
+/// lies under every point: "> highest" for the relative IC50 would contradict the fitted
+/// curve, which passes its midpoint at 1.9. No lower plateau, the relative IC50 a number
+/// with that flag, the absolute IC50 above the range, and the remedy Fix Bottom at 0.
+#[test]
+fn midpoint_passed_with_bottom_unreached_is_no_lower_plateau() {
+    let fit = fit_file("midpoint_passed_bottom_unreached.csv", &percent());
+    let (lo, hi) = fit.tested_range.expect("range");
+    assert_eq!(fit.status, FitStatus::NoLowerPlateau, "{:?}", fit.verdict);
+    let relative = fit
+        .verdict
+        .relative
+        .value()
+        .expect("relative IC50 a number");
+    assert!(relative > lo && relative < hi, "{relative}");
+    assert!(
+        matches!(fit.verdict.absolute, Estimate::Above(x) if (x / hi - 1.0).abs() < 1e-9),
+        "{:?}",
+        fit.verdict
+    );
+    assert_eq!(fit.verdict.remedy, Some(Remedy::FixBottom(0.0)));
+}
+
+/// Duplicates scattering around 50 % from the second dose on, fitted with Bottom fixed at 0:
+/// the curve ends at 54 %, its midpoint is 52 %, points lie at 39–46 %. Neither "> highest"
+/// (relative or absolute) nor a number: ambiguous, both not determined.
+#[test]
+fn flat_near_half_with_bottom_fixed_is_ambiguous() {
+    let options = FitOptions {
+        fix_bottom: Some(0.0),
+        ..percent()
+    };
+    let fit = fit_file("flat_near_half_bottom_fixed.csv", &options);
+    assert_eq!(fit.status, FitStatus::Ambiguous, "{:?}", fit.verdict);
+    assert_eq!(fit.verdict.relative, Estimate::Undetermined);
+    assert_eq!(fit.verdict.absolute, Estimate::Undetermined);
+    assert_eq!(fit.ic50_bound(), None);
+    let json = cli_fit("flat_near_half_bottom_fixed.csv", &["--fix-bottom", "0"]);
+    assert_eq!(json["status"], "ambiguous", "{json}");
+    assert!(json["ic50_bound"].is_null(), "{json}");
+}
+
 /// One replicate per dose, the response above half only at the lowest dose and the trend not
 /// significant (4 parameters on 6 points): "< lowest" would contradict the point at the
 /// lowest dose. The IC50 lies below the first dose from which the data stay below half.

@@ -579,6 +579,38 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         }
     };
 
+    // The lowest level mean and its dose, for a sentence ("38 % at 0.0102").
+    let lowest_level_text = || {
+        inputs
+            .treated
+            .iter()
+            .min_by(|a, b| a.mean.total_cmp(&b.mean))
+            .map_or_else(String::new, |l| {
+                format!("{} at {}", show(l.mean), num(l.concentration))
+            })
+    };
+    // The fitted response at the highest dose lies above `level` by more than twice its
+    // standard error, taken from the points that determine it: the levels where the curve
+    // is within 5 % of its span of its value at the highest dose (the lower plateau of a
+    // curve that levels off; else the highest dose alone), the points' scatter over the
+    // square root of their number. Without a scatter (no replicates, no residual degrees
+    // of freedom) the fitted value alone decides.
+    let fitted_above_by_its_se = |level: f64, fitted_hi: f64| {
+        let Some(sd) = inputs.point_sd else {
+            return fitted_hi >= level;
+        };
+        let near = 0.05 * (p.top - p.bottom).abs();
+        let count: usize = inputs
+            .treated
+            .iter()
+            .filter(|l| {
+                (curve_at(p, inputs.asymmetry, l.concentration.log10()) - fitted_hi).abs() <= near
+            })
+            .map(|l| l.count)
+            .sum();
+        fitted_hi - level > 2.0 * sd / (count.max(1) as f64).sqrt()
+    };
+
     if let Some(h) = half {
         // Rule 4: place the curve by the data against the half level. Every level mean on
         // one side of half places it there whatever the fitted curve does (a constrained or
@@ -616,18 +648,42 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 }
             }
             Side::Above => {
-                verdict.absolute = Estimate::Above(hi);
                 // A level mean just below half, within the scatter, is noise about a curve
-                // that levels off above half.
-                let about = if treated_min < h { "about " } else { "" };
-                let stays = format!(
-                    "the response stays above {about}{} up to the highest dose ({} at {}), so 50 % is not reached in the tested range (absolute IC50 > {})",
-                    show(h),
-                    show(inputs.highest.mean),
-                    num(hi),
-                    num(hi)
-                );
-                if relative_side == Side::Within && lower_extrapolated {
+                // that levels off above half — when the curve is above half by more than
+                // its own uncertainty there. A curve at 53 % whose plateau points scatter
+                // from 38 % to 67 % does not say the response stays above half: whether it
+                // reaches half is not determined, and neither is the absolute IC50.
+                let dips_below = treated_min < h;
+                let settled = !dips_below || fitted_above_by_its_se(h, fitted_hi);
+                let stays = if settled {
+                    verdict.absolute = Estimate::Above(hi);
+                    let about = if dips_below { "about " } else { "" };
+                    format!(
+                        "the response stays above {about}{} up to the highest dose ({} at {}), so 50 % is not reached in the tested range (absolute IC50 > {})",
+                        show(h),
+                        show(inputs.highest.mean),
+                        num(hi),
+                        num(hi)
+                    )
+                } else {
+                    format!(
+                        "points fall below {} (lowest: {}), within their scatter of the fitted curve, which is at {} at the highest dose ({}): too close to {} to tell whether the response reaches it, so the absolute IC50 is not determined",
+                        show(h),
+                        lowest_level_text(),
+                        show(fitted_hi),
+                        num(hi),
+                        show(h)
+                    )
+                };
+                // A free curve whose midpoint lies inside the range with the data above half
+                // at its end has passed its midpoint but not reached its lower plateau,
+                // whether Bottom counts as extrapolated or lies, below 40 %, under the points
+                // ("> highest" for its relative IC50 would contradict the fitted curve). A
+                // Bottom fixed at 0 makes the midpoint the curve's crossing of half, which
+                // the points above half contradict: that stays "> highest".
+                let bottom_unreached =
+                    lower_extrapolated || (!inputs.bottom_fixed && bottom < 0.8 * h);
+                if relative_side == Side::Within && bottom_unreached {
                     verdict.status = FitStatus::NoLowerPlateau;
                     verdict.relative = Estimate::Value(relative_value);
                     verdict.reasons.push(lower_reason());
@@ -647,10 +703,30 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 } else {
                     verdict.status = FitStatus::Ic50AboveRange;
                     verdict.relative = Estimate::Above(hi);
-                    verdict.reasons.push(format!(
-                        "The IC50 is above the tested range (> {}): {stays}.",
-                        num(hi)
-                    ));
+                    let midpoint = 0.5 * (top + bottom);
+                    if settled {
+                        verdict.reasons.push(format!(
+                            "The IC50 is above the tested range (> {}): {stays}.",
+                            num(hi)
+                        ));
+                    } else if treated_min >= midpoint || fitted_above_by_its_se(midpoint, fitted_hi)
+                    {
+                        verdict.reasons.push(format!(
+                            "The relative IC50 is above the tested range (> {}): the curve has not reached its midpoint ({}) at the highest dose. Also, {stays}.",
+                            num(hi),
+                            show(midpoint)
+                        ));
+                    } else {
+                        // The curve's midpoint is as close to the points' end as half is
+                        // (Bottom fixed at 0: the midpoint is about half): neither IC50 is
+                        // placed by the data.
+                        verdict.status = FitStatus::Ambiguous;
+                        verdict.relative = Estimate::Undetermined;
+                        verdict.reasons.push(format!(
+                            "Whether the IC50 lies in the tested range is not determined: {stays}; the same holds for the curve's midpoint ({}), so the relative IC50 is not determined either.",
+                            show(midpoint)
+                        ));
+                    }
                     if lower_extrapolated {
                         verdict.flags.push(FitStatus::NoLowerPlateau);
                         verdict.reasons.push(lower_reason());
@@ -699,13 +775,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                     if verdict.absolute == Estimate::Undetermined {
                         // A level mean below half (the lowest is named) where the fitted
                         // curve does not cross it.
-                        let seen = inputs
-                            .treated
-                            .iter()
-                            .min_by(|a, b| a.mean.total_cmp(&b.mean))
-                            .map_or_else(String::new, |l| {
-                                format!("{} at {}", show(l.mean), num(l.concentration))
-                            });
+                        let seen = lowest_level_text();
                         let falls = format!(
                             "it falls from {} to {} within the range",
                             show(fitted_lo),
