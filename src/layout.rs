@@ -926,7 +926,9 @@ pub fn parental_line<'a>(
 /// Whether `line` is the name of a line derived from `parent`: the parental name followed by
 /// a marker — a separator (`/`, `-`, `_`, space, `.`) and any further text (`K562/FLM`,
 /// `K562-FLM`, `K562 FLM-res`, `MCF7 TamR`), or directly `R`, `res` or `resistant`
-/// (`K562R`). `K5621` is not derived from `K562`.
+/// (`K562R`). `K5621` is not derived from `K562`, nor is `drugB 0.0375` from `drugB 0`: a
+/// decimal point between digits continues a number (curves labelled by a partner drug's
+/// dose), it does not mark a derived line.
 #[must_use]
 pub fn is_resistant_name(line: &str, parent: &str) -> bool {
     let (line, parent) = (line.trim(), parent.trim());
@@ -937,6 +939,12 @@ pub fn is_resistant_name(line: &str, parent: &str) -> bool {
         return false;
     };
     let mut chars = rest.chars();
+    let decimal = parent.ends_with(|c: char| c.is_ascii_digit())
+        && matches!(chars.clone().next(), Some('.' | ','))
+        && chars.clone().nth(1).is_some_and(|c| c.is_ascii_digit());
+    if decimal {
+        return false;
+    }
     match chars.next() {
         Some('/' | '-' | '_' | ' ' | '.') => !chars
             .as_str()
@@ -1194,6 +1202,11 @@ mod tests {
         assert_eq!(parental_line("MCF7 TamR", ["MCF7"]), Some("MCF7"));
         assert_eq!(parental_line("K562", ["K562"]), None);
         assert_eq!(parental_line("K5621", ["K562"]), None);
+        // A partner drug's dose in the label continues a number: not a derived line (the
+        // single-agent rows of a combination matrix, `pyro0` and `pyro0.0375`).
+        assert_eq!(parental_line("pyro0.0375", ["pyro0"]), None);
+        assert_eq!(parental_line("drug 1,5", ["drug 1"]), None);
+        assert_eq!(parental_line("HEK293.R", ["HEK293"]), Some("HEK293"));
         assert_eq!(parental_line("K562/", ["K562"]), None);
         assert_eq!(parental_line("HER", ["HeLa"]), None);
         // Two parental candidates: ambiguous, no pair.
