@@ -1234,6 +1234,11 @@ fn guess_scale(curves: &[DoseResponse], fix_top: Option<f64>) -> (ResponseScale,
     let highest_level = levels.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let lowest_level = levels.iter().copied().fold(f64::INFINITY, f64::min);
     let vehicle_mean = mean(&vehicle);
+    if fix_top.is_none()
+        && let Some((scale, note)) = scale_from_some_vehicles(curves, highest_level)
+    {
+        return (scale, Some(note));
+    }
     let scale = ResponseScale::guess(fix_top, vehicle_mean, highest_level, lowest_level);
     if fix_top.is_some() || vehicle_mean.is_some() || !highest_level.is_finite() {
         return (scale, None);
@@ -1260,6 +1265,80 @@ fn guess_scale(curves: &[DoseResponse], fix_top: Option<f64>) -> (ResponseScale,
         "No dose-zero points and no fixed Top: the responses were read as {read_as} from their size (highest level mean {highest}), so {so}; give {otherwise}."
     );
     (scale, Some(note))
+}
+
+/// The scale of a file whose curves' dose-zero points disagree: some average the control
+/// level of one scale (80–125 %, or 0.8–1.25) and the others lie below it — single agents
+/// beside combination slices, whose dose-zero point is the partner drug alone (3–60 %).
+/// Pooled, their mean (40 %) reads as a raw signal and every curve lost its absolute IC50;
+/// the curves at the control level say what the numbers are, when no number in the file is
+/// beyond that scale (a raw signal's counts are). A note names the curves read that way.
+fn scale_from_some_vehicles(
+    curves: &[DoseResponse],
+    highest_level: f64,
+) -> Option<(ResponseScale, String)> {
+    let (low, high) = crate::fit::verdict::CONTROL_BAND;
+    let per_curve: Vec<(&str, f64)> = curves
+        .iter()
+        .filter_map(|c| {
+            let values: Vec<f64> = c
+                .fitted_points()
+                .filter(|p| p.concentration == 0.0)
+                .map(|p| p.response)
+                .collect();
+            (!values.is_empty()).then(|| {
+                (
+                    c.label.as_str(),
+                    values.iter().sum::<f64>() / values.len() as f64,
+                )
+            })
+        })
+        .collect();
+    let within = |m: f64, control: f64| (low * control..=high * control).contains(&m);
+    let at_fraction = per_curve.iter().filter(|(_, m)| within(*m, 1.0)).count();
+    let at_percent = per_curve.iter().filter(|(_, m)| within(*m, 100.0)).count();
+    let (scale, control, ceiling) = match (at_fraction, at_percent) {
+        (0, 0) => return None,
+        (_, 0) => (ResponseScale::Fraction, 1.0, 2.5),
+        (0, _) => (ResponseScale::Percent, 100.0, 250.0),
+        _ => return None,
+    };
+    let off: Vec<(&str, f64)> = per_curve
+        .iter()
+        .copied()
+        .filter(|(_, m)| !within(*m, control))
+        .collect();
+    // All at the control level: the pooled guess says the same without a note. Others
+    // above the band, or any number beyond the scale: not this scale's numbers.
+    if off.is_empty() || off.iter().any(|(_, m)| *m > high * control) || highest_level > ceiling {
+        return None;
+    }
+    let named: Vec<String> = off
+        .iter()
+        .take(3)
+        .map(|(label, m)| format!("{label} ({})", crate::compare::format_sig(*m)))
+        .collect();
+    let more = if off.len() > 3 {
+        format!(" and {} more", off.len() - 3)
+    } else {
+        String::new()
+    };
+    let (read_as, band) = match scale {
+        ResponseScale::Fraction => ("fractions of control", "0.8–1.25"),
+        _ => ("% of control", "80–125"),
+    };
+    let note = format!(
+        "{} of {} curves have dose-zero points at the control level ({band}); the others' dose-zero points are below it ({}{more}): all were read as {read_as}, so the absolute IC50 is where a curve crosses {}; give --scale raw if the numbers are raw signals.",
+        per_curve.len() - off.len(),
+        per_curve.len(),
+        named.join(", "),
+        if scale == ResponseScale::Fraction {
+            "0.5"
+        } else {
+            "50 %"
+        }
+    );
+    Some((scale, note))
 }
 
 fn run_fit(args: &FitArgs) -> Result<()> {

@@ -1223,9 +1223,9 @@ fn top_above_the_vehicle_that_the_points_reach() {
     let ic50 = fit.reported_ic50().expect("a relative IC50");
     assert!((1.7..2.4).contains(&ic50), "IC50 {ic50}");
     let reasons = fit.verdict.reasons.join(" ");
-    assert!(reasons.contains("above the vehicle"), "{reasons}");
+    assert!(reasons.contains("above the control"), "{reasons}");
     assert!(
-        reasons.contains("not between the vehicle and Bottom"),
+        reasons.contains("not between the control and Bottom"),
         "{reasons}"
     );
     assert!(!reasons.contains("not determined by the data"), "{reasons}");
@@ -1373,7 +1373,8 @@ fn case8_top_far_below_the_vehicle() {
     assert_eq!(fit.verdict.remedy, Some(Remedy::FixTop(100.0)));
     assert!(fit.absolute_ic50().is_some());
     let reasons = fit.verdict.reasons.join(" ");
-    assert!(reasons.contains("below the vehicle"), "{reasons}");
+    // No vehicle points: the control is the scale's 100 %, not a mean of the data.
+    assert!(reasons.contains("below the control (100 %)"), "{reasons}");
 }
 
 /// `platefit fit FILE --json -` → the whole JSON.
@@ -1718,4 +1719,154 @@ fn csv_export_has_the_profile_ci_and_the_verdict() {
     assert!(lo < 1.0 && hi > 1.0, "[{lo}, {hi}]");
     assert!(number("p_value") >= 0.05);
     assert!(row[column("verdict")].contains("profile-likelihood CI"));
+}
+
+/// Resazurin beside H2O2 (real fluorescence, % of each block's vehicle, triplicates): the
+/// signal collapses at the lowest dose (48 %), dips to 29 %, recovers to 55–58 % and falls
+/// again to 33 % at the highest dose. That was "IC50 below range (< 0.002)" beside three
+/// doses clearly above half: the response falls below half twice, and the data do not say
+/// which fall is the IC50. Read as raw counts with their vehicle the verdict is the same
+/// (it was "no lower plateau" there).
+#[test]
+fn response_falling_below_half_twice_has_no_ic50() {
+    for (file, scale, half) in [
+        (
+            "resazurin_h2o2_falls_twice.csv",
+            ResponseScale::Percent,
+            "50 %",
+        ),
+        (
+            "resazurin_h2o2_falls_twice_raw.csv",
+            ResponseScale::Raw,
+            "half of the vehicle mean",
+        ),
+    ] {
+        let options = FitOptions { scale, ..percent() };
+        let fit = fit_file(file, &options);
+        assert_eq!(
+            fit.status,
+            FitStatus::Ambiguous,
+            "{file}: {:?}",
+            fit.verdict
+        );
+        assert_eq!(fit.verdict.relative, Estimate::Undetermined, "{file}");
+        assert_eq!(fit.verdict.absolute, Estimate::Undetermined, "{file}");
+        assert_eq!(fit.reported_ic50(), None, "{file}");
+        let reason = &fit.verdict.reasons[0];
+        assert!(
+            reason.contains(&format!("falls below {half}")) && reason.contains("twice"),
+            "{file}: {reason}"
+        );
+    }
+    // The same points without the second fall (the doses above 0.63 dropped): a recovery at
+    // the end of the range does not move where the response first fell.
+    let pairs: Vec<(f64, f64)> = points("resazurin_h2o2_falls_twice.csv")
+        .points
+        .iter()
+        .filter(|p| p.concentration <= 0.63)
+        .map(|p| (p.concentration, p.response))
+        .collect();
+    let fit = fit_4pl(&DoseResponse::from_pairs("recovers", &pairs), &percent()).expect("fit");
+    assert_eq!(fit.status, FitStatus::Ic50BelowRange, "{:?}", fit.verdict);
+    assert!(
+        matches!(fit.verdict.absolute, Estimate::Below(x) if (x - 0.002).abs() < 1e-12),
+        "{:?}",
+        fit.verdict
+    );
+}
+
+/// A last step from 75 % to 55 % at the highest of five doses (single-agent row of a real
+/// combination screen): the free Bottom is that last point. It was "partial: the curve
+/// levels off at 55 %", a plateau no two doses show. Now no lower plateau, the absolute
+/// IC50 still "> 10" (the points stay above half), the remedy Fix Bottom at 0.
+#[test]
+fn partial_effect_resting_on_the_last_dose_is_no_lower_plateau() {
+    let fit = fit_file("partial_on_the_last_dose.csv", &percent());
+    assert!(
+        (50.0..60.0).contains(&fit.params.bottom),
+        "{:?}",
+        fit.params
+    );
+    assert_eq!(fit.status, FitStatus::NoLowerPlateau, "{:?}", fit.verdict);
+    assert_eq!(fit.verdict.absolute, Estimate::Above(10.0));
+    assert_eq!(fit.verdict.remedy, Some(Remedy::FixBottom(0.0)));
+    assert!(
+        fit.verdict.reasons[0].contains("rests on the highest dose alone"),
+        "{:?}",
+        fit.verdict.reasons
+    );
+    // A partial effect whose plateau several doses show stays partial.
+    let pairs: Vec<(f64, f64)> = (0..9)
+        .flat_map(|k| {
+            let c = 0.01 * 3f64.powi(k);
+            let y = 55.0 + 45.0 / (1.0 + (c / 0.5f64).powf(1.5));
+            [(c, y + 1.0), (c, y - 1.0)]
+        })
+        .collect();
+    let fit = fit_4pl(&DoseResponse::from_pairs("partial", &pairs), &percent()).expect("fit");
+    assert_eq!(fit.status, FitStatus::Partial, "{:?}", fit.verdict);
+}
+
+/// Points that level off near zero (4.9 % and 3.8 % at the two highest doses) under a
+/// shallow free fit whose Bottom lies at −13 %: no lower plateau, but the reason says Bottom
+/// lies below the points, not that the curve "is still falling at the highest dose".
+#[test]
+fn bottom_below_levelled_points_is_not_still_falling() {
+    let path = data("single_agents_beside_slices.csv");
+    let json = cli_json_with(&path, &[]);
+    let curve = json["curves"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["curve"] == "Pyronaridine_alone"))
+        .expect("the single agent")
+        .clone();
+    assert_eq!(curve["status"], "no_lower_plateau", "{curve}");
+    let reasons = curve["reasons"].to_string();
+    assert!(reasons.contains("below the points"), "{reasons}");
+    assert!(!reasons.contains("still falling"), "{reasons}");
+}
+
+/// Single agents (dose-zero points at 99 %) beside slices of a combination matrix whose
+/// dose-zero point is the partner drug alone (5 %, 60 %): the pooled dose-zero mean (about
+/// 60 %) read the whole file as raw signals, silently, and no curve had an absolute IC50.
+/// The curves at the control level say the file is % of control; a note names the others.
+#[test]
+fn single_agents_beside_combination_slices_are_percent() {
+    let json = cli_json_with(&data("single_agents_beside_slices.csv"), &[]);
+    let curves = json["curves"].as_array().expect("curves");
+    assert!(curves.iter().all(|c| c["scale"] == "percent"), "{json}");
+    let single = curves
+        .iter()
+        .find(|c| c["curve"] == "Piperaquine_pyro0")
+        .expect("single agent");
+    let absolute = single["absolute_ic50"].as_f64().expect("an absolute IC50");
+    assert!((0.0094..0.0188).contains(&absolute), "{absolute}");
+    let warnings = json["warnings"].to_string();
+    assert!(
+        warnings.contains("2 of 4 curves have dose-zero points at the control level")
+            && warnings.contains("Piperaquine_pyro0.01875 (59.8)"),
+        "{warnings}"
+    );
+    // `pyro0.0375` is the partner drug's dose, not a line derived from `pyro0`.
+    assert_eq!(
+        json["comparisons"].as_array().map(Vec::len),
+        Some(0),
+        "{json}"
+    );
+}
+
+/// A fall from 97 % at 6.25 to 31 % at 12.5 (real resazurin data, triplicates): the fit
+/// puts the IC50 at 7.1, next to the point at 97 %, with a standard error of 290 %. The
+/// reason says what the data show: the IC50 lies between the two doses.
+#[test]
+fn step_over_most_of_the_span_names_its_two_doses() {
+    let fit = fit_file("resazurin_cse_step.csv", &percent());
+    assert_eq!(fit.status, FitStatus::Ambiguous, "{:?}", fit.verdict);
+    assert!(
+        fit.verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("the IC50 lies between 6.250 and 12.50")),
+        "{:?}",
+        fit.verdict.reasons
+    );
 }

@@ -317,14 +317,65 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     let half_or_vehicle = half.or_else(|| inputs.vehicle.map(|v| 0.5 * v.mean));
     let stays_above_half =
         half_or_vehicle.is_some_and(|h| inputs.highest.mean >= h && treated_min >= h);
-    // A level mean below `level` by more than twice its standard error (the points' scatter
-    // over √n): the points show the response there below `level`, which noise around a
-    // curve levelling off just above it would not.
+    // A level mean beyond `level` (above for `sign` 1, below for −1) by more than twice its
+    // standard error (the points' scatter over √n): the points show the response there
+    // beyond `level`, which noise around a curve levelling off just short of it would not.
+    let clearly_beyond = |l: &LevelMean, level: f64, sign: f64| {
+        let se = inputs.point_sd.unwrap_or(0.0) / (l.count.max(1) as f64).sqrt();
+        sign * (l.mean - level) > 2.0 * se
+    };
     let clearly_below = |level: f64| {
-        inputs.treated.iter().any(|l| {
-            let se = inputs.point_sd.unwrap_or(0.0) / (l.count.max(1) as f64).sqrt();
-            l.mean < level - 2.0 * se
-        })
+        inputs
+            .treated
+            .iter()
+            .any(|l| clearly_beyond(l, level, -1.0))
+    };
+    // "< lowest" says the response fell below half before the lowest dose. A response that
+    // then rises clearly above half and falls clearly below it again has fallen below half
+    // twice (resazurin beside H2O2: 48 % at the lowest dose, 29 %, then 55–58 %, and 46–33 %
+    // at the highest doses), and the data do not say which fall is the IC50: neither the
+    // IC50 nor a bound is determined. A recovery at the end of the range alone (a drug that
+    // precipitates) does not move where the response first fell, and neither does a hump
+    // after a lowest dose below 40 %: a fall that far is the first fall, whatever follows.
+    let falls_twice = |verdict: &mut Verdict| -> bool {
+        let Some(h) = half_or_vehicle else {
+            return false;
+        };
+        if inputs.lowest.mean >= h || inputs.lowest.mean < 0.8 * h {
+            return false;
+        }
+        let Some(up) = inputs
+            .treated
+            .iter()
+            .position(|l| clearly_beyond(l, h, 1.0))
+        else {
+            return false;
+        };
+        let Some(down) = inputs.treated[up..]
+            .iter()
+            .find(|l| clearly_beyond(l, h, -1.0))
+        else {
+            return false;
+        };
+        let above = inputs.treated[up];
+        verdict.status = FitStatus::Ambiguous;
+        verdict.relative = Estimate::Undetermined;
+        verdict.absolute = Estimate::Undetermined;
+        let half_text = match half {
+            Some(h) => show(h),
+            None => format!("half of the vehicle mean ({})", show(h)),
+        };
+        verdict.reasons.push(format!(
+            "The response falls below {half_text} twice: it is below it at the lowest dose ({} at {}), above it again at {} ({}) and below it at {} ({}). A sigmoid curve does not follow these points, and the data do not say which fall is the IC50: neither the IC50 nor a bound on it is determined.",
+            show(inputs.lowest.mean),
+            num(lo),
+            num(above.concentration),
+            show(above.mean),
+            num(down.concentration),
+            show(down.mean)
+        ));
+        verdict.flags.push(verdict.status);
+        true
     };
 
     // Rule 2: no effect under the fit's own constraints.
@@ -369,6 +420,8 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 num(lo),
                 num(from)
             ));
+        } else if below_on_average && falls_twice(&mut verdict) {
+            return verdict;
         } else if below_on_average {
             // Cases 3 and 4 on a known scale: a response below half from the lowest dose on,
             // without a trend, is a maximal effect, not "no effect".
@@ -440,6 +493,13 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     // % viability — and "below the range" would deny the half of the points above 50 %.
     let span = p.top - p.bottom;
     let falling = span * p.hill_slope < 0.0;
+    // The fitted curve below half at both ends of the range (it is monotone: below half
+    // over the whole range) while a level mean is clearly above it.
+    let fitted_lo = curve_at(p, inputs.asymmetry, lo.log10());
+    let fitted_hi = curve_at(p, inputs.asymmetry, hi.log10());
+    if half_or_vehicle.is_some_and(|h| fitted_lo.max(fitted_hi) < h) && falls_twice(&mut verdict) {
+        return verdict;
+    }
     if !falling
         && below_half(inputs.lowest.mean)
         && below_half(inputs.treated_mean)
@@ -496,8 +556,6 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     };
     let log_lo = lo.log10();
     let log_hi = hi.log10();
-    let fitted_lo = curve_at(p, inputs.asymmetry, log_lo);
-    let fitted_hi = curve_at(p, inputs.asymmetry, log_hi);
     let relative_side = if p.log10_ic50 < log_lo {
         Side::Below
     } else if p.log10_ic50 > log_hi {
@@ -535,17 +593,68 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     let upper_extrapolated = !inputs.top_fixed
         && ((!has_vehicle && left_at_lo < 0.75)
             || control.is_some_and(|c| top < CONTROL_BAND.0 * c || top > CONTROL_BAND.1 * c));
+    // The tested doses at which the curve is within a quarter of its span of Bottom: its
+    // lower plateau as the data show it. A free Bottom seen at the highest dose alone is
+    // that point, not a level the response settles at ("levels off at 55 %" beside a last
+    // step from 75 % to 55 % is not in the data).
+    let doses_at_bottom = inputs
+        .treated
+        .iter()
+        .filter(|l| fraction_left(oriented, inputs.asymmetry, l.concentration.log10()) <= 0.25)
+        .count();
+    let bottom_on_one_dose = !inputs.bottom_fixed && doses_at_bottom < 2;
+    // Why Bottom is not a lower plateau, in the words the points support: the curve is
+    // still falling at the highest dose, or it rests on that dose alone, or it lies below
+    // points that have levelled off.
     let lower_reason = || {
+        let why = if left_at_hi > 0.25 {
+            format!(
+                "Bottom is extrapolated to {} (the curve is still falling at the highest dose, {} at {})",
+                show(bottom),
+                show(inputs.highest.mean),
+                num(hi)
+            )
+        } else if bottom_below_the_data {
+            format!(
+                "Bottom is extrapolated to {}, below the points ({} at the highest dose, {})",
+                show(bottom),
+                show(inputs.highest.mean),
+                num(hi)
+            )
+        } else if bottom_on_one_dose {
+            format!(
+                "Bottom ({}) rests on the highest dose alone ({} at {}), so the data do not show where the response levels off",
+                show(bottom),
+                show(inputs.highest.mean),
+                num(hi)
+            )
+        } else {
+            format!(
+                "Bottom is fitted at {}, below the points ({} at the highest dose, {})",
+                show(bottom),
+                show(inputs.highest.mean),
+                num(hi)
+            )
+        };
         format!(
-            "No lower plateau: Bottom is extrapolated to {} (the curve is still falling at the highest dose, {} at {}), so the relative IC50, the midpoint between the plateaus, is not determined by the data.",
-            show(bottom),
-            show(inputs.highest.mean),
-            num(hi)
+            "No lower plateau: {why}; the relative IC50, the midpoint between the plateaus, is not determined by the data."
         )
     };
     // The curve at the lowest dose within a tenth of its span of Top: the treated points
     // reach the upper plateau, so Top is observed, not extrapolated.
     let top_reached = left_at_lo >= 0.9;
+    // Without vehicle points at the control level (none, or a curve whose dose-zero point
+    // is a partner drug alone at 60 %) the control is the scale's 100 % or 1, not a mean of
+    // the data.
+    let vehicle_at_control = inputs
+        .vehicle
+        .zip(control)
+        .is_some_and(|(v, c)| (CONTROL_BAND.0 * c..=CONTROL_BAND.1 * c).contains(&v.mean));
+    let (control_word, control_level) = if vehicle_at_control {
+        ("the vehicle", "the vehicle level")
+    } else {
+        ("the control", "the control level")
+    };
     let upper_reason = || match control {
         // A plateau the points show, but not at the vehicle level: the midpoint is a number
         // the data determine; what it is the midpoint between is what the reader must know.
@@ -562,7 +671,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 )
             };
             format!(
-                "No upper plateau at the vehicle level: Top is fitted at {}, {side} the vehicle ({}), and the response levels off there at the lowest doses ({cause}). The relative IC50 is the midpoint between {} and {}, not between the vehicle and Bottom.",
+                "No upper plateau at {control_level}: Top is fitted at {}, {side} {control_word} ({}), and the response levels off there at the lowest doses ({cause}). The relative IC50 is the midpoint between {} and {}, not between {control_word} and Bottom.",
                 show(top),
                 show(c),
                 show(top),
@@ -570,8 +679,9 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
             )
         }
         _ => {
-            let against =
-                control.map_or(String::new(), |c| format!(" (the vehicle is {})", show(c)));
+            let against = control.map_or(String::new(), |c| {
+                format!(" ({control_word} is {})", show(c))
+            });
             format!(
                 "No upper plateau: Top is fitted at {}{against}, so the relative IC50, the midpoint between the plateaus, is not determined by the data.",
                 show(top)
@@ -681,15 +791,16 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 // ("> highest" for its relative IC50 would contradict the fitted curve). A
                 // Bottom fixed at 0 makes the midpoint the curve's crossing of half, which
                 // the points above half contradict: that stays "> highest".
-                let bottom_unreached =
-                    lower_extrapolated || (!inputs.bottom_fixed && bottom < 0.8 * h);
+                let bottom_unreached = lower_extrapolated
+                    || (!inputs.bottom_fixed && bottom < 0.8 * h)
+                    || bottom_on_one_dose;
                 if relative_side == Side::Within && bottom_unreached {
                     verdict.status = FitStatus::NoLowerPlateau;
                     verdict.relative = Estimate::Value(relative_value);
                     verdict.reasons.push(lower_reason());
                     verdict.reasons.push(format!("Also, {stays}."));
                     verdict.remedy = control.map(|_| Remedy::FixBottom(0.0));
-                } else if !lower_extrapolated && bottom >= 0.8 * h {
+                } else if !lower_extrapolated && !bottom_on_one_dose && bottom >= 0.8 * h {
                     verdict.status = FitStatus::Partial;
                     // A midpoint outside the range is not a bound a reader can use: "<
                     // lowest dose" would say half the cells are dead there.
@@ -912,16 +1023,19 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         } else {
             verdict.flags.push(FitStatus::Ambiguous);
         }
-        // A step between two neighbouring doses: the curve goes from its top to its bottom
-        // with no dose in between, so the data place the IC50 between those two doses and
-        // say nothing about where between them, nor about the slope.
+        // A step between two neighbouring doses: the curve covers most of its span (four
+        // fifths) between them, with its midpoint in between, so the data place the IC50
+        // between those two doses and say little about where between them, or about the
+        // slope (a fall from 97 % to 31 % between 6.25 and 12.5 put the IC50 at 7.07, next
+        // to the point at 97 %, with a standard error of 290 %).
         let step = inputs.treated.windows(2).find_map(|pair| {
             let (a, b) = (pair[0], pair[1]);
             let (log_a, log_b) = (a.concentration.log10(), b.concentration.log10());
             (p.log10_ic50 >= log_a
                 && p.log10_ic50 <= log_b
-                && fraction_left(oriented, inputs.asymmetry, log_a) >= 0.95
-                && fraction_left(oriented, inputs.asymmetry, log_b) <= 0.05)
+                && fraction_left(oriented, inputs.asymmetry, log_a)
+                    - fraction_left(oriented, inputs.asymmetry, log_b)
+                    >= 0.8)
                 .then_some((a, b))
         });
         verdict.reasons.push(match step {
