@@ -603,25 +603,28 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         .filter(|l| fraction_left(oriented, inputs.asymmetry, l.concentration.log10()) <= 0.25)
         .count();
     let bottom_on_one_dose = !inputs.bottom_fixed && doses_at_bottom < 2;
+    // The two highest doses' means equal within their noise (twice the SE of their
+    // difference): the points have levelled off there, whatever the curve does.
+    let levelled = match (inputs.treated.as_slice(), inputs.point_sd) {
+        ([.., a, b], Some(sd)) => {
+            let se = sd * (1.0 / a.count.max(1) as f64 + 1.0 / b.count.max(1) as f64).sqrt();
+            (a.mean - b.mean).abs() <= 2.0 * se
+        }
+        _ => false,
+    };
     // Why Bottom is not a lower plateau, in the words the points support: the curve is
-    // still falling at the highest dose, or it rests on that dose alone, or it lies below
-    // points that have levelled off.
+    // still falling at the highest dose, or Bottom lies below points that have levelled off
+    // (4.9 % and 3.8 % at the two highest doses under a Bottom of −13 %), or it rests on the
+    // highest dose alone (a last step from 75 % to 55 %).
     let lower_reason = || {
-        let why = if left_at_hi > 0.25 {
+        let why = if left_at_hi > 0.25 && !levelled {
             format!(
                 "Bottom is extrapolated to {} (the curve is still falling at the highest dose, {} at {})",
                 show(bottom),
                 show(inputs.highest.mean),
                 num(hi)
             )
-        } else if bottom_below_the_data {
-            format!(
-                "Bottom is extrapolated to {}, below the points ({} at the highest dose, {})",
-                show(bottom),
-                show(inputs.highest.mean),
-                num(hi)
-            )
-        } else if bottom_on_one_dose {
+        } else if bottom_on_one_dose && !levelled && !bottom_below_the_data {
             format!(
                 "Bottom ({}) rests on the highest dose alone ({} at {}), so the data do not show where the response levels off",
                 show(bottom),
@@ -630,7 +633,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
             )
         } else {
             format!(
-                "Bottom is fitted at {}, below the points ({} at the highest dose, {})",
+                "Bottom is extrapolated to {}, below the points ({} at the highest dose, {})",
                 show(bottom),
                 show(inputs.highest.mean),
                 num(hi)
