@@ -1870,3 +1870,73 @@ fn step_over_most_of_the_span_names_its_two_doses() {
         fit.verdict.reasons
     );
 }
+
+/// A real MTT plate (quadruplicates, % of vehicle): 72–130 % up to 1000 nM, 1.2 % at 10000
+/// nM, nothing in between. The free Bottom runs to −9.5 × 10⁹ % and the absolute IC50 came
+/// out as 9141 inside the untested gap, beside "the curve is still falling at the highest
+/// dose, 1.2 %", without a caution. Now the absolute IC50 is flagged: the data place it
+/// between 1000 and 10000, and the reason says Bottom lies below the points.
+#[test]
+fn fall_across_an_untested_gap_flags_the_absolute_ic50() {
+    let json = cli_fit("mtt_gap_before_the_last_dose.csv", &[]);
+    assert_eq!(json["status"], "no_lower_plateau", "{json}");
+    let flags = json["flags"].to_string();
+    assert!(flags.contains("ambiguous"), "{flags}");
+    let absolute = json["absolute_ic50"]
+        .as_f64()
+        .expect("a number, with caution");
+    assert!((1000.0..=10000.0).contains(&absolute), "{absolute}");
+    let reasons = json["reasons"].to_string();
+    assert!(
+        reasons.contains("the absolute IC50 lies between 1000 and 10000"),
+        "{reasons}"
+    );
+    assert!(!reasons.contains("still falling"), "{reasons}");
+    // An extrapolated plateau of billions of % is written in powers of ten.
+    assert!(reasons.contains("e9 %"), "{reasons}");
+}
+
+/// Single values per dose from a public screen (CCLE, % of control, no vehicle points):
+/// - DMS-114 reads 87–128 % up to 2.53 µM and 30 % at 8 µM; against that scatter the fall
+///   is not significant (p = 0.11). It was "no effect … ranges from 30 % to 128 % without
+///   a trend"; now ambiguous, no IC50, and the reason names the fall.
+/// - HT falls from 121 % to 105–112 %: a curve that levels off above the control. It was
+///   "partial: levels off at 108 %" with a relative IC50 of 0.25; now no effect, "> 8".
+/// - 5637 (103 % at 2.53, 43 % at 8) keeps its absolute IC50, flagged: it lies between
+///   those two doses.
+#[test]
+fn single_values_ending_below_half_or_at_the_control() {
+    let json = cli_json_with(&data("ccle_single_values.csv"), &[]);
+    let curve = |label: &str| {
+        json["curves"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["curve"] == label))
+            .cloned()
+            .expect("curve")
+    };
+    let dms = curve("DMS-114");
+    assert_eq!(dms["status"], "ambiguous", "{dms}");
+    assert!(
+        dms["ic50"].is_null() && dms["absolute_ic50"].is_null(),
+        "{dms}"
+    );
+    assert!(dms["ic50_bound"].is_null(), "{dms}");
+    let reason = dms["reasons"][0].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("below 50 % at the highest dose") && reason.contains("not significant"),
+        "{reason}"
+    );
+    let ht = curve("HT");
+    assert_eq!(ht["status"], "no_effect", "{ht}");
+    assert_eq!(ht["ic50_bound"], "> 8.000", "{ht}");
+    assert!(ht["ic50"].is_null(), "{ht}");
+    let c5637 = curve("5637");
+    assert_eq!(c5637["status"], "no_lower_plateau", "{c5637}");
+    assert!(c5637["flags"].to_string().contains("ambiguous"), "{c5637}");
+    assert!(
+        c5637["reasons"]
+            .to_string()
+            .contains("the absolute IC50 lies between 2.530 and 8.000"),
+        "{c5637}"
+    );
+}

@@ -622,6 +622,38 @@ pub fn crossing(params: Params4pl, level: f64) -> Option<f64> {
     (x.is_finite() && x > 0.0).then_some(x)
 }
 
+/// The variance of log10 of the 4PL's crossing of `level` (the absolute IC50 at half), by
+/// the delta method from the parameters' covariance (indices as [`index`]); `None` where
+/// the curve does not cross `level` or the variance is not a number.
+#[must_use]
+pub fn crossing_log_variance(
+    params: Params4pl,
+    covariance: &[[f64; 4]; 4],
+    level: f64,
+) -> Option<f64> {
+    let (b, t, h) = (params.bottom, params.top, params.hill_slope);
+    // u = (T − B)/(level − B) − 1 = (T − level)/(level − B); log x = L − log10(u)/H.
+    let u = (t - level) / (level - b);
+    if u.is_nan() || u <= 0.0 || h.abs() < 1e-12 {
+        return None;
+    }
+    let ln10 = std::f64::consts::LN_10;
+    let du_dt = 1.0 / (level - b);
+    let du_db = (t - level) / ((level - b) * (level - b));
+    let mut gradient = [0.0; 4];
+    gradient[index::LOG_IC50] = 1.0;
+    gradient[index::TOP] = -du_dt / (u * ln10 * h);
+    gradient[index::BOTTOM] = -du_db / (u * ln10 * h);
+    gradient[index::HILL] = u.log10() / (h * h);
+    let mut variance = 0.0;
+    for (i, gi) in gradient.iter().enumerate() {
+        for (j, gj) in gradient.iter().enumerate() {
+            variance += gi * covariance[i][j] * gj;
+        }
+    }
+    (variance.is_finite() && variance >= 0.0).then_some(variance)
+}
+
 /// Fits a 4PL curve to the points of a dose-response.
 ///
 /// # Errors
@@ -826,6 +858,11 @@ fn fit_model(
         _ if weighting != Weighting::Relative => None,
         FitStatus::NotConverged => Some(None),
         FitStatus::NoEffect => Some(Some("no dose-dependent effect")),
+        // Not significant, with the points ending below half: no effect the weights let
+        // the test see either.
+        FitStatus::Ambiguous if fit.p_no_effect.is_some_and(|p| p >= 0.05) => {
+            Some(Some("no significant dose-dependent effect"))
+        }
         FitStatus::Increasing => Some(Some("a response rising with dose")),
         _ => None,
     };
@@ -1570,6 +1607,7 @@ fn fit_curve_data(
             relative_se: covariance
                 .and(se_log)
                 .map(|se| se * std::f64::consts::LN_10),
+            covariance: covariance.filter(|_| asymmetry.is_none()),
             point_sd: data
                 .replicate_sd()
                 .or_else(|| (df > 0).then(|| (rss_plain / df as f64).sqrt())),

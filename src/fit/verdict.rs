@@ -119,7 +119,11 @@ impl ResponseScale {
 pub const CONTROL_BAND: (f64, f64) = (0.8, 1.25);
 
 fn round_for_text(value: f64) -> String {
-    if value.abs() >= 10.0 {
+    // An extrapolated plateau of −9523450067 % reads as a slip: beyond 100,000 % (only a
+    // parameter running off can be) in powers of ten.
+    if value.abs() >= 1e5 {
+        format!("{value:.1e}")
+    } else if value.abs() >= 10.0 {
         format!("{value:.0}")
     } else {
         format!("{value:.1}")
@@ -244,6 +248,9 @@ pub struct VerdictInputs {
     pub null_level: f64,
     /// Relative standard error of the IC50 (`ln 10 · SE(LogIC50)`), `None` if not computable.
     pub relative_se: Option<f64>,
+    /// The 4PL parameters' covariance (indices as `fit::index`), for the absolute IC50's
+    /// standard error; `None` when singular, not computed, or for the 5PL.
+    pub covariance: Option<[[f64; 4]; 4]>,
     /// The scatter of single points on the response scale: the replicates' SD about their
     /// level means where there are replicates (it does not grow when the curve fails to
     /// follow the points), else `√(RSS/df)` of the unweighted residuals; `None` without
@@ -474,6 +481,45 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                     show(treated_min),
                     show(treated_max)
                 ));
+            } else if let Some((h, k)) = half_or_vehicle.and_then(|h| {
+                // The level means cross half once, downwards: above it up to some dose, below
+                // it from the next one to the highest.
+                let k = inputs.treated.iter().position(|l| l.mean < h)?;
+                (k > 0 && inputs.treated[k..].iter().all(|l| l.mean < h)).then_some((h, k))
+            }) {
+                // The response ends below half: its fall at the last doses is not significant
+                // against the scatter at the others, which is not "no effect" (a
+                // single-replicate screen at 87–128 % that reads 30 % at its highest dose).
+                verdict.status = FitStatus::Ambiguous;
+                let half_text = match half {
+                    Some(h) => show(h),
+                    None => format!("half of the vehicle mean ({})", show(h)),
+                };
+                let (before_min, before_max) = inputs.treated[..k]
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| {
+                        (lo.min(l.mean), hi.max(l.mean))
+                    });
+                let first_below = inputs.treated[k];
+                let from = if k + 1 == inputs.treated.len() {
+                    format!(
+                        "at the highest dose ({} at {})",
+                        show(first_below.mean),
+                        num(hi)
+                    )
+                } else {
+                    format!(
+                        "from {} on ({} there, {} at the highest dose)",
+                        num(first_below.concentration),
+                        show(first_below.mean),
+                        show(inputs.highest.mean)
+                    )
+                };
+                verdict.reasons.push(format!(
+                    "The response is below {half_text} {from}, but that fall is not significant against the scatter at the lower doses ({} to {}): {why}. The data do not determine an IC50; replicates or a higher dose would tell.",
+                    show(before_min),
+                    show(before_max)
+                ));
             } else {
                 verdict.reasons.push(format!(
                     "No dose-dependent trend: {why}. The response ranges from {} to {} without a trend, so no IC50 can be given.",
@@ -612,12 +658,18 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         }
         _ => false,
     };
+    // The points at the highest dose within 5 % of the control (or of Top on a raw scale)
+    // of zero: whatever the curve does beyond, the response cannot fall much further.
+    let ends_near_zero = match control {
+        Some(c) => inputs.highest.mean <= 0.05 * c,
+        None => top > 0.0 && inputs.highest.mean.abs() <= 0.05 * top,
+    };
     // Why Bottom is not a lower plateau, in the words the points support: the curve is
     // still falling at the highest dose, or Bottom lies below points that have levelled off
     // (4.9 % and 3.8 % at the two highest doses under a Bottom of −13 %), or it rests on the
     // highest dose alone (a last step from 75 % to 55 %).
     let lower_reason = || {
-        let why = if left_at_hi > 0.25 && !levelled {
+        let why = if left_at_hi > 0.25 && !levelled && !ends_near_zero {
             format!(
                 "Bottom is extrapolated to {} (the curve is still falling at the highest dose, {} at {})",
                 show(bottom),
@@ -683,7 +735,11 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         }
         _ => {
             let against = control.map_or(String::new(), |c| {
-                format!(" ({control_word} is {})", show(c))
+                if vehicle_at_control {
+                    format!(" (the vehicle is {})", show(c))
+                } else {
+                    format!(" ({} is the control level on this scale)", show(c))
+                }
             });
             format!(
                 "No upper plateau: Top is fitted at {}{against}, so the relative IC50, the midpoint between the plateaus, is not determined by the data.",
@@ -797,7 +853,29 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 let bottom_unreached = lower_extrapolated
                     || (!inputs.bottom_fixed && bottom < 0.8 * h)
                     || bottom_on_one_dose;
-                if relative_side == Side::Within && bottom_unreached {
+                // A free Bottom at the control level, with no dose's mean clearly (2 SE)
+                // below the control: the curve falls from above the control back to it — a
+                // stimulation at low doses, or one high first point — and the cells are
+                // never inhibited below the untreated level (121 % at the lowest doses,
+                // 105–112 % at the highest: that was "partial: levels off at 108 %", relative
+                // IC50 0.25).
+                let at_control = control.filter(|c| {
+                    !inputs.bottom_fixed
+                        && !lower_extrapolated
+                        && !bottom_on_one_dose
+                        && bottom >= CONTROL_BAND.0 * c
+                        && !clearly_below(*c)
+                });
+                if let Some(c) = at_control {
+                    verdict.status = FitStatus::NoEffect;
+                    verdict.relative = Estimate::Above(hi);
+                    verdict.reasons.push(format!(
+                        "No inhibition below the control level: the curve levels off at {} (Bottom) and no dose's response lies clearly below the control ({}); the fall of the points from {} is a return to the control level (a stimulation at low doses, or a high first point). Also, {stays}.",
+                        show(bottom),
+                        show(c),
+                        show(treated_max)
+                    ));
+                } else if relative_side == Side::Within && bottom_unreached {
                     verdict.status = FitStatus::NoLowerPlateau;
                     verdict.relative = Estimate::Value(relative_value);
                     verdict.reasons.push(lower_reason());
@@ -1066,6 +1144,52 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 )
             }
         });
+    } else if let (Estimate::Value(x), Some(h), None, None) = (
+        verdict.absolute,
+        half,
+        inputs.asymmetry,
+        verdict.relative.value(),
+    ) {
+        // The same caution for an absolute IC50 reported as a number without a relative
+        // one (a relative IC50 that is determined carries the curve): its own standard error (the delta method on the crossing of half)
+        // half its value or more, or not computable. A fall from 104 % at 1000 to 1.2 % at
+        // 10000 with a free Bottom running to −10⁹ % put it at 9141, inside the untested
+        // gap, without a word.
+        let relative_se = inputs
+            .covariance
+            .and_then(|c| super::crossing_log_variance(p, &c, h))
+            .map(|v| std::f64::consts::LN_10 * v.sqrt());
+        if relative_se.is_none_or(|r| r >= 0.5) {
+            if verdict.status == FitStatus::Converged {
+                verdict.status = FitStatus::Ambiguous;
+            } else {
+                verdict.flags.push(FitStatus::Ambiguous);
+            }
+            let error = relative_se.map_or_else(
+                || "its standard error is not computable".to_string(),
+                |r| format!("its standard error is {:.0} % of its value", 100.0 * r),
+            );
+            // The neighbouring doses whose means lie on either side of half around it.
+            let bracket = inputs.treated.windows(2).find_map(|pair| {
+                let (a, b) = (pair[0], pair[1]);
+                (a.concentration <= x && x <= b.concentration && a.mean >= h && b.mean < h)
+                    .then_some((a, b))
+            });
+            verdict.reasons.push(match bracket {
+                Some((a, b)) => format!(
+                    "The response falls from {} at {} to {} at {} with no tested dose in between: the absolute IC50 lies between {} and {}, and where between them depends on the fitted curve's shape alone ({error}). Test doses between them to place it.",
+                    show(a.mean),
+                    num(a.concentration),
+                    show(b.mean),
+                    num(b.concentration),
+                    num(a.concentration),
+                    num(b.concentration)
+                ),
+                None => format!(
+                    "The data do not determine the absolute IC50 well ({error}); treat it with caution."
+                ),
+            });
+        }
     }
     verdict.flags.insert(0, verdict.status);
     verdict.flags.dedup();

@@ -166,7 +166,6 @@ pub fn format_significant(value: f64, digits: i32) -> String {
 /// `None` when the absolute IC50 is not reported or the covariance is not available.
 #[must_use]
 pub fn absolute_ic50_ci(fit: &crate::fit::Fit) -> Option<[f64; 2]> {
-    use crate::fit::index::{BOTTOM, HILL, LOG_IC50, TOP};
     fit.absolute_ic50()?;
     let level = fit.half_level()?;
     if fit.asymmetry.is_some() {
@@ -185,31 +184,10 @@ pub fn absolute_ic50_ci(fit: &crate::fit::Fit) -> Option<[f64; 2]> {
     }
     let covariance = fit.covariance?;
     let p = fit.params;
-    let (b, t, h) = (p.bottom, p.top, p.hill_slope);
-    // u = (T − B)/(50 − B) − 1 = (T − 50)/(50 − B); g = log10(u); log x = L − g/H.
-    let u = (t - level) / (level - b);
-    if u.is_nan() || u <= 0.0 || h.abs() < 1e-12 {
-        return None;
-    }
-    let ln10 = std::f64::consts::LN_10;
-    let g = u.log10();
-    let du_dt = 1.0 / (level - b);
-    let du_db = (t - level) / ((level - b) * (level - b));
-    let mut gradient = [0.0; 4];
-    gradient[LOG_IC50] = 1.0;
-    gradient[TOP] = -du_dt / (u * ln10 * h);
-    gradient[BOTTOM] = -du_db / (u * ln10 * h);
-    gradient[HILL] = g / (h * h);
-    let mut variance = 0.0;
-    for (i, gi) in gradient.iter().enumerate() {
-        for (j, gj) in gradient.iter().enumerate() {
-            variance += gi * covariance[i][j] * gj;
-        }
-    }
+    let variance = crate::fit::crossing_log_variance(p, &covariance, level)?;
     let t_quantile = crate::stats::t95(fit.df as f64)?;
-    if !variance.is_finite() || variance < 0.0 {
-        return None;
-    }
+    let g = ((p.top - level) / (level - p.bottom)).log10();
+    let h = p.hill_slope;
     let log_x = p.log10_ic50 - g / h;
     let half = t_quantile * variance.sqrt();
     // Limits beyond floating point (0 or ∞: an SE of hundreds of decades on an ambiguous
