@@ -305,6 +305,16 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     let hi = inputs.highest.concentration;
     let scale = inputs.scale;
     let show = |v: f64| scale.show(v);
+    // A value said to lie below (or above) `level`, with a decimal where the rounded text
+    // would read as the level itself ("below 50 % … (50 % at 1.6)" for 49.6 %).
+    let show_beside = |v: f64, level: f64| {
+        let text = show(v);
+        if scale == ResponseScale::Percent && text == show(level) {
+            format!("{v:.1} %")
+        } else {
+            text
+        }
+    };
     let mut verdict = Verdict {
         status: FitStatus::Converged,
         flags: Vec::new(),
@@ -504,15 +514,15 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 let from = if k + 1 == inputs.treated.len() {
                     format!(
                         "at the highest dose ({} at {})",
-                        show(first_below.mean),
+                        show_beside(first_below.mean, h),
                         num(hi)
                     )
                 } else {
                     format!(
                         "from {} on ({} there, {} at the highest dose)",
                         num(first_below.concentration),
-                        show(first_below.mean),
-                        show(inputs.highest.mean)
+                        show_beside(first_below.mean, h),
+                        show_beside(inputs.highest.mean, h)
                     )
                 };
                 verdict.reasons.push(format!(
@@ -807,7 +817,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 verdict.reasons.push(format!(
                     "The response is already below {} at the lowest dose ({} at {}): the IC50 is below the tested range (< {}).",
                     show(h),
-                    show(inputs.lowest.mean),
+                    show_beside(inputs.lowest.mean, h),
                     num(lo),
                     num(lo)
                 ));
