@@ -78,6 +78,29 @@ fn case2_no_lower_plateau() {
     assert_eq!(fit.verdict.remedy, Some(Remedy::FixBottom(0.0)));
     let relative = fit.reported_ic50().expect("relative IC50 in range");
     assert!((relative / 5951.0 - 1.0).abs() < 0.01, "{relative}");
+    // The number is shown, as drc and Prism give it, and the reason says what it rests on
+    // instead of calling a printed number "not determined" without a word about it.
+    assert!(
+        fit.verdict.reasons[0].contains("the relative IC50 shown")
+            && fit.verdict.reasons[0].contains("rests on that Bottom"),
+        "{:?}",
+        fit.verdict.reasons
+    );
+    // In the terminal table the number is marked as a flagged fit's value.
+    let table = cli_table("case2_no_lower_plateau.csv");
+    assert!(table.contains("5951* ["), "{table}");
+    assert!(table.contains("* values of a flagged fit"), "{table}");
+}
+
+/// `platefit fit FILE` → the terminal table.
+fn cli_table(name: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_platefit"))
+        .arg("fit")
+        .arg(data(name))
+        .output()
+        .expect("platefit runs");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Case 3: every dose below 50 % with no trend: below range, never above.
@@ -1939,4 +1962,57 @@ fn single_values_ending_below_half_or_at_the_control() {
             .contains("the absolute IC50 lies between 2.530 and 8.000"),
         "{c5637}"
     );
+}
+
+/// The synthetic exp05 K562/FLM curve (true Bottom 0 %): flat at 100 % up to 12.5, then
+/// 60 % at 25 and 33 % at 50. The free fit puts Bottom at 29 %, on the highest dose alone,
+/// and its midpoint (22.8) between 100 % and that Bottom; the data cross 50 % at 29. That
+/// was `converged`; a Bottom well above zero that one dose shows is no lower plateau the
+/// points establish: flagged, the relative IC50 shown with what it rests on, the absolute
+/// IC50 reported, the remedy Fix Bottom at 0.
+#[test]
+fn bottom_above_zero_on_the_highest_dose_alone_is_no_lower_plateau() {
+    let levels = [
+        (0.0, [94.0, 116.2, 89.7]),
+        (0.097_656_25, [96.3, 104.4, 103.0]),
+        (0.195_312_5, [101.8, 95.6, 108.7]),
+        (0.390_625, [102.9, 98.4, 102.6]),
+        (0.781_25, [115.1, 101.7, 112.1]),
+        (1.5625, [103.7, 100.3, 102.3]),
+        (3.125, [99.8, 111.9, 105.5]),
+        (6.25, [91.7, 101.8, 115.4]),
+        (12.5, [90.1, 95.4, 105.1]),
+        (25.0, [59.3, 55.6, 64.3]),
+        (50.0, [31.8, 35.4, 30.5]),
+    ];
+    let pairs: Vec<(f64, f64)> = levels
+        .iter()
+        .flat_map(|(c, ys)| ys.iter().map(move |y| (*c, *y)))
+        .collect();
+    let fit = fit_4pl(&DoseResponse::from_pairs("exp05 FLM", &pairs), &percent()).expect("fit");
+    assert!(
+        (20.0..40.0).contains(&fit.params.bottom),
+        "{:?}",
+        fit.params
+    );
+    assert_eq!(fit.status, FitStatus::NoLowerPlateau, "{:?}", fit.verdict);
+    assert!(
+        fit.reported_ic50().is_some(),
+        "the relative IC50 stays, with caution"
+    );
+    let absolute = fit.absolute_ic50().expect("absolute IC50");
+    assert!((25.0..50.0).contains(&absolute), "{absolute}");
+    assert_eq!(fit.verdict.remedy, Some(Remedy::FixBottom(0.0)));
+    assert!(
+        fit.verdict.reasons[0].contains("rests on the highest dose alone"),
+        "{:?}",
+        fit.verdict.reasons
+    );
+    // Fixed at 0, the same points are a complete curve.
+    let fixed = FitOptions {
+        fix_bottom: Some(0.0),
+        ..percent()
+    };
+    let refit = fit_4pl(&DoseResponse::from_pairs("exp05 FLM", &pairs), &fixed).expect("fit");
+    assert_eq!(refit.status, FitStatus::Converged, "{:?}", refit.verdict);
 }

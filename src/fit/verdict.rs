@@ -678,7 +678,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     // still falling at the highest dose, or Bottom lies below points that have levelled off
     // (4.9 % and 3.8 % at the two highest doses under a Bottom of −13 %), or it rests on the
     // highest dose alone (a last step from 75 % to 55 %).
-    let lower_reason = || {
+    let lower_reason = |shown: bool| {
         let why = if left_at_hi > 0.25 && !levelled && !ends_near_zero {
             format!(
                 "Bottom is extrapolated to {} (the curve is still falling at the highest dose, {} at {})",
@@ -701,9 +701,14 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 num(hi)
             )
         };
-        format!(
-            "No lower plateau: {why}; the relative IC50, the midpoint between the plateaus, is not determined by the data."
-        )
+        // A relative IC50 inside the range is still shown (as drc and Prism give it), with
+        // what it rests on.
+        let relative = if shown {
+            "the relative IC50 shown, the midpoint between the plateaus, rests on that Bottom: it is not determined by the data, so read it with caution"
+        } else {
+            "the relative IC50, the midpoint between the plateaus, is not determined by the data"
+        };
+        format!("No lower plateau: {why}; {relative}.")
     };
     // The curve at the lowest dose within a tenth of its span of Top: the treated points
     // reach the upper plateau, so Top is observed, not extrapolated.
@@ -720,7 +725,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     } else {
         ("the control", "the control level")
     };
-    let upper_reason = || match control {
+    let upper_reason = |shown: bool| match control {
         // A plateau the points show, but not at the vehicle level: the midpoint is a number
         // the data determine; what it is the midpoint between is what the reader must know.
         Some(c) if top_reached => {
@@ -751,8 +756,13 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                     format!(" ({} is the control level on this scale)", show(c))
                 }
             });
+            let relative = if shown {
+                "the relative IC50 shown, the midpoint between the plateaus, rests on that Top: it is not determined by the data, so read it with caution"
+            } else {
+                "the relative IC50, the midpoint between the plateaus, is not determined by the data"
+            };
             format!(
-                "No upper plateau: Top is fitted at {}{against}, so the relative IC50, the midpoint between the plateaus, is not determined by the data.",
+                "No upper plateau: Top is fitted at {}{against}, so {relative}.",
                 show(top)
             )
         }
@@ -823,7 +833,9 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 ));
                 if upper_extrapolated {
                     verdict.flags.push(FitStatus::NoUpperPlateau);
-                    verdict.reasons.push(upper_reason());
+                    verdict
+                        .reasons
+                        .push(upper_reason(verdict.relative.value().is_some()));
                 }
             }
             Side::Above => {
@@ -888,7 +900,9 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 } else if relative_side == Side::Within && bottom_unreached {
                     verdict.status = FitStatus::NoLowerPlateau;
                     verdict.relative = Estimate::Value(relative_value);
-                    verdict.reasons.push(lower_reason());
+                    verdict
+                        .reasons
+                        .push(lower_reason(verdict.relative.value().is_some()));
                     verdict.reasons.push(format!("Also, {stays}."));
                     verdict.remedy = control.map(|_| Remedy::FixBottom(0.0));
                 } else if !lower_extrapolated && !bottom_on_one_dose && bottom >= 0.8 * h {
@@ -931,7 +945,9 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                     }
                     if lower_extrapolated {
                         verdict.flags.push(FitStatus::NoLowerPlateau);
-                        verdict.reasons.push(lower_reason());
+                        verdict
+                            .reasons
+                            .push(lower_reason(verdict.relative.value().is_some()));
                     }
                 }
             }
@@ -950,10 +966,18 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                     Estimate::Value(x) => num(x),
                     _ => "not determined (the fitted curve crosses half outside the range where the data do)".to_string(),
                 };
-                if lower_extrapolated {
+                // A free Bottom well above zero (a fifth of the control) that only the
+                // highest dose shows: a partial lower plateau the points do not establish
+                // (68.7, 54.6, 45.7 % at the three highest doses, Bottom 43.6 %), no more
+                // than where the response stays above half (5b).
+                let partial_on_one_dose =
+                    bottom_on_one_dose && control.is_some_and(|c| bottom > 0.2 * c);
+                if lower_extrapolated || partial_on_one_dose {
                     verdict.status = FitStatus::NoLowerPlateau;
                     verdict.relative = in_range_only(relative_side);
-                    verdict.reasons.push(lower_reason());
+                    verdict
+                        .reasons
+                        .push(lower_reason(verdict.relative.value().is_some()));
                     verdict.reasons.push(format!(
                         "The data cross {} inside the tested range: the absolute IC50 is {absolute_text}. Fixing Bottom at 0 fits a complete curve.",
                         show(h)
@@ -965,7 +989,9 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 } else if upper_extrapolated {
                     verdict.status = FitStatus::NoUpperPlateau;
                     verdict.relative = in_range_only(relative_side);
-                    verdict.reasons.push(upper_reason());
+                    verdict
+                        .reasons
+                        .push(upper_reason(verdict.relative.value().is_some()));
                     verdict.reasons.push(format!(
                         "The data cross {} inside the tested range: the absolute IC50 is {absolute_text}.",
                         show(h)
@@ -1079,7 +1105,9 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
             Side::Within if relative_side == Side::Above || lower_extrapolated => {
                 verdict.status = FitStatus::NoLowerPlateau;
                 verdict.relative = in_range_only(relative_side);
-                verdict.reasons.push(lower_reason());
+                verdict
+                    .reasons
+                    .push(lower_reason(verdict.relative.value().is_some()));
                 // A signal whose points reach zero at the highest dose (within 5 % of Top):
                 // its lower plateau is zero, which the free fit does not see.
                 if !inputs.bottom_fixed && top > 0.0 && inputs.highest.mean.abs() <= 0.05 * top {
@@ -1097,7 +1125,9 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
             Side::Within if relative_side == Side::Below || upper_extrapolated => {
                 verdict.status = FitStatus::NoUpperPlateau;
                 verdict.relative = in_range_only(relative_side);
-                verdict.reasons.push(upper_reason());
+                verdict
+                    .reasons
+                    .push(upper_reason(verdict.relative.value().is_some()));
             }
             Side::Within => {
                 verdict.status = FitStatus::Converged;

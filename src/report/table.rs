@@ -9,9 +9,15 @@ use crate::report::format_number as f;
 /// `0.04231 [0.03612, 0.04955]`, or the bound / status for undetermined IC50s.
 #[must_use]
 pub fn ic50_text(fit: &Fit) -> String {
+    marked_ic50_text(fit, "")
+}
+
+/// [`ic50_text`] with `mark` after the number (`*` for a flagged fit's IC50: shown because
+/// it explains the verdict, not an estimate to quote).
+fn marked_ic50_text(fit: &Fit, mark: &str) -> String {
     match (fit.reported_ic50(), fit.ic50_ci95_wald_log) {
-        (Some(ic50), Some([lo, hi])) => format!("{} [{}, {}]", f(ic50), f(lo), f(hi)),
-        (Some(ic50), None) => format!("{} [CI not computable]", f(ic50)),
+        (Some(ic50), Some([lo, hi])) => format!("{}{mark} [{}, {}]", f(ic50), f(lo), f(hi)),
+        (Some(ic50), None) => format!("{}{mark} [CI not computable]", f(ic50)),
         (None, _) => fit.ic50_bound().unwrap_or_else(|| "not determined".into()),
     }
 }
@@ -101,7 +107,7 @@ pub fn results_table_in(analyses: &[Analysis], with_unit: bool) -> String {
                 };
                 [
                     c.dose_response.label.clone(),
-                    ic50_text(fit),
+                    marked_ic50_text(fit, mark),
                     absolute_text(fit),
                     if known {
                         format!("{:.2}{mark}", fit.params.hill_slope)
@@ -151,11 +157,11 @@ pub fn results_table_in(analyses: &[Analysis], with_unit: bool) -> String {
         }
         if rows
             .iter()
-            .any(|r| r[3].ends_with('*') || r[4].ends_with('*'))
+            .any(|r| r[1].contains('*') || r[3].ends_with('*') || r[4].ends_with('*'))
         {
             let _ = writeln!(
                 out,
-                "  * parameters of a flagged fit, shown because they explain its verdict"
+                "  * values of a flagged fit, shown because they explain its verdict (not estimates to quote)"
             );
         }
         for c in &analysis.curves {
