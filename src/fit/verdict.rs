@@ -1136,6 +1136,19 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         }
     }
 
+    // A fall between two neighbouring doses with none tested in between, which places `what`
+    // between them and no further (`rest` says why).
+    let untested_gap = |a: LevelMean, b: LevelMean, what: &str, rest: &str| {
+        format!(
+            "The response falls from {} at {} to {} at {} with no tested dose in between: {what} lies between {} and {}, {rest}. Test doses between them to place it.",
+            show(a.mean),
+            num(a.concentration),
+            show(b.mean),
+            num(b.concentration),
+            num(a.concentration),
+            num(b.concentration)
+        )
+    };
     // Rule 6: an IC50 that looks determined but is not.
     let poorly_determined = inputs.relative_se.is_none_or(|r| r >= 0.5);
     if poorly_determined && verdict.relative.value().is_some() {
@@ -1160,14 +1173,11 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 .then_some((a, b))
         });
         verdict.reasons.push(match step {
-            Some((a, b)) => format!(
-                "The response falls from {} at {} to {} at {} with no tested dose in between: the IC50 lies between {} and {}, and the data do not determine it (or the Hill slope) further. Test doses between them to place it.",
-                show(a.mean),
-                num(a.concentration),
-                show(b.mean),
-                num(b.concentration),
-                num(a.concentration),
-                num(b.concentration)
+            Some((a, b)) => untested_gap(
+                a,
+                b,
+                "the IC50",
+                "and the data do not determine it (or the Hill slope) further",
             ),
             None => {
                 let text = inputs.relative_se.map_or_else(
@@ -1216,14 +1226,13 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                     .then_some((a, b))
             });
             verdict.reasons.push(match bracket {
-                Some((a, b)) => format!(
-                    "The response falls from {} at {} to {} at {} with no tested dose in between: the absolute IC50 lies between {} and {}, and where between them depends on the fitted curve's shape alone ({error}). Test doses between them to place it.",
-                    show(a.mean),
-                    num(a.concentration),
-                    show(b.mean),
-                    num(b.concentration),
-                    num(a.concentration),
-                    num(b.concentration)
+                Some((a, b)) => untested_gap(
+                    a,
+                    b,
+                    "the absolute IC50",
+                    &format!(
+                        "and where between them depends on the fitted curve's shape alone ({error})"
+                    ),
                 ),
                 None => format!(
                     "The data do not determine the absolute IC50 well ({error}); treat it with caution."
