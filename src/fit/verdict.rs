@@ -337,6 +337,11 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
     // A level mean beyond `level` (above for `sign` 1, below for −1) by more than twice its
     // standard error (the points' scatter over √n): the points show the response there
     // beyond `level`, which noise around a curve levelling off just short of it would not.
+    // The half level `h` in words: "50 %", or on a raw scale "half of the vehicle mean (…)".
+    let half_words = |h: f64| match half {
+        Some(h) => show(h),
+        None => format!("half of the vehicle mean ({})", show(h)),
+    };
     let clearly_beyond = |l: &LevelMean, level: f64, sign: f64| {
         let se = inputs.point_sd.unwrap_or(0.0) / (l.count.max(1) as f64).sqrt();
         sign * (l.mean - level) > 2.0 * se
@@ -378,10 +383,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
         verdict.status = FitStatus::Ambiguous;
         verdict.relative = Estimate::Undetermined;
         verdict.absolute = Estimate::Undetermined;
-        let half_text = match half {
-            Some(h) => show(h),
-            None => format!("half of the vehicle mean ({})", show(h)),
-        };
+        let half_text = half_words(h);
         verdict.reasons.push(format!(
             "The response falls below {half_text} twice: it is below it at the lowest dose ({} at {}), above it again at {} ({}) and below it at {} ({}). A sigmoid curve does not follow these points, and the data do not say which fall is the IC50: neither the IC50 nor a bound on it is determined.",
             show(inputs.lowest.mean),
@@ -501,10 +503,7 @@ pub fn decide(inputs: &VerdictInputs) -> Verdict {
                 // against the scatter at the others, which is not "no effect" (a
                 // single-replicate screen at 87–128 % that reads 30 % at its highest dose).
                 verdict.status = FitStatus::Ambiguous;
-                let half_text = match half {
-                    Some(h) => show(h),
-                    None => format!("half of the vehicle mean ({})", show(h)),
-                };
+                let half_text = half_words(h);
                 let (before_min, before_max) = inputs.treated[..k]
                     .iter()
                     .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), l| {

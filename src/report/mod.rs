@@ -166,7 +166,7 @@ pub fn format_significant(value: f64, digits: i32) -> String {
 /// `None` when the absolute IC50 is not reported or the covariance is not available.
 #[must_use]
 pub fn absolute_ic50_ci(fit: &crate::fit::Fit) -> Option<[f64; 2]> {
-    fit.absolute_ic50()?;
+    let absolute = fit.absolute_ic50()?;
     let level = fit.half_level()?;
     if fit.asymmetry.is_some() {
         // The 5PL: the delta method on the crossing of the asymmetric curve.
@@ -183,12 +183,9 @@ pub fn absolute_ic50_ci(fit: &crate::fit::Fit) -> Option<[f64; 2]> {
             .and_then(crate::fit::computable_interval);
     }
     let covariance = fit.covariance?;
-    let p = fit.params;
-    let variance = crate::fit::crossing_log_variance(p, &covariance, level)?;
+    let variance = crate::fit::crossing_log_variance(fit.params, &covariance, level)?;
     let t_quantile = crate::stats::t95(fit.df as f64)?;
-    let g = ((p.top - level) / (level - p.bottom)).log10();
-    let h = p.hill_slope;
-    let log_x = p.log10_ic50 - g / h;
+    let log_x = absolute.log10();
     let half = t_quantile * variance.sqrt();
     // Limits beyond floating point (0 or ∞: an SE of hundreds of decades on an ambiguous
     // fit) are no interval, as for the relative IC50's Wald CI.
